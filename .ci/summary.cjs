@@ -1,0 +1,5 @@
+// Turns vitest's JSON report into the plain `N passed, N failed` line CI ends with.
+// A suite that fails to load (no test ran) counts as one failure.
+const r = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const brokenSuites = r.testResults.filter((s) => s.status === 'failed' && !s.assertionResults.some((a) => a.status === 'failed')).length;
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests + brokenSuites} failed`);

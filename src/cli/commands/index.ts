@@ -1,0 +1,5 @@
+/** Every subcommand, in the order `--help` lists them. The default command (translate) is first. */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [];

@@ -1,0 +1,50 @@
+/**
+ * The `cbpf2ebpf` command: a thin yargs layer over the library. Each subcommand lives in
+ * src/cli/commands/ and only parses arguments, calls the library and prints.
+ */
+import yargs, { type CommandModule } from 'yargs';
+import { Cbpf2ebpfError, EXIT_USAGE } from '../errors.js';
+import { commands } from './commands/index.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let usageFailure: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('cbpf2ebpf')
+    .usage('$0 [command] FILTER [options]\n\nTranslate, check, verify and run classic BPF filters with Linux semantics.')
+    .strict()
+    .demandCommand(1, 'give a FILTER or a command; see --help')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageFailure = msg;
+    });
+  for (const c of commands) parser.command(c as CommandModule);
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    return reportError(e);
+  }
+  if (usageFailure !== undefined) {
+    process.stderr.write(`cbpf2ebpf: ${usageFailure}\nTry 'cbpf2ebpf --help'.\n`);
+    return EXIT_USAGE;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+/** One line on stderr, and the error's exit code; never a stack trace for user errors. */
+export function reportError(e: unknown): number {
+  if (e instanceof Cbpf2ebpfError) {
+    process.stderr.write(`cbpf2ebpf: ${e.message}\n`);
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'EPIPE') return 0;
+  // A defect of ours: still one line, but say so, and keep the trace behind an env switch.
+  process.stderr.write(`cbpf2ebpf: internal error: ${err?.message ?? String(e)} (set CBPF2EBPF_DEBUG=1 for a trace)\n`);
+  if (process.env.CBPF2EBPF_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+  return 70; // EX_SOFTWARE
+}

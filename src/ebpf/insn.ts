@@ -1,0 +1,59 @@
+/**
+ * The internal instruction model: `struct bpf_insn` (u8 code, dst:4, src:4, s16 off, s32 imm).
+ * LD IMM64 occupies two records; the second has code 0 and carries the upper 32 bits in imm.
+ * The builders mirror the kernel's BPF_* macros so the translator reads like filter.c.
+ */
+import {
+  BPF_ALU, BPF_ALU64, BPF_CALL, BPF_DW, BPF_END, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K,
+  BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_X, BPF_ABS, BPF_IND, BPF_NEG,
+} from './opcodes.js';
+
+export interface Insn {
+  readonly code: number; // u8
+  readonly dst: number;  // 0..15
+  readonly src: number;  // 0..15
+  readonly off: number;  // s16
+  readonly imm: number;  // s32
+}
+
+export type Program = readonly Insn[];
+
+export function bpfInsn(code: number, dst: number, src: number, off: number, imm: number): Insn {
+  return { code: code & 0xff, dst: dst & 0xf, src: src & 0xf, off: (off << 16) >> 16, imm: imm | 0 };
+}
+
+export const isLdImm64 = (i: Insn): boolean => i.code === (BPF_LD | BPF_IMM | BPF_DW);
+
+// ALU
+export const alu32Reg = (op: number, dst: number, src: number): Insn => bpfInsn(BPF_ALU | op | BPF_X, dst, src, 0, 0);
+export const alu32Imm = (op: number, dst: number, imm: number): Insn => bpfInsn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
+export const alu64Reg = (op: number, dst: number, src: number): Insn => bpfInsn(BPF_ALU64 | op | BPF_X, dst, src, 0, 0);
+export const alu64Imm = (op: number, dst: number, imm: number): Insn => bpfInsn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
+export const neg32 = (dst: number): Insn => bpfInsn(BPF_ALU | BPF_NEG, dst, 0, 0, 0);
+export const mov32Reg = (dst: number, src: number): Insn => alu32Reg(BPF_MOV, dst, src);
+export const mov32Imm = (dst: number, imm: number): Insn => alu32Imm(BPF_MOV, dst, imm);
+export const mov64Reg = (dst: number, src: number): Insn => alu64Reg(BPF_MOV, dst, src);
+export const mov64Imm = (dst: number, imm: number): Insn => alu64Imm(BPF_MOV, dst, imm);
+/** Byte swap to big-endian of `bits` (16, 32, 64): a no-op on big-endian hosts, a swap on ours. */
+export const endianToBe = (dst: number, bits: 16 | 32 | 64): Insn => bpfInsn(BPF_ALU | BPF_END | BPF_X, dst, 0, 0, bits);
+
+/** LD IMM64: two records. */
+export function ldImm64(dst: number, lo: number, hi: number): [Insn, Insn] {
+  return [bpfInsn(BPF_LD | BPF_IMM | BPF_DW, dst, 0, 0, lo), bpfInsn(0, 0, 0, 0, hi)];
+}
+
+// Memory
+export const ldxMem = (size: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_LDX | BPF_MEM | size, dst, src, off, 0);
+export const stxMem = (size: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_STX | BPF_MEM | size, dst, src, off, 0);
+export const stMem = (size: number, dst: number, off: number, imm: number): Insn => bpfInsn(BPF_ST | BPF_MEM | size, dst, 0, off, imm);
+/** Legacy packet loads: R0 = big-endian load from the packet of the context in R6. */
+export const ldAbs = (size: number, imm: number): Insn => bpfInsn(BPF_LD | BPF_ABS | size, 0, 0, 0, imm);
+export const ldInd = (size: number, src: number, imm: number): Insn => bpfInsn(BPF_LD | BPF_IND | size, 0, src, 0, imm);
+
+// Jumps
+export const jmpImm = (op: number, dst: number, imm: number, off: number): Insn => bpfInsn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
+export const jmpReg = (op: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_JMP | op | BPF_X, dst, src, off, 0);
+export const jmp32Imm = (op: number, dst: number, imm: number, off: number): Insn => bpfInsn(BPF_JMP32 | op | BPF_K, dst, 0, off, imm);
+export const ja = (off: number): Insn => bpfInsn(BPF_JMP | BPF_JA, 0, 0, off, 0);
+export const call = (helper: number): Insn => bpfInsn(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+export const exit = (): Insn => bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);

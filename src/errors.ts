@@ -1,0 +1,94 @@
+/**
+ * Typed errors. Every error a user can cause carries the exit code the CLI uses for it,
+ * and a message that is one clear line: the CLI prints `cbpf2ebpf: <message>` and exits.
+ */
+export const EXIT_OK = 0;
+export const EXIT_USAGE = 64; // EX_USAGE
+export const EXIT_DATAERR = 65; // EX_DATAERR: bad filter, program or capture data
+export const EXIT_NOINPUT = 66; // EX_NOINPUT: input cannot be opened or read
+export const EXIT_CANTCREAT = 73; // EX_CANTCREAT: output cannot be written
+
+export class Cbpf2ebpfError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+export class UsageError extends Cbpf2ebpfError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE);
+  }
+}
+
+/** A file or stream that cannot be opened or read. */
+export class InputError extends Cbpf2ebpfError {
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`, EXIT_NOINPUT);
+  }
+}
+
+export class OutputError extends Cbpf2ebpfError {
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`, EXIT_CANTCREAT);
+  }
+}
+
+export interface DecodePosition {
+  /** 1-based line of a text form. */
+  line?: number;
+  /** Byte offset of a binary form. */
+  byteOffset?: number;
+}
+
+/** Input that is not a well-formed program in the expected format. */
+export class DecodeError extends Cbpf2ebpfError {
+  constructor(readonly source: string, readonly detail: string, readonly position: DecodePosition = {}) {
+    const where = position.line !== undefined ? `:${position.line}` : position.byteOffset !== undefined ? ` (byte ${position.byteOffset})` : '';
+    super(`${source}${where}: ${detail}`, EXIT_DATAERR);
+  }
+}
+
+/** A classic program that Linux's checker (or seccomp's) would refuse. */
+export class CheckError extends Cbpf2ebpfError {
+  constructor(readonly pc: number, readonly text: string, readonly rule: string, detail: string) {
+    super(`instruction ${pc} (${text}): ${rule}: ${detail}`, EXIT_DATAERR);
+  }
+}
+
+/** A valid classic program that cannot be expressed as internal BPF (s16 jump overflow). */
+export class TranslateError extends Cbpf2ebpfError {
+  constructor(readonly pc: number, detail: string) {
+    super(`classic instruction ${pc}: ${detail}`, EXIT_DATAERR);
+  }
+}
+
+/** An internal program that our verifier refuses. `path` lists the pcs that reach the violation. */
+export class VerifyError extends Cbpf2ebpfError {
+  constructor(readonly pc: number, readonly detail: string, readonly path: readonly number[] = []) {
+    super(`insn ${pc}: ${detail}${path.length ? ` (path ${path.join(' -> ')})` : ''}`, EXIT_DATAERR);
+  }
+}
+
+/** Text that is not valid assembly. */
+export class AsmError extends Cbpf2ebpfError {
+  constructor(readonly source: string, readonly line: number, detail: string) {
+    super(`${source}:${line}: ${detail}`, EXIT_DATAERR);
+  }
+}
+
+/** A capture file that is corrupt or truncated. Packets before `packetNumber` were read. */
+export class CaptureError extends Cbpf2ebpfError {
+  constructor(readonly source: string, readonly packetNumber: number, readonly byteOffset: number, detail: string) {
+    super(`${source}: packet ${packetNumber} at byte ${byteOffset}: ${detail}`, EXIT_DATAERR);
+  }
+}
+
+/** A fault while running a program: bad memory access, budget exhausted, bad call. */
+export class VmError extends Cbpf2ebpfError {
+  constructor(readonly pc: number, readonly detail: string) {
+    super(`insn ${pc}: ${detail}`, EXIT_DATAERR);
+  }
+}
