@@ -39,3 +39,60 @@ export const SECCOMP_DATA = {
   args: 16,
 } as const;
 export const SECCOMP_DATA_SIZE = 64;
+
+/**
+ * What a Linux packet socket knows about a packet besides its bytes. It fills the
+ * `__sk_buff` context of translated programs and answers the classic ancillary loads of the
+ * reference interpreter, so both engines see the same packet. Values are host-order u32.
+ */
+export interface SkbMeta {
+  /** skb->len, what LEN loads: the wire length by default (`--len captured` gives caplen). */
+  len: number;
+  /** Host-order link protocol (ETH_P_*), what SKF_AD_PROTOCOL returns. */
+  protocol: number;
+  pktType: number;
+  ifindex: number;
+  mark: number;
+  queueMapping: number;
+  /** dev->type (ARPHRD_*), for SKF_AD_HATYPE. */
+  hatype: number;
+  hash: number;
+  priority: number;
+  vlanPresent: number;
+  vlanTci: number;
+  /** Host-order TPID of the offloaded tag (0x8100 or 0x88a8). */
+  vlanProto: number;
+  /** Offset of the network header from the start of the packet data, for SKF_NET_OFF; -1 if none. */
+  netOff: number;
+  /** Transport payload offset the flow dissector would report, for SKF_AD_PAY_OFFSET. */
+  payOffset: number;
+  /** The CPU the program "runs" on, for SKF_AD_CPU / get_smp_processor_id. */
+  cpu: number;
+}
+
+export function defaultSkbMeta(): SkbMeta {
+  return {
+    len: 0, protocol: 0, pktType: 0, ifindex: 1, mark: 0, queueMapping: 0, hatype: 1, hash: 0,
+    priority: 0, vlanPresent: 0, vlanTci: 0, vlanProto: 0, netOff: -1, payOffset: 0, cpu: 0,
+  };
+}
+
+/** Writes the `__sk_buff` fields of `meta` into `ctx` (at least SKB_CTX_SIZE bytes, little-endian host). */
+export function writeSkbContext(meta: SkbMeta, ctx: DataView): void {
+  ctx.setUint32(SKB.len, meta.len >>> 0, true);
+  ctx.setUint32(SKB.pkt_type, meta.pktType >>> 0, true);
+  ctx.setUint32(SKB.mark, meta.mark >>> 0, true);
+  ctx.setUint32(SKB.queue_mapping, meta.queueMapping >>> 0, true);
+  // protocol and vlan_proto hold network-order u16 values; a u32 load then a be16 swap recovers them.
+  ctx.setUint32(SKB.protocol, 0, true);
+  ctx.setUint16(SKB.protocol, meta.protocol & 0xffff, false);
+  ctx.setUint32(SKB.vlan_present, meta.vlanPresent >>> 0, true);
+  ctx.setUint32(SKB.vlan_tci, meta.vlanTci >>> 0, true);
+  ctx.setUint32(SKB.vlan_proto, 0, true);
+  ctx.setUint16(SKB.vlan_proto, meta.vlanProto & 0xffff, false);
+  ctx.setUint32(SKB.priority, meta.priority >>> 0, true);
+  ctx.setUint32(SKB.ingress_ifindex, meta.ifindex >>> 0, true);
+  ctx.setUint32(SKB.ifindex, meta.ifindex >>> 0, true);
+  ctx.setUint32(SKB.tc_index, 0, true);
+  ctx.setUint32(SKB.hash, meta.hash >>> 0, true);
+}
