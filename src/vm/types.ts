@@ -1,0 +1,50 @@
+/**
+ * The contract every execution engine (interpreter, JIT) implements, and the per-run
+ * environment callers fill. Callers reuse one ExecEnv and mutate it per packet, so a run
+ * allocates nothing.
+ */
+import type { SkbMeta } from '../ebpf/ctx.js';
+
+/**
+ * Inputs of one run. Exactly one of `ctx` (socket filter, seccomp) or `mem` (conformance,
+ * caller memory) is what R1 points at on entry.
+ */
+export class ExecEnv {
+  /** Context region: `__sk_buff` for socket filters, `seccomp_data` for seccomp. R1 points here. */
+  ctx: Uint8Array = new Uint8Array(0);
+  /** Packet bytes for LD ABS/IND: pkt[pktStart, pktStart + pktLen) is the data from the link header. */
+  pkt: Uint8Array = new Uint8Array(0);
+  pktStart = 0;
+  pktLen = 0;
+  /** Packet metadata behind the context and the project helpers (may be null outside socket filters). */
+  meta: SkbMeta | null = null;
+  /** Caller memory: when set, R1 points at it and R2 holds its length (bpf_conformance `-- mem`). */
+  mem: Uint8Array | null = null;
+
+  /** Points the packet region at a slice of a larger buffer without copying. */
+  setPacket(buf: Uint8Array, start: number, len: number): void {
+    this.pkt = buf;
+    this.pktStart = start;
+    this.pktLen = len;
+  }
+}
+
+/** What a helper sees: the register file as 32-bit halves, and the run's environment. */
+export interface HelperFrame {
+  /** Low and high 32-bit halves of R0..R10; a helper reads R1..R5 and writes R0. */
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly env: ExecEnv;
+}
+
+/** A helper writes its 64-bit result to lo[0]/hi[0]. Returning `false` ends the program (R0 as written). */
+export type HelperFn = (frame: HelperFrame) => void | boolean;
+
+export interface Engine {
+  /** Runs the program once and returns R0's low 32 bits, unsigned. Throws VmError on a fault. */
+  run(env: ExecEnv): number;
+  /** R0's upper 32 bits after the last run, unsigned. */
+  readonly r0hi: number;
+  /** Instructions executed by the last run. */
+  readonly steps: number;
+}
