@@ -3,7 +3,7 @@
  * src/cli/commands/ and only parses arguments, calls the library and prints.
  */
 import yargs, { type CommandModule } from 'yargs';
-import { Cbpf2ebpfError, EXIT_USAGE } from '../errors.js';
+import { Cbpf2ebpfError, EXIT_USAGE, UsageError } from '../errors.js';
 import { commands } from './commands/index.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,13 +20,16 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;
-      usageFailure = msg;
+      // yargs messages can span lines ("Invalid values:\n  Argument: ..."): keep one line.
+      usageFailure = msg.replace(/\s*\n\s*/g, ' ');
+      // Throwing stops yargs: with a fail handler that returns, it still runs the command.
+      throw new UsageError(usageFailure);
     });
   for (const c of commands) parser.command(c as CommandModule);
   try {
     await parser.parseAsync();
   } catch (e) {
-    return reportError(e);
+    if (usageFailure === undefined) return reportError(e);
   }
   if (usageFailure !== undefined) {
     process.stderr.write(`cbpf2ebpf: ${usageFailure}\nTry 'cbpf2ebpf --help'.\n`);

@@ -1,5 +1,8 @@
 /** Every subcommand, in the order `--help` lists them. The default command (translate) is first. */
 import type { CommandModule } from 'yargs';
+import { disasmCommand } from './disasm.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  disasmCommand,
+];

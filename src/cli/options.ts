@@ -1,0 +1,53 @@
+/**
+ * The FILTER argument and the options that say how to read it, shared by every command
+ * that takes a classic program (disasm, translate, check, replay, seccomp).
+ */
+import type { Argv, Options, PositionalOptions } from 'yargs';
+import { type ClassicFormat, CLASSIC_FORMATS, decodeClassic } from '../classic/decode.js';
+import type { Endian } from '../classic/encode.js';
+import type { ClassicInsn } from '../classic/insn.js';
+import { readInput } from './io.js';
+
+export const ENDIANS: readonly Endian[] = ['little', 'big'];
+
+export const filterPositional: PositionalOptions = {
+  describe:
+    'classic program file, or - for stdin: tcpdump -d/-dd/-ddd output, the bpf_asm form `N,code jt jf k,...`, ' +
+    'or raw struct sock_filter bytes',
+  type: 'string',
+  // yargs hands a lone `-` positional over as '' (it re-parses positionals as `--filter -`
+  // and takes `-` for the start of an option); '' is never a file name, so it means stdin.
+  coerce: (v: string) => (v === '' ? '-' : v),
+};
+
+export const filterInputOptions = {
+  'input-format': {
+    describe: 'how FILTER is written (auto: raw if not text, else from its first line)',
+    choices: ['auto', ...CLASSIC_FORMATS],
+    default: 'auto',
+    type: 'string',
+  },
+  endian: {
+    describe: 'byte order of raw struct sock_filter records',
+    choices: [...ENDIANS],
+    default: 'little',
+    type: 'string',
+  },
+} satisfies Record<string, Options>;
+
+export interface FilterInputArgs {
+  filter: string;
+  'input-format': 'auto' | ClassicFormat;
+  endian: Endian;
+}
+
+/** Adds the FILTER positional (name it `<filter>` in the command string) and its options. */
+export function withFilterInput<T>(y: Argv<T>): Argv<T & FilterInputArgs> {
+  return y.positional('filter', filterPositional).options(filterInputOptions) as unknown as Argv<T & FilterInputArgs>;
+}
+
+/** Reads and decodes FILTER: InputError (66) when unreadable, DecodeError (65) when malformed. */
+export function loadClassicFromArgs(argv: FilterInputArgs): ClassicInsn[] {
+  const source = argv.filter === '-' ? '<stdin>' : argv.filter;
+  return decodeClassic(readInput(argv.filter), { format: argv['input-format'], endian: argv.endian, source });
+}
