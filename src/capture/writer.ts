@@ -1,0 +1,302 @@
+/**
+ * Capture file output: classic pcap (µs or ns magic) or a single-section pcapng. Records are
+ * gathered in one reused buffer and written in large chunks to a temporary file beside the
+ * destination; close() flushes, syncs and renames it into place, so a crash never leaves a
+ * half-written capture under the real name, and abort() removes the temporary file.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { OutputError } from '../errors.js';
+import { describeIoError } from '../cli/io.js';
+import { MAXIMUM_SNAPLEN } from './linktype.js';
+import type { CaptureInterface, CapturePacket, CaptureRecord } from './record.js';
+import { joinUnits, type Halves } from './timestamp.js';
+
+export interface WriterInterface {
+  linktype: number;
+  /** Default 262144; packets longer than this are cut (0: no limit). */
+  snaplen?: number;
+  /** pcapng if_name. */
+  name?: string;
+}
+
+export interface CaptureWriterOptions {
+  /** Default 'pcap'. */
+  format?: 'pcap' | 'pcapng';
+  /** Link type of the (first) interface. */
+  linktype: number;
+  /** Default 262144 (libpcap's maximum); packets longer than this are cut (0: no limit). */
+  snaplen?: number;
+  /** Timestamp precision written: 'us' (default; nanoseconds are truncated) or 'ns'. */
+  precision?: 'us' | 'ns';
+  /** pcap only: announce this many bytes of FCS per packet in the linktype field (even, <= 30). */
+  fcsLen?: number;
+  /** pcapng only: further interfaces, numbered from 1 (interface 0 is linktype/snaplen). */
+  moreInterfaces?: WriterInterface[];
+  /** Write big-endian headers (default little-endian). */
+  bigEndian?: boolean;
+  /** Size of the write buffer (default 1 MiB). */
+  bufferSize?: number;
+}
+
+/** The precision that keeps every timestamp of these interfaces: 'ns' if any is finer than µs. */
+export function precisionFor(interfaces: readonly CaptureInterface[]): 'us' | 'ns' {
+  return interfaces.some((i) => i.nanosecond) ? 'ns' : 'us';
+}
+
+const PCAP_MAGIC_US = 0xa1b2c3d4;
+const PCAP_MAGIC_NS = 0xa1b23c4d;
+
+export class CaptureWriter {
+  /** Packets written so far. */
+  packets = 0;
+  private fd: number;
+  private readonly tmpPath: string | null;
+  private buf: Uint8Array;
+  private view: DataView;
+  private used = 0;
+  private closed = false;
+  private readonly le: boolean;
+  private readonly ns: boolean;
+  private readonly pcapng: boolean;
+  private readonly snaplens: number[];
+  private readonly halves: Halves = { hi: 0, lo: 0 };
+
+  private constructor(readonly path: string, fd: number, tmpPath: string | null, opts: CaptureWriterOptions) {
+    this.fd = fd;
+    this.tmpPath = tmpPath;
+    this.buf = new Uint8Array(Math.max(opts.bufferSize ?? 1 << 20, 4096));
+    this.view = new DataView(this.buf.buffer);
+    this.le = !opts.bigEndian;
+    this.ns = opts.precision === 'ns';
+    this.pcapng = opts.format === 'pcapng';
+    const ifaces: WriterInterface[] = [{ linktype: opts.linktype, ...(opts.snaplen !== undefined ? { snaplen: opts.snaplen } : {}) }, ...(opts.moreInterfaces ?? [])];
+    if (!this.pcapng && ifaces.length > 1) throw new OutputError(path, 'a pcap file has a single link type; use pcapng for several interfaces');
+    // A snapshot length of 0 (pcapng: "no limit") cuts nothing.
+    this.snaplens = ifaces.map((i) => i.snaplen ?? MAXIMUM_SNAPLEN).map((s) => (s === 0 ? Infinity : s));
+    if (this.pcapng) {
+      this.sectionHeader();
+      for (const i of ifaces) this.interfaceDescription(i);
+    } else {
+      this.pcapHeader(opts);
+    }
+  }
+
+  /**
+   * Starts writing `path` (`-` = stdout, written directly). Throws OutputError when the
+   * temporary file cannot be created.
+   */
+  static create(path: string, opts: CaptureWriterOptions): CaptureWriter {
+    if (path === '-') return new CaptureWriter(path, 1, null, opts);
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', 0o644);
+    } catch (e) {
+      throw new OutputError(path, describeIoError(e));
+    }
+    try {
+      return new CaptureWriter(path, fd, tmp, opts);
+    } catch (e) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      throw e;
+    }
+  }
+
+  /** The temporary file being written (null for stdout). */
+  get temporaryPath(): string | null {
+    return this.tmpPath;
+  }
+
+  /**
+   * Appends one packet: bytes buf[offset, offset + caplen), cut to the interface's snapshot
+   * length. tsNsec is truncated to µs for a µs file.
+   */
+  writePacket(buf: Uint8Array, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId = 0): void {
+    if (this.closed) throw new OutputError(this.path, 'write after close');
+    const snaplen = this.snaplens[interfaceId];
+    if (snaplen === undefined) throw new OutputError(this.path, `no interface ${interfaceId}`);
+    if (caplen > snaplen) caplen = snaplen;
+    if (this.pcapng) this.enhancedPacket(buf, offset, caplen, wirelen, tsSec, tsNsec, interfaceId);
+    else this.pcapRecord(buf, offset, caplen, wirelen, tsSec, tsNsec);
+    this.packets++;
+  }
+
+  /** Appends a packet from the async iterator (or any object of that shape). */
+  write(pkt: Pick<CapturePacket, 'data' | 'tsSec' | 'tsNsec'> & { wirelen?: number; interfaceId?: number }): void {
+    this.writePacket(pkt.data, 0, pkt.data.length, pkt.wirelen ?? pkt.data.length, pkt.tsSec, pkt.tsNsec, pkt.interfaceId ?? 0);
+  }
+
+  /** Appends the fast reader's current packet (interface 0 unless given). */
+  writeRecord(rec: CaptureRecord, interfaceId = 0): void {
+    this.writePacket(rec.buf, rec.offset, rec.caplen, rec.wirelen, rec.tsSec, rec.tsNsec, interfaceId);
+  }
+
+  /** Writes out everything, syncs, and renames the temporary file to the destination. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+      if (this.tmpPath !== null) {
+        fsyncSync(this.fd);
+        closeSync(this.fd);
+        this.fd = -1;
+        renameSync(this.tmpPath, this.path);
+      }
+      this.closed = true;
+    } catch (e) {
+      this.abort();
+      throw e instanceof OutputError ? e : new OutputError(this.path, describeIoError(e));
+    }
+  }
+
+  /** Drops the output: the temporary file is removed and the destination left untouched. */
+  abort(): void {
+    this.closed = true;
+    if (this.tmpPath === null) return;
+    if (this.fd >= 0) {
+      try { closeSync(this.fd); } catch { /* already unusable */ }
+      this.fd = -1;
+    }
+    try { unlinkSync(this.tmpPath); } catch { /* already gone */ }
+  }
+
+  private pcapHeader(opts: CaptureWriterOptions): void {
+    let field = opts.linktype & 0xffff;
+    if (opts.fcsLen !== undefined) {
+      if (opts.fcsLen < 0 || opts.fcsLen > 30 || opts.fcsLen % 2 !== 0) throw new OutputError(this.path, `FCS length ${opts.fcsLen} cannot be recorded (even, at most 30)`);
+      field = (field | 0x04000000 | ((opts.fcsLen / 2) << 28)) >>> 0;
+    }
+    const v = this.reserve(24);
+    const p = this.used;
+    v.setUint32(p, this.ns ? PCAP_MAGIC_NS : PCAP_MAGIC_US, this.le);
+    v.setUint16(p + 4, 2, this.le);
+    v.setUint16(p + 6, 4, this.le);
+    v.setUint32(p + 8, 0, this.le);
+    v.setUint32(p + 12, 0, this.le);
+    v.setUint32(p + 16, opts.snaplen ?? MAXIMUM_SNAPLEN, this.le);
+    v.setUint32(p + 20, field, this.le);
+    this.used += 24;
+  }
+
+  private pcapRecord(buf: Uint8Array, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number): void {
+    if (!(tsSec >= 0 && tsSec <= 0xffffffff)) throw new OutputError(this.path, `timestamp ${tsSec} s does not fit a pcap record (use pcapng)`);
+    const v = this.reserve(16);
+    const p = this.used;
+    v.setUint32(p, tsSec, this.le);
+    v.setUint32(p + 4, this.ns ? tsNsec : Math.floor(tsNsec / 1000), this.le);
+    v.setUint32(p + 8, caplen, this.le);
+    v.setUint32(p + 12, wirelen, this.le);
+    this.used += 16;
+    this.append(buf, offset, caplen);
+  }
+
+  private sectionHeader(): void {
+    const v = this.reserve(28);
+    const p = this.used;
+    v.setUint32(p, 0x0a0d0d0a, this.le);
+    v.setUint32(p + 4, 28, this.le);
+    v.setUint32(p + 8, 0x1a2b3c4d, this.le);
+    v.setUint16(p + 12, 1, this.le);
+    v.setUint16(p + 14, 0, this.le);
+    v.setInt32(p + 16, -1, this.le); // section length unknown
+    v.setInt32(p + 20, -1, this.le);
+    v.setUint32(p + 24, 28, this.le);
+    this.used += 28;
+  }
+
+  private interfaceDescription(i: WriterInterface): void {
+    const name = i.name !== undefined ? new TextEncoder().encode(i.name) : null;
+    const nameLen = name ? 4 + ((name.length + 3) & ~3) : 0;
+    const len = 16 + (this.ns ? 8 : 0) + nameLen + 4 + 4; // fixed part, options, opt_endofopt, trailer
+    const v = this.reserve(len);
+    const p = this.used;
+    this.buf.fill(0, p, p + len);
+    v.setUint32(p, 1, this.le);
+    v.setUint32(p + 4, len, this.le);
+    v.setUint16(p + 8, i.linktype, this.le);
+    v.setUint32(p + 12, i.snaplen ?? MAXIMUM_SNAPLEN, this.le);
+    let o = p + 16;
+    if (this.ns) {
+      v.setUint16(o, 9, this.le); // if_tsresol: 10^-9
+      v.setUint16(o + 2, 1, this.le);
+      this.buf[o + 4] = 9;
+      o += 8;
+    }
+    if (name) {
+      v.setUint16(o, 2, this.le); // if_name
+      v.setUint16(o + 2, name.length, this.le);
+      this.buf.set(name, o + 4);
+      o += nameLen;
+    }
+    o += 4; // opt_endofopt (zeros)
+    v.setUint32(o, len, this.le);
+    this.used += len;
+  }
+
+  private enhancedPacket(buf: Uint8Array, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId: number): void {
+    if (!(tsSec >= 0 && tsSec <= 18446744073)) throw new OutputError(this.path, `timestamp ${tsSec} s does not fit a 64-bit nanosecond count`);
+    const padded = (caplen + 3) & ~3;
+    const len = 32 + padded;
+    if (this.ns) joinUnits(tsSec, 1e9, tsNsec, this.halves);
+    else joinUnits(tsSec, 1e6, Math.floor(tsNsec / 1000), this.halves);
+    const v = this.reserve(28);
+    const p = this.used;
+    v.setUint32(p, 6, this.le);
+    v.setUint32(p + 4, len, this.le);
+    v.setUint32(p + 8, interfaceId, this.le);
+    v.setUint32(p + 12, this.halves.hi, this.le);
+    v.setUint32(p + 16, this.halves.lo, this.le);
+    v.setUint32(p + 20, caplen, this.le);
+    v.setUint32(p + 24, wirelen, this.le);
+    this.used += 28;
+    this.append(buf, offset, caplen);
+    const tail = this.reserve(padded - caplen + 4);
+    const t = this.used;
+    this.buf.fill(0, t, t + padded - caplen);
+    tail.setUint32(t + padded - caplen, len, this.le);
+    this.used += padded - caplen + 4;
+  }
+
+  /** Makes room for n header bytes at `used`; returns the view to write them with. */
+  private reserve(n: number): DataView {
+    if (this.used + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) {
+        this.buf = new Uint8Array(n);
+        this.view = new DataView(this.buf.buffer);
+      }
+    }
+    return this.view;
+  }
+
+  private append(src: Uint8Array, offset: number, len: number): void {
+    if (this.used + len > this.buf.length) {
+      this.flush();
+      if (len > this.buf.length) {
+        this.writeOut(src, offset, len);
+        return;
+      }
+    }
+    this.buf.set(src.subarray(offset, offset + len), this.used);
+    this.used += len;
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.writeOut(this.buf, 0, this.used);
+    this.used = 0;
+  }
+
+  private writeOut(src: Uint8Array, offset: number, len: number): void {
+    try {
+      let done = 0;
+      while (done < len) done += writeSync(this.fd, src, offset + done, len - done);
+    } catch (e) {
+      this.abort();
+      throw new OutputError(this.path, describeIoError(e));
+    }
+  }
+}
