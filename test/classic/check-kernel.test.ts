@@ -1,0 +1,165 @@
+/**
+ * checkClassic against the running kernel: every program is also handed to Linux as a
+ * socket filter (SO_ATTACH_FILTER) and as a seccomp filter, and both must agree on
+ * accept/refuse. The kernel only says EINVAL, so the rule itself is covered by check.test.ts.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkClassic } from '../../src/classic/check.js';
+import { decodeClassic } from '../../src/classic/decode.js';
+import { CLASSIC_FORMS, type ClassicInsn, type ClassicProgram, insn } from '../../src/classic/insn.js';
+import { CheckError } from '../../src/errors.js';
+import { arbClassicProgram } from './arbitrary.js';
+import { EINVAL, KernelCheckHarness, kernelCheckMissing } from './kernel-check-harness.js';
+
+const why = kernelCheckMissing ? ` (skipped: ${kernelCheckMissing})` : '';
+
+function ours(prog: ClassicProgram, profile: 'socket' | 'seccomp'): boolean {
+  try {
+    checkClassic(prog, { profile });
+    return true;
+  } catch (e) {
+    if (!(e instanceof CheckError)) throw e;
+    return false;
+  }
+}
+
+/** One edit that often breaks a valid program in one of the ways the checker looks at. */
+interface Mutation { at: number; what: number; value: number }
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.record({
+  at: fc.nat({ max: 1000 }),
+  what: fc.nat({ max: 9 }),
+  value: fc.oneof(
+    fc.nat({ max: 0xffffffff }),
+    fc.constantFrom(0, 1, 3, 4, 15, 16, 31, 32, 60, 63, 64, 0xfffff000, 0xfffff001, 0xfffff02c, 0xfffff03c, 0xfffff040,
+      0xfff00000, 0xffe00000, 0xffffffff),
+  ),
+});
+
+function mutate(prog: ClassicProgram, muts: readonly Mutation[]): ClassicProgram {
+  const out: ClassicInsn[] = [...prog];
+  for (const m of muts) {
+    if (out.length === 0) break;
+    const pc = m.at % out.length;
+    const i = out[pc]!;
+    switch (m.what) {
+      case 0: out[pc] = insn(CLASSIC_FORMS[m.value % CLASSIC_FORMS.length]!.code, i.jt, i.jf, i.k); break;
+      case 1: out[pc] = insn(m.value & 0xffff, i.jt, i.jf, i.k); break; // any code at all
+      case 2: case 3: out[pc] = insn(i.code, i.jt, i.jf, m.value); break;
+      case 4: out[pc] = insn(i.code, m.value & 0xff, i.jf, i.k); break;
+      case 5: out[pc] = insn(i.code, i.jt, m.value & 0xff, i.k); break;
+      case 6: out.pop(); break;
+      case 7: out.push(insn(CLASSIC_FORMS[m.value % CLASSIC_FORMS.length]!.code, 0, 0, m.value)); break;
+      case 8: out[pc] = insn(0x05, 0, 0, m.value % (out.length + 2)); break; // ja near the edge
+      default: out[pc] = insn((m.value & 1) ? 0x60 : 0x61, 0, 0, m.value % 17); break; // M[] reads
+    }
+  }
+  return out;
+}
+
+const arbMutated = (profile: 'socket' | 'seccomp'): fc.Arbitrary<ClassicProgram> =>
+  fc.tuple(arbClassicProgram({ maxLength: 24, profile }), fc.array(mutationArb, { maxLength: 3 }))
+    .map(([p, m]) => mutate(p, m));
+
+describe.skipIf(kernelCheckMissing !== undefined)(`checkClassic against the running kernel${why}`, () => {
+  let kernel: KernelCheckHarness;
+  beforeAll(() => { kernel = new KernelCheckHarness(); });
+  afterAll(() => kernel?.close());
+
+  async function agree(prog: ClassicProgram, profile: 'socket' | 'seccomp'): Promise<boolean> {
+    const errno = await kernel.check(prog, profile);
+    expect([0, EINVAL], `errno ${errno}`).toContain(errno);
+    expect(ours(prog, profile), `${profile}: kernel says ${errno === 0 ? 'accept' : 'EINVAL'} for ${JSON.stringify(prog)}`).toBe(errno === 0);
+    return errno === 0;
+  }
+
+  it('agrees as a socket filter on 4000 mutated programs', async () => {
+    let accepted = 0;
+    await fc.assert(fc.asyncProperty(arbMutated('socket'), async (prog) => {
+      if (await agree(prog, 'socket')) accepted++;
+    }), { numRuns: 4000 });
+    // The mutations must leave both outcomes well represented, or the comparison says little.
+    expect(accepted).toBeGreaterThan(800);
+    expect(accepted).toBeLessThan(3200);
+  }, 120_000);
+
+  it('agrees as a seccomp filter on 600 mutated programs', async () => {
+    let accepted = 0;
+    await fc.assert(fc.asyncProperty(arbMutated('seccomp'), async (prog) => {
+      if (await agree(prog, 'seccomp')) accepted++;
+    }), { numRuns: 600 });
+    expect(accepted).toBeGreaterThan(120);
+    expect(accepted).toBeLessThan(480);
+  }, 120_000);
+
+  it('agrees on every one of the 49 codes and every code around them, both profiles', async () => {
+    const codes = new Set<number>();
+    for (const f of CLASSIC_FORMS) for (let d = -8; d <= 8; d++) codes.add((f.code + d) & 0xffff);
+    for (let c = 0; c < 0x100; c++) codes.add(c);
+    for (const code of codes) {
+      // ld #0; st M[4]; <code> k=4 (ja k=0); ret #0
+      const prog = [insn(0x00, 0, 0, 0), insn(0x02, 0, 0, 4), insn(code, 0, 0, code === 0x05 ? 0 : 4), insn(0x06, 0, 0, 0)];
+      await agree(prog, 'socket');
+      await agree(prog, 'seccomp');
+    }
+  }, 60_000);
+
+  it('agrees on every recorded tcpdump filter and libseccomp filter in fixtures/', async () => {
+    const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+    let verdicts = 0;
+    let refusedSocket = 0;
+    for (const lt of readdirSync(join(fixtures, 'filters'), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+      for (const name of readdirSync(join(fixtures, 'filters', lt.name)).filter((n) => n.endsWith('.ddd'))) {
+        const prog = decodeClassic(readFileSync(join(fixtures, 'filters', lt.name, name)), { format: 'ddd' });
+        if (!(await agree(prog, 'socket'))) refusedSocket++; // the protochain filters jump backwards
+        await agree(prog, 'seccomp');
+        verdicts += 2;
+      }
+    }
+    for (const name of readdirSync(join(fixtures, 'seccomp')).filter((n) => n.endsWith('.bpf'))) {
+      // Records are in the byte order of the filter's arch (s390x: big-endian), as its JSON says.
+      const meta = JSON.parse(readFileSync(join(fixtures, 'seccomp', name.replace(/\.bpf$/, '.json')), 'utf8')) as { endian?: 'little' | 'big' };
+      const prog = decodeClassic(readFileSync(join(fixtures, 'seccomp', name)), { format: 'raw', endian: meta.endian ?? 'little' });
+      expect(await agree(prog, 'seccomp'), name).toBe(true);
+      await agree(prog, 'socket');
+      verdicts += 2;
+    }
+    expect(verdicts).toBeGreaterThan(300);
+    expect(refusedSocket).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('agrees on the hand-written edge cases', async () => {
+    const ret = insn(0x06, 0, 0, 0);
+    const cases: ClassicProgram[] = [
+      [],
+      [ret],
+      [...Array.from({ length: 4095 }, () => insn(0x00, 0, 0, 1)), ret],
+      [...Array.from({ length: 4096 }, () => insn(0x00, 0, 0, 1)), ret],
+      [ret, insn(0x60, 0, 0, 0), insn(0x16, 0, 0, 0)], // dead load after ret still checked
+      [insn(0x05, 0, 0, 1), insn(0x60, 0, 0, 7), ret], // dead load after ja passes
+      [insn(0x05, 0, 0, 0), insn(0x60, 0, 0, 7), ret],
+      [insn(0x60, 0, 0, 0), insn(0x00, 0, 0, 0)],
+      [insn(0x01, 0, 0, 0x3e), insn(0x50, 0, 0, 0xffffffff), insn(0x16, 0, 0, 0)],
+      [insn(0x45, 0, 1, 4), ret, ret],
+      [insn(0x05, 0, 0, 0xffffffff), ret],
+      [insn(0x15, 255, 255, 0), ...Array.from({ length: 255 }, () => ret)],
+      [insn(0x15, 255, 255, 0), ...Array.from({ length: 256 }, () => ret)],
+      ...[0x20, 0x28, 0x30].flatMap((code) =>
+        [0xfffff000, 0xfffff001, 0xfffff03c, 0xfffff040, 0xffffffff, 0xffffefff, 0xfff00000, 0xffe00000, 0, 60, 62, 64]
+          .map((k) => [insn(code, 0, 0, k), insn(0x16, 0, 0, 0)])),
+      [insn(0x80, 0, 0, 0), insn(0x81, 0, 0, 0), insn(0x16, 0, 0, 0)],
+      [insn(0x64, 0, 0, 31), ret], [insn(0x64, 0, 0, 32), ret], [insn(0x74, 0, 0, 32), ret],
+      [insn(0x34, 0, 0, 0), ret], [insn(0x94, 0, 0, 0), ret], [insn(0x94, 0, 0, 3), ret],
+      [insn(0x02, 0, 0, 16), ret], [insn(0x02, 0, 0, 15), ret],
+      [insn(0x0e, 0, 0, 0)], [insn(0x21, 0, 0, 0), ret],
+    ];
+    for (const prog of cases) {
+      await agree(prog, 'socket');
+      await agree(prog, 'seccomp');
+    }
+  }, 60_000);
+});

@@ -1,0 +1,100 @@
+/**
+ * `cbpf2ebpf check`: in process through main() for output and exit codes, and once through
+ * the built launcher for stdin and the process status. Which programs Linux accepts is held
+ * to the kernel itself in test/classic/check-kernel.test.ts; here the fixtures are programs
+ * tcpdump and libseccomp produced (the protochain ones jump backwards, which Linux refuses).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const filter = (name: string, ext = 'ddd'): string => join(root, 'fixtures/filters/EN10MB', `${name}.${ext}`);
+const seccompFilter = join(root, 'fixtures/seccomp/x86_64-args.bpf');
+const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-check-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let out: string[] = [];
+let err: string[] = [];
+beforeEach(() => {
+  out = [];
+  err = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const code = await main(args);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+const count = (path: string): number => Number(readFileSync(path, 'utf8').split('\n')[0]);
+
+describe('cbpf2ebpf check (in process)', () => {
+  it('prints ok and the instruction count for programs tcpdump compiled', async () => {
+    for (const name of ['tcp-port', 'ip', 'vlan-tcp-port']) {
+      const r = await run('check', filter(name));
+      expect(r.code, name).toBe(0);
+      expect(r.stdout).toBe(`ok (${count(filter(name))} instructions)\n`);
+      expect(r.stderr).toBe('');
+      out = [];
+    }
+  });
+
+  it('exits 65 with the first violation on one line', async () => {
+    const r = await run('check', filter('ip-protochain'));
+    expect(r.code).toBe(65);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('cbpf2ebpf: instruction 19 (ja 4): jump-out-of-range: ja offset 0xfffffff0 is not a forward jump inside the program (classic jumps are unsigned)\n');
+  });
+
+  it('--seccomp applies seccomp_check_filter after the classic rules', async () => {
+    const ok = await run('check', seccompFilter, '--seccomp');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ok \(\d+ instructions\)\n$/);
+    out = [];
+    const bad = await run('check', filter('tcp-port'), '--seccomp');
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toBe('cbpf2ebpf: instruction 0 (ldh [12]): seccomp-opcode: seccomp loads only 32-bit words (ld [k]), not 16-bit ones\n');
+  });
+
+  it('names the rule for a hand-written bad program, and exits 66 for a missing file', async () => {
+    const bad = join(tmp, 'bad.ddd');
+    writeFileSync(bad, '3\n96 0 0 2\n21 0 0 0\n22 0 0 0\n'); // ld M[2] before any store
+    const r = await run('check', bad);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toBe('cbpf2ebpf: instruction 0 (ld M[2]): mem-uninitialised: M[2] can be read before anything is stored there\n');
+    err = [];
+    const missing = await run('check', join(tmp, 'nope'));
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toBe(`cbpf2ebpf: ${join(tmp, 'nope')}: no such file\n`);
+  });
+});
+
+const launcher = join(root, 'bin/cbpf2ebpf');
+const built = existsSync(join(root, 'dist/cli/commands/check.js'));
+if (!built) console.warn('skipping the bin/cbpf2ebpf check tests: dist/ is not built (run `npx tsc -p .`)');
+
+describe.skipIf(!built)(`bin/cbpf2ebpf check${built ? '' : ' (skipped: dist/ not built)'}`, () => {
+  it('reads FILTER - from stdin and sets the exit status', () => {
+    const cli = (args: string[], input: string) => spawnSync(process.execPath, [launcher, ...args], { input, encoding: 'utf8' });
+    const ok = cli(['check', '-'], readFileSync(filter('tcp-syn'), 'utf8'));
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe(`ok (${count(filter('tcp-syn'))} instructions)\n`);
+    const bad = cli(['check', '-'], '2\n52 0 0 0\n6 0 0 0\n');
+    expect(bad.status).toBe(65);
+    expect(bad.stderr).toBe('cbpf2ebpf: instruction 0 (div #0): div-by-zero: division by constant 0\n');
+    expect(bad.stdout).toBe('');
+  }, 60_000);
+});
