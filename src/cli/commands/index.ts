@@ -1,10 +1,12 @@
 /** Every subcommand, in the order `--help` lists them. The default command (translate) is first. */
 import type { CommandModule } from 'yargs';
+import { translateCommand } from './translate.js';
 import { disasmCommand } from './disasm.js';
 import { checkCommand } from './check.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  translateCommand,
   disasmCommand,
   checkCommand,
 ];

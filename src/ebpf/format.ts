@@ -1,0 +1,239 @@
+/**
+ * Output formats of internal programs: an annotated listing, raw bytes, hex, JSON and C
+ * (kernel BPF_* macros). Everything here is a function of the instructions alone, plus the
+ * classic program and origin map when annotating, so decoding the `bin` output and
+ * formatting it again gives the same listing.
+ */
+import type { ClassicProgram } from '../classic/insn.js';
+import { classicText } from '../classic/disasm.js';
+import {
+  ALU_OP_NAMES, BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DW,
+  BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_IND, BPF_OR, BPF_W, BPF_XOR, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX,
+  BPF_X, BPF_XCHG, JMP_OP_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
+} from './opcodes.js';
+import { type Insn, type Program, isLdImm64 } from './insn.js';
+import { encodeProgram } from './encode.js';
+import { helperInfo, isProjectHelper } from './helpers.js';
+import { disasmInsn, helperName, ldImm64Tails } from './disasm.js';
+
+export const OUTPUT_FORMATS = ['listing', 'bin', 'hex', 'json', 'c'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface FormatOptions {
+  /** Show, before each group, the classic instruction it came from (needs classic + origin). */
+  annotate?: boolean;
+  classic?: ClassicProgram;
+  /** Classic pc of each internal instruction, -1 for the prologue (Translation.origin). */
+  origin?: Int32Array;
+}
+
+const isHelperCall = (i: Insn): boolean => i.code === (BPF_JMP | BPF_CALL) && i.src === 0;
+
+/** Project helper ids a program calls, ascending. Non-empty means Linux cannot load it. */
+export function projectHelpersOf(prog: Program): number[] {
+  const ids = new Set<number>();
+  const tails = ldImm64Tails(prog);
+  prog.forEach((i, pc) => { if (!tails[pc] && isHelperCall(i) && isProjectHelper(i.imm)) ids.add(i.imm); });
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** One sentence saying why the program cannot go into Linux, or undefined if it can. */
+export function notLoadableReason(prog: Program): string | undefined {
+  const ids = projectHelpersOf(prog);
+  if (ids.length === 0) return undefined;
+  const names = ids.map((id) => `${helperName(id)}#${id}`).join(', ');
+  return `NOT LOADABLE INTO LINUX: calls project helper${ids.length > 1 ? 's' : ''} ${names}, which only cbpf2ebpf's VM provides`;
+}
+
+const rawBytes = (bytes: Uint8Array, pc: number): string =>
+  Array.from(bytes.subarray(pc * 8, pc * 8 + 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+
+/** Comment text for the classic instruction behind internal slot `pc`, when it starts a group. */
+function groupHeading(pc: number, opts: FormatOptions): string | undefined {
+  const { origin, classic } = opts;
+  if (!opts.annotate || !origin || !classic || pc >= origin.length) return undefined;
+  const from = origin[pc]!;
+  if (pc > 0 && origin[pc - 1] === from) return undefined;
+  if (from < 0) return 'prologue: ctx -> r6, A (r0) = X (r7) = 0';
+  const ci = classic[from];
+  return ci ? `${from}: ${classicText(ci, from)}` : undefined;
+}
+
+/** `index: raw bytes  text`, one line per 8-byte slot, with a header (and footer when not loadable). */
+export function formatListing(prog: Program, opts: FormatOptions = {}): string {
+  const bytes = encodeProgram(prog);
+  const tails = ldImm64Tails(prog);
+  const width = String(Math.max(prog.length - 1, 0)).length;
+  const reason = notLoadableReason(prog);
+  const lines: string[] = [`; internal BPF: ${prog.length} instruction${prog.length === 1 ? '' : 's'} (${bytes.length} bytes)`];
+  if (reason) lines.push(`; ${reason}`);
+  prog.forEach((i, pc) => {
+    const heading = groupHeading(pc, opts);
+    if (heading !== undefined) lines.push(`${' '.repeat(width + 2)}; ${heading}`);
+    const text = tails[pc] ? '' : disasmInsn(i, prog[pc + 1]);
+    lines.push(`${String(pc).padStart(width)}: ${rawBytes(bytes, pc)}${text ? `  ${text}` : ''}`);
+  });
+  if (reason) lines.push(`; ${reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One instruction per line as 16 hex digits, in memory (little-endian record) order. */
+export function formatHex(prog: Program): string {
+  const bytes = encodeProgram(prog);
+  return prog.map((_, pc) => `${rawBytes(bytes, pc).replaceAll(' ', '')}\n`).join('');
+}
+
+export function formatJson(prog: Program, opts: FormatOptions = {}): string {
+  const tails = ldImm64Tails(prog);
+  const helpers = projectHelpersOf(prog);
+  const rows = prog.map((i, pc) => {
+    const row: Record<string, unknown> = {
+      index: pc, code: i.code, dst: i.dst, src: i.src, off: i.off, imm: i.imm,
+      text: tails[pc] ? '' : disasmInsn(i, prog[pc + 1]),
+    };
+    if (opts.origin && pc < opts.origin.length) {
+      row.classic = opts.origin[pc];
+      const ci = opts.classic?.[opts.origin[pc]!];
+      if (opts.annotate && ci) row.classicText = classicText(ci, opts.origin[pc]!);
+    }
+    return `    ${JSON.stringify(row)}`;
+  });
+  return `{\n  "loadable": ${helpers.length === 0},\n  "projectHelpers": ${JSON.stringify(helpers)},\n  "insns": [\n${rows.join(',\n')}\n  ]\n}\n`;
+}
+
+// ---- C, with the macros of the kernel's include/linux/filter.h and tools/include/linux/filter.h.
+
+const cReg = (r: number): string => (r <= 10 ? `BPF_REG_${r}` : String(r));
+const C_SIZE: Readonly<Record<number, string>> = { [BPF_W]: 'BPF_W', [BPF_H]: 'BPF_H', [BPF_B]: 'BPF_B', [BPF_DW]: 'BPF_DW' };
+const cSize = (code: number): string => C_SIZE[bpfSize(code)]!;
+const cAluOp = (code: number): string => `BPF_${ALU_OP_NAMES[bpfOp(code)]!.toUpperCase()}`;
+const cJmpOp = (code: number): string => `BPF_${JMP_OP_NAMES[bpfOp(code)]!.toUpperCase()}`;
+/**
+ * A 32-bit immediate as a C int constant, in the base the disassembly uses: hex (when
+ * non-negative) for bit masks and jump constants, decimal otherwise. INT_MIN has no
+ * literal of type int.
+ */
+function cImm(v: number, hex = false): string {
+  if (v === -0x80000000) return '(-2147483647 - 1)';
+  return hex && v >= 10 ? `0x${v.toString(16)}` : String(v);
+}
+const BITWISE_OPS = new Set([BPF_OR, BPF_AND, BPF_XOR]);
+const cRaw = (i: Insn): string => `BPF_RAW_INSN(0x${i.code.toString(16).padStart(2, '0')}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off}, ${cImm(i.imm)})`;
+
+/** The kernel macro for one slot when it reproduces the instruction exactly, else BPF_RAW_INSN. */
+function cMacro(i: Insn, next: Insn | undefined): { text: string; slots: 1 | 2 } {
+  const one = (text: string): { text: string; slots: 1 } => ({ text, slots: 1 });
+  const cls = bpfClass(i.code);
+  const isX = (i.code & BPF_X) === BPF_X;
+  const regForm = i.off === 0 && i.imm === 0;
+  const immForm = i.off === 0 && i.src === 0;
+  switch (cls) {
+    case BPF_ALU: case BPF_ALU64: {
+      const op = bpfOp(i.code);
+      if (ALU_OP_NAMES[op] === undefined) break;
+      const w = cls === BPF_ALU64 ? '64' : '32';
+      if (op === BPF_END) {
+        if (cls === BPF_ALU && i.src === 0 && i.off === 0 && (i.imm === 16 || i.imm === 32 || i.imm === 64)) {
+          return one(`BPF_ENDIAN(${isX ? 'BPF_TO_BE' : 'BPF_TO_LE'}, ${cReg(i.dst)}, ${i.imm})`);
+        }
+        break;
+      }
+      if (op === BPF_MOV) {
+        if (isX && regForm) return one(`BPF_MOV${w}_REG(${cReg(i.dst)}, ${cReg(i.src)})`);
+        if (!isX && immForm) return one(`BPF_MOV${w}_IMM(${cReg(i.dst)}, ${cImm(i.imm)})`);
+        break;
+      }
+      if (isX && regForm) return one(`BPF_ALU${w}_REG(${cAluOp(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)})`);
+      if (!isX && immForm) return one(`BPF_ALU${w}_IMM(${cAluOp(i.code)}, ${cReg(i.dst)}, ${cImm(i.imm, BITWISE_OPS.has(op))})`);
+      break;
+    }
+    case BPF_LD: {
+      const mode = bpfMode(i.code);
+      if (isLdImm64(i) && next && next.code === 0 && next.dst === 0 && next.src === 0 && next.off === 0 && i.off === 0) {
+        const value = `0x${((BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0)).toString(16)}ULL`;
+        const text = i.src === 0 ? `BPF_LD_IMM64(${cReg(i.dst)}, ${value})` : `BPF_LD_IMM64_RAW(${cReg(i.dst)}, ${i.src}, ${value})`;
+        return { text, slots: 2 };
+      }
+      if (bpfSize(i.code) === BPF_DW || i.dst !== 0 || i.off !== 0) break;
+      if (mode === BPF_ABS && i.src === 0) return one(`BPF_LD_ABS(${cSize(i.code)}, ${cImm(i.imm)})`);
+      if (mode === BPF_IND) return one(`BPF_LD_IND(${cSize(i.code)}, ${cReg(i.src)}, ${cImm(i.imm)})`);
+      break;
+    }
+    case BPF_LDX:
+      if (bpfMode(i.code) === BPF_MEM && i.imm === 0) return one(`BPF_LDX_MEM(${cSize(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+      break;
+    case BPF_ST:
+      if (bpfMode(i.code) === BPF_MEM && i.src === 0) return one(`BPF_ST_MEM(${cSize(i.code)}, ${cReg(i.dst)}, ${i.off}, ${cImm(i.imm)})`);
+      break;
+    case BPF_STX: {
+      const mode = bpfMode(i.code);
+      if (mode === BPF_MEM && i.imm === 0) return one(`BPF_STX_MEM(${cSize(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+      if (mode === BPF_ATOMIC) {
+        const op = atomicOpExpr(i.imm);
+        if (op) return one(`BPF_ATOMIC_OP(${cSize(i.code)}, ${op}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+      }
+      break;
+    }
+    case BPF_JMP: case BPF_JMP32: {
+      const op = bpfOp(i.code);
+      const w = cls === BPF_JMP ? 'JMP' : 'JMP32';
+      if (cls === BPF_JMP && op === BPF_JA && !isX && i.dst === 0 && i.src === 0 && i.imm === 0) return one(`BPF_JMP_A(${i.off})`);
+      if (cls === BPF_JMP && op === BPF_EXIT && !isX && i.dst === 0 && i.src === 0 && i.off === 0 && i.imm === 0) return one('BPF_EXIT_INSN()');
+      if (cls === BPF_JMP && op === BPF_CALL && !isX && i.dst === 0 && i.src === 0 && i.off === 0) return one(`BPF_EMIT_CALL(${cHelper(i.imm)})`);
+      if (op === BPF_JA || op === BPF_CALL || op === BPF_EXIT || JMP_OP_NAMES[op] === undefined) break;
+      if (isX && i.imm === 0) return one(`BPF_${w}_REG(${cJmpOp(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+      if (!isX && i.src === 0) return one(`BPF_${w}_IMM(${cJmpOp(i.code)}, ${cReg(i.dst)}, ${cImm(i.imm, true)}, ${i.off})`);
+      break;
+    }
+  }
+  return one(cRaw(i));
+}
+
+function atomicOpExpr(imm: number): string | undefined {
+  if (imm === BPF_XCHG) return 'BPF_XCHG';
+  if (imm === BPF_CMPXCHG) return 'BPF_CMPXCHG';
+  const base = imm & ~BPF_FETCH;
+  if (![BPF_ADD, BPF_OR, BPF_AND, BPF_XOR].includes(base) || (imm & ~(0xf0 | BPF_FETCH)) !== 0) return undefined;
+  const name = `BPF_${ALU_OP_NAMES[base]!.toUpperCase()}`;
+  return imm & BPF_FETCH ? `${name} | BPF_FETCH` : name;
+}
+
+/** Kernel helpers by their UAPI enum name; project helpers by number, with a warning comment. */
+function cHelper(id: number): string {
+  const h = helperInfo(id);
+  if (!h) return String(id);
+  return h.project ? `${id} /* ${h.name}: cbpf2ebpf VM only */` : `BPF_FUNC_${h.name}`;
+}
+
+/** A `struct bpf_insn` array initialiser; each entry ends with the disassembly as a comment. */
+export function formatC(prog: Program, opts: FormatOptions & { name?: string } = {}): string {
+  const tails = ldImm64Tails(prog);
+  const reason = notLoadableReason(prog);
+  const lines: string[] = [
+    `/* internal BPF: ${prog.length} instruction${prog.length === 1 ? '' : 's'}; BPF_* macros of the kernel's linux/filter.h */`,
+  ];
+  if (reason) lines.push(`/* ${reason} */`);
+  lines.push(`struct bpf_insn ${opts.name ?? 'prog'}[] = {`);
+  for (let pc = 0; pc < prog.length; pc++) {
+    const heading = groupHeading(pc, opts);
+    if (heading !== undefined) lines.push(`\t/* ${heading.replaceAll('*/', '* /')} */`);
+    const i = prog[pc]!;
+    const m = tails[pc] ? { text: cRaw(i), slots: 1 as const } : cMacro(i, prog[pc + 1]);
+    const text = tails[pc] ? 'second half of the 64-bit immediate' : disasmInsn(i, prog[pc + 1]);
+    lines.push(`\t${m.text},\t/* ${pc}: ${text.replaceAll('*/', '* /')} */`);
+    if (m.slots === 2) pc++;
+  }
+  lines.push('};');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The bytes or text of `prog` in `format`. */
+export function formatProgram(prog: Program, format: OutputFormat, opts: FormatOptions = {}): Uint8Array | string {
+  switch (format) {
+    case 'bin': return encodeProgram(prog);
+    case 'hex': return formatHex(prog);
+    case 'json': return formatJson(prog, opts);
+    case 'c': return formatC(prog, opts);
+    case 'listing': return formatListing(prog, opts);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `cbpf2ebpf [translate] FILTER`: in process through main() for output and exit codes, and
+ * through the built launcher (bin/cbpf2ebpf -> dist/) for stdin and the default command.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { decodeClassic } from '../../src/classic/decode.js';
+import { decodeProgram, encodeProgram } from '../../src/ebpf/encode.js';
+import { formatListing } from '../../src/ebpf/format.js';
+import { translateClassic } from '../../src/translate/translate.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-translate-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** `tcp port 80` as tcpdump -ddd prints it for Ethernet (written here so the test stands alone). */
+const TCP80 = `20
+40 0 0 12
+21 0 6 34525
+48 0 0 20
+21 0 15 6
+40 0 0 54
+21 12 0 80
+40 0 0 56
+21 10 11 80
+21 0 10 2048
+48 0 0 23
+21 0 8 6
+40 0 0 20
+69 6 0 8191
+177 0 0 14
+72 0 0 14
+21 2 0 80
+72 0 0 16
+21 0 1 80
+6 0 0 262144
+6 0 0 0
+`;
+const filterFile = join(tmp, 'tcp80.ddd');
+writeFileSync(filterFile, TCP80);
+const expectedInsns = translateClassic(decodeClassic(TCP80)).insns;
+
+let out: Buffer[] = [];
+let err: string[] = [];
+beforeEach(() => {
+  out = [];
+  err = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(Buffer.from(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function run(...args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  out = [];
+  err = [];
+  const code = await main(args);
+  return { code, stdout: Buffer.concat(out), stderr: err.join('') };
+}
+
+describe('cbpf2ebpf FILTER (in process)', () => {
+  it('is the default command and prints the listing', async () => {
+    const r = await run(filterFile);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(formatListing(expectedInsns));
+    expect((await run('translate', filterFile)).stdout.toString()).toBe(r.stdout.toString());
+  });
+
+  it('writes bin with -o, whose decoded listing is the printed one', async () => {
+    const file = join(tmp, 'tcp80.bin');
+    expect((await run(filterFile, '-f', 'bin', '-o', file)).code).toBe(0);
+    const bytes = readFileSync(file);
+    expect(Buffer.compare(bytes, Buffer.from(encodeProgram(expectedInsns)))).toBe(0);
+    expect(formatListing(decodeProgram(bytes))).toBe(formatListing(expectedInsns));
+  });
+
+  it('prints hex, json and c', async () => {
+    expect((await run(filterFile, '-f', 'hex')).stdout.toString().split('\n')[0]).toBe('bf16000000000000');
+    const json = JSON.parse((await run(filterFile, '-f', 'json')).stdout.toString()) as { loadable: boolean; insns: unknown[] };
+    expect(json.loadable).toBe(true);
+    expect(json.insns.length).toBe(expectedInsns.length);
+    expect((await run(filterFile, '-f', 'c')).stdout.toString()).toMatch(/^struct bpf_insn prog\[\] = \{$/m);
+  });
+
+  it('annotates with --annotate', async () => {
+    const text = (await run(filterFile, '--annotate')).stdout.toString();
+    expect(text).toContain('; 0: ldh [12]');
+    expect(text).toContain('; 13: ldxb 4*([14]&0xf)');
+  });
+
+  it('translates seccomp filters with --seccomp', async () => {
+    const file = join(tmp, 'seccomp.ddd');
+    writeFileSync(file, '4\n32 0 0 4\n21 0 1 3221225534\n6 0 0 2147418112\n6 0 0 0\n');
+    const r = await run(file, '--seccomp');
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toContain('r0 = *(u32 *)(r6 +4)');
+    expect(r.stdout.toString()).toContain('w2 = 3221225534');
+    // socket profile: the same load is a packet load
+    expect((await run(file)).stdout.toString()).toContain('r0 = *(u32 *)skb[4]');
+  });
+
+  it('runs the checker first: an invalid classic program is exit 65, one line', async () => {
+    const file = join(tmp, 'bad.ddd');
+    writeFileSync(file, '2\n6 0 0 0\n0 0 0 0\n');
+    const r = await run(file);
+    expect(r.code).toBe(65);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(/^cbpf2ebpf: instruction 1 .*last-not-ret.*\n$/);
+    writeFileSync(file, '2\n32 0 0 0\n6 0 0 0\n');
+    const s = await run(file, '--seccomp');
+    expect(s.code).toBe(0);
+    writeFileSync(file, '2\n40 0 0 0\n6 0 0 0\n');
+    expect((await run(file, '--seccomp')).code).toBe(65);
+  });
+
+  it('warns when the program calls a project helper', async () => {
+    const file = join(tmp, 'nla.ddd');
+    writeFileSync(file, `2\n32 0 0 ${0xfffff000 + 12}\n22 0 0 0\n`);
+    const r = await run(file, '-f', 'bin', '-o', join(tmp, 'nla.bin'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^cbpf2ebpf: warning: NOT LOADABLE INTO LINUX: calls project helper cbpf_nlattr#65536/);
+    expect((await run(file)).stdout.toString()).toMatch(/^; NOT LOADABLE INTO LINUX/m);
+  });
+
+  it('reports a missing file with exit 66', async () => {
+    const r = await run(join(tmp, 'nope.ddd'));
+    expect(r.code).toBe(66);
+    expect(r.stderr).toMatch(/no such file/);
+  });
+});
+
+// The launcher runs dist/; `npm test` builds it first (tsc -p . && vitest run).
+const launcher = join(root, 'bin/cbpf2ebpf');
+const built = existsSync(join(root, 'dist/cli/commands/translate.js'));
+if (!built) console.warn('skipping the bin/cbpf2ebpf translate tests: dist/ is not built (run `npx tsc -p .`)');
+
+describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${built ? '' : ' (skipped: dist/ not built)'}`, () => {
+  it('reads the filter from stdin and exits 0', () => {
+    const r = spawnSync(process.execPath, [launcher, '-', '-f', 'bin'], { input: Buffer.from(TCP80) });
+    expect(r.status).toBe(0);
+    expect(Buffer.compare(r.stdout, Buffer.from(encodeProgram(expectedInsns)))).toBe(0);
+  });
+  it('exits 65 on a program the checker refuses', () => {
+    const r = spawnSync(process.execPath, [launcher, '-'], { input: '1\n0 0 0 0\n', encoding: 'utf8' });
+    expect(r.status).toBe(65);
+    expect(r.stderr.trim().split('\n').length).toBe(1);
+  });
+});
