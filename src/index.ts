@@ -1,12 +1,32 @@
 /**
  * cbpf2ebpf library entry point. Data flows one way:
  * decode -> check -> translate -> verify -> run.
+ *
+ * Classic BPF: decodeClassic, checkClassic, runClassic, encodeClassicRaw / formatDdd /
+ * formatDd / formatComma, disassembleClassic. Internal BPF: translateClassic,
+ * decodeProgram / encodeProgram, disassemble / formatProgram.
  */
 export * from './errors.js';
+
+// Classic BPF
 export * from './classic/opcodes.js';
 export * from './classic/insn.js';
+export * from './classic/decode.js';
+export * from './classic/encode.js';
+export { parseListing } from './classic/listing.js';
+export { classicImage, classicText, disassembleClassic } from './classic/disasm.js';
+export * from './classic/check.js';
+export * from './classic/interp.js';
+
+// Internal BPF
 export * as ebpf from './ebpf/opcodes.js';
 export * from './ebpf/insn.js';
 export * from './ebpf/encode.js';
 export * from './ebpf/helpers.js';
 export * from './ebpf/ctx.js';
+export { disassemble, disasmInsn } from './ebpf/disasm.js';
+export * from './ebpf/format.js';
+export * from './translate/translate.js';
+
+// Captures
+export * from './capture/index.js';
