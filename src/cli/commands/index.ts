@@ -2,11 +2,15 @@
 import type { CommandModule } from 'yargs';
 import { translateCommand } from './translate.js';
 import { disasmCommand } from './disasm.js';
+import { asmCommand } from './asm.js';
+import { conformancePluginCommand } from './conformance-plugin.js';
 import { checkCommand } from './check.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   translateCommand,
   disasmCommand,
+  asmCommand,
+  conformancePluginCommand,
   checkCommand,
 ];

@@ -1,0 +1,102 @@
+/**
+ * Helper functions the engines call for BPF_CALL, by id. A registry maps ids to typed
+ * HelperFn implementations; `standardHelpers()` holds the kernel helpers our translated
+ * programs use (get_prandom_u32, get_smp_processor_id) and the project helpers that stand
+ * for the ancillary loads Linux exposes no other way (src/ebpf/helpers.ts). Users register
+ * their own with `register()`.
+ *
+ * A helper reads its arguments from R1..R5 (frame.lo/hi) and writes its 64-bit result to
+ * R0. Results here are u32 values, zero-extended like the kernel's u32-returning helpers.
+ */
+import {
+  HELPER_CBPF_HATYPE, HELPER_CBPF_NLATTR, HELPER_CBPF_NLATTR_NEST, HELPER_CBPF_PAY_OFFSET,
+  HELPER_GET_PRANDOM_U32, HELPER_GET_SMP_PROCESSOR_ID, helperInfo,
+} from '../ebpf/helpers.js';
+import { nlattrFind, nlattrFindNested } from '../classic/nlattr.js';
+import type { ExecEnv, HelperFn, HelperFrame } from './types.js';
+
+export interface HelperDef {
+  readonly id: number;
+  readonly name: string;
+  /** Argument registers (R1..R<args>) the helper reads; the checked mode checks they are readable. */
+  readonly args: number;
+  readonly fn: HelperFn;
+}
+
+export class HelperRegistry {
+  private readonly byId = new Map<number, HelperDef>();
+
+  /**
+   * Adds or replaces helper `id`. Name and argument count default to the ones
+   * src/ebpf/helpers.ts knows for the id, else `helper_<id>` and 5.
+   */
+  register(id: number, fn: HelperFn, opts: { name?: string; args?: number } = {}): this {
+    if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new RangeError(`helper id ${id} is not a non-negative int32`);
+    const info = helperInfo(id);
+    const args = opts.args ?? info?.args ?? 5;
+    if (!Number.isInteger(args) || args < 0 || args > 5) throw new RangeError(`helper ${id}: args must be 0..5, got ${args}`);
+    this.byId.set(id, { id, name: opts.name ?? info?.name ?? `helper_${id}`, args, fn });
+    return this;
+  }
+
+  get(id: number): HelperDef | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  list(): HelperDef[] {
+    return [...this.byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** A copy to extend without changing this registry. */
+  clone(): HelperRegistry {
+    const copy = new HelperRegistry();
+    for (const h of this.byId.values()) copy.byId.set(h.id, h);
+    return copy;
+  }
+}
+
+/** Writes a u32 result to R0, zero-extended. */
+function returnU32(frame: HelperFrame, value: number): void {
+  frame.lo[0] = value | 0;
+  frame.hi[0] = 0;
+}
+
+/**
+ * The packet bytes a helper sees as `skb->data[0, skb->len)`: the captured bytes from the
+ * link header (a replay has no more than caplen, so that is the length searched).
+ */
+function packetData(env: ExecEnv): Uint8Array {
+  return env.pkt.subarray(env.pktStart, env.pktStart + env.pktLen);
+}
+
+export interface StandardHelperOptions {
+  /**
+   * Seed of get_prandom_u32's xorshift32 sequence (non-zero). Fixed by default so that
+   * replays are reproducible; every registry has its own sequence.
+   */
+  seed?: number;
+}
+
+/** A registry with get_prandom_u32 (7), get_smp_processor_id (8) and the project helpers. */
+export function standardHelpers(opts: StandardHelperOptions = {}): HelperRegistry {
+  let state = (opts.seed ?? 0x2545f491) | 0;
+  if (state === 0) state = 0x2545f491;
+  return new HelperRegistry()
+    .register(HELPER_GET_PRANDOM_U32, (f) => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      returnU32(f, state);
+    })
+    .register(HELPER_GET_SMP_PROCESSOR_ID, (f) => returnU32(f, f.env.meta?.cpu ?? 0))
+    // (ctx, A, X): the netlink attribute search of SKF_AD_NLATTR / SKF_AD_NLATTR_NEST.
+    .register(HELPER_CBPF_NLATTR, (f) => returnU32(f, nlattrFind(packetData(f.env), f.lo[2]!, f.lo[3]!)))
+    .register(HELPER_CBPF_NLATTR_NEST, (f) => returnU32(f, nlattrFindNested(packetData(f.env), f.lo[2]!, f.lo[3]!)))
+    // (ctx, A): dev->type, or A itself when the packet has no device (no metadata).
+    .register(HELPER_CBPF_HATYPE, (f) => returnU32(f, f.env.meta ? f.env.meta.hatype & 0xffff : f.lo[2]!)) // net_device.type is a u16
+    .register(HELPER_CBPF_PAY_OFFSET, (f) => returnU32(f, f.env.meta?.payOffset ?? 0));
+}

@@ -1,0 +1,63 @@
+/**
+ * The address space of a run. The VM has no flat memory: a pointer is a 64-bit value whose
+ * upper 32 bits name a region and whose lower 32 bits are a byte offset inside it.
+ *
+ *   region  upper half    what it is                              R1/R10 on entry
+ *   ctx     0x43545800    env.ctx (`__sk_buff`, `seccomp_data`)   R1 = 0x43545800_00000000
+ *   mem     0x4d454d00    env.mem (caller memory, conformance)    R1 = 0x4d454d00_00000000
+ *   stack   0x53544b00    the stack, 512 bytes per call frame     R10 = 0x53544b00_00001000
+ *
+ * (The tags spell "CTX", "MEM" and "STK" in ASCII, so a leaked pointer reads as what it
+ * is.) Adding to a pointer moves the offset; an offset that leaves its region, or a carry
+ * or borrow into the upper half, makes the access fault, as does any value whose upper half
+ * is not a region tag (a number used as a pointer). The packet is not addressable: only
+ * the legacy LD ABS/IND instructions read it.
+ *
+ * The stack holds MAX_CALL_FRAMES frames of 512 bytes and grows down: frame 0 (the main
+ * program) is [3584, 4096), each BPF-to-BPF call moves R10 down 512 bytes. A frame may read
+ * and write its own slots and its callers' (a caller may pass a pointer to its stack), never
+ * the unused frames below it.
+ */
+import { hex64 } from './u64.js';
+
+export const REGION_CTX = 0x43545800;
+export const REGION_MEM = 0x4d454d00;
+export const REGION_STACK = 0x53544b00;
+
+export const STACK_FRAME_BYTES = 512;
+/** The kernel's MAX_CALL_FRAMES: the main program and up to 7 nested BPF-to-BPF calls. */
+export const MAX_CALL_FRAMES = 8;
+export const STACK_BYTES = STACK_FRAME_BYTES * MAX_CALL_FRAMES;
+
+export function regionName(hi: number): string | undefined {
+  switch (hi) {
+    case REGION_CTX: return 'ctx';
+    case REGION_MEM: return 'mem';
+    case REGION_STACK: return 'stack';
+  }
+  return undefined;
+}
+
+/**
+ * Why an access of `size` bytes at the 64-bit address (lo, hi) + off fails, in one line
+ * naming the address and the region. `low`/`high` bound the accessible offsets.
+ */
+export function describeFault(write: boolean, size: number, baseLo: number, baseHi: number, off: number, low: number, high: number): string {
+  const ea = (baseLo >>> 0) + off;
+  // The effective address in 64 bits: an offset that leaves [0, 2^32) carries into the tag.
+  const hi = (baseHi + (ea < 0 ? -1 : ea > 0xffffffff ? 1 : 0)) | 0;
+  const addr = hex64(ea | 0, hi);
+  const what = `${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} at ${addr}`;
+  const name = regionName(hi);
+  if (name === undefined) {
+    const base = regionName(baseHi);
+    return base === undefined
+      ? `${what}: not a pointer (no region has upper half 0x${(hi >>> 0).toString(16)})`
+      : `${what}: outside the ${base} region (offset ${ea} from its start)`;
+  }
+  const at = ea >>> 0;
+  if (name === 'stack') {
+    return `${what}: outside the stack (stack offset ${at}, this frame may use [${low}, ${high}))`;
+  }
+  return `${what}: outside the ${name} region (offset ${at}, ${name} has ${high} byte${high === 1 ? '' : 's'})`;
+}
