@@ -5,6 +5,7 @@ import { disasmCommand } from './disasm.js';
 import { asmCommand } from './asm.js';
 import { conformancePluginCommand } from './conformance-plugin.js';
 import { checkCommand } from './check.js';
+import { verifyCommand } from './verify.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -13,4 +14,5 @@ export const commands: CommandModule<any, any>[] = [
   asmCommand,
   conformancePluginCommand,
   checkCommand,
+  verifyCommand,
 ];
