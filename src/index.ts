@@ -30,3 +30,6 @@ export * from './translate/translate.js';
 
 // Captures
 export * from './capture/index.js';
+
+// seccomp rule testing
+export * as seccomp from './seccomp/index.js';

@@ -1,0 +1,136 @@
+/**
+ * Builds `struct seccomp_data` (int nr; u32 arch; u64 instruction_pointer; u64 args[6]) for
+ * one syscall, as the filter of a given arch sees it.
+ *
+ * Byte order. Our engines read the context with little-endian 32-bit loads, while a filter
+ * on a big-endian arch (s390x) reads native big-endian words. We therefore store each 32-bit
+ * word so that a little-endian load returns the value the arch's own load returns:
+ * - nr and arch: the value itself at offsets 0 and 4 on every arch;
+ * - a u64 (instruction_pointer @8, args[i] @16+8i): on little-endian arches the low half at
+ *   the lower offset; on big-endian arches the HIGH half at the lower offset, because that
+ *   is where the high-order bytes of a big-endian u64 sit. So on s390x `ld [16]` yields
+ *   args[0] >> 32 and `ld [20]` its low half, exactly as on the real machine.
+ * The result is the memory image "as seen by 32-bit loads", not the arch's raw bytes.
+ *
+ * Argument values. A value is a number, a bigint or a string (decimal, `0x` hex, or a
+ * leading `-`). Negative values are taken as two's complement of the register width: -1 is
+ * 0xffffffffffffffff on 64-bit arches and 0xffffffff (zero-extended, as the kernel stores a
+ * 32-bit register) on i386 and arm. A value that does not fit the register is a UsageError.
+ */
+import { UsageError } from '../errors.js';
+import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
+import { type SeccompArch, toArch } from './arch.js';
+import { resolveSyscall } from './syscalls/index.js';
+
+export type ArgValue = number | bigint | string;
+
+export interface SyscallInput {
+  /** Arch name or object; selects the syscall table, AUDIT_ARCH value and byte order. */
+  arch: SeccompArch | string;
+  /** Name (`read`) or number (as `nr` holds it; x32 numbers carry 0x40000000). */
+  syscall: string | number;
+  /** Up to six arguments; missing ones are 0. */
+  args?: readonly ArgValue[];
+  /** instruction_pointer; 0 when absent. */
+  ip?: ArgValue;
+  /** Overrides `seccomp_data.arch` (to test what a filter does with a foreign AUDIT_ARCH). */
+  auditArch?: number;
+}
+
+/** The fields of one syscall, resolved: nr as int32, values as u64 bigints. */
+export interface SeccompFields {
+  readonly arch: SeccompArch;
+  readonly nr: number;
+  readonly audit: number;
+  readonly ip: bigint;
+  readonly args: readonly bigint[];
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** One argument as an unsigned register value of `bits` bits. Throws UsageError. */
+export function parseArg(value: ArgValue, bits: 32 | 64, what: string): bigint {
+  let v: bigint;
+  if (typeof value === 'bigint') v = value;
+  else if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new UsageError(`${what}: ${value} is not an integer (use a bigint or a hex string beyond 2^53)`);
+    v = BigInt(value);
+  } else {
+    const t = value.trim();
+    const m = /^(-?)(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)$/i.exec(t.replace(/_/g, ''));
+    if (!m) throw new UsageError(`${what}: '${value}' is not a number`);
+    v = BigInt(m[2]!);
+    if (m[1]) v = -v;
+  }
+  const max = bits === 64 ? U64_MAX : 0xffffffffn;
+  const min = bits === 64 ? -(1n << 63n) : -(1n << 31n);
+  if (v > max || v < min) {
+    throw new UsageError(`${what}: ${value} does not fit a ${bits}-bit register`);
+  }
+  return v < 0n ? v + max + 1n : v;
+}
+
+/** Resolves a syscall input into field values, validating everything. */
+export function seccompFields(input: SyscallInput): SeccompFields {
+  const arch = toArch(input.arch);
+  const nr = resolveSyscall(arch, input.syscall);
+  const given = input.args ?? [];
+  if (given.length > 6) throw new UsageError(`a syscall has at most 6 arguments, got ${given.length}`);
+  const args: bigint[] = [];
+  for (let i = 0; i < 6; i++) args.push(i < given.length ? parseArg(given[i]!, arch.bits, `args[${i}]`) : 0n);
+  const ip = input.ip === undefined ? 0n : parseArg(input.ip, arch.bits, 'instruction pointer');
+  const audit = input.auditArch === undefined ? arch.audit : input.auditArch >>> 0;
+  return { arch, nr, audit, ip, args };
+}
+
+/** Writes the 64-byte context of `fields` into `out` (see the byte-order note above). */
+export function writeSeccompData(fields: SeccompFields, out: Uint8Array = new Uint8Array(SECCOMP_DATA_SIZE)): Uint8Array {
+  if (out.length < SECCOMP_DATA_SIZE) throw new RangeError('seccomp_data needs 64 bytes');
+  const view = new DataView(out.buffer, out.byteOffset, SECCOMP_DATA_SIZE);
+  const big = fields.arch.endian === 'big';
+  const put64 = (off: number, v: bigint): void => {
+    const lo = Number(v & 0xffffffffn);
+    const hi = Number(v >> 32n);
+    view.setUint32(off, big ? hi : lo, true);
+    view.setUint32(off + 4, big ? lo : hi, true);
+  };
+  view.setUint32(SECCOMP_DATA.nr, fields.nr >>> 0, true);
+  view.setUint32(SECCOMP_DATA.arch, fields.audit >>> 0, true);
+  put64(SECCOMP_DATA.instruction_pointer, fields.ip);
+  for (let i = 0; i < 6; i++) put64(SECCOMP_DATA.args + 8 * i, fields.args[i]!);
+  return out;
+}
+
+/** `seccomp_data` for one syscall: `buildSeccompData({ arch: 'x86_64', syscall: 'openat', args: [-100, '0x7ffc0000'] })`. */
+export function buildSeccompData(input: SyscallInput, out?: Uint8Array): Uint8Array {
+  return writeSeccompData(seccompFields(input), out);
+}
+
+/** What a 32-bit load at `offset` of this context returns (the value `ld [offset]` sees). */
+export function loadWord(data: Uint8Array, offset: number): number {
+  return new DataView(data.buffer, data.byteOffset, data.length).getUint32(offset, true);
+}
+
+/**
+ * Names the 32-bit word at `offset` of seccomp_data for an arch's byte order: `nr`, `arch`,
+ * `instruction_pointer`, `instruction_pointer >> 32`, `args[i]` (low half), `args[i] >> 32`.
+ * Undefined for offsets that are not an aligned word inside the struct.
+ */
+export function fieldAt(offset: number, endian: 'little' | 'big'): { field: 'nr' | 'arch' | 'ip' | 'arg'; index: number; high: boolean } | undefined {
+  if (offset < 0 || offset >= SECCOMP_DATA_SIZE || offset % 4 !== 0) return undefined;
+  if (offset === SECCOMP_DATA.nr) return { field: 'nr', index: 0, high: false };
+  if (offset === SECCOMP_DATA.arch) return { field: 'arch', index: 0, high: false };
+  const upperWord = offset % 8 === 4;
+  const high = endian === 'big' ? !upperWord : upperWord;
+  if (offset < SECCOMP_DATA.args) return { field: 'ip', index: 0, high };
+  return { field: 'arg', index: (offset - SECCOMP_DATA.args) >> 3, high };
+}
+
+/** The offset of a field's word: the inverse of fieldAt. */
+export function offsetOf(field: 'nr' | 'arch' | 'ip' | 'arg', index: number, high: boolean, endian: 'little' | 'big'): number {
+  if (field === 'nr') return SECCOMP_DATA.nr;
+  if (field === 'arch') return SECCOMP_DATA.arch;
+  const base = field === 'ip' ? SECCOMP_DATA.instruction_pointer : SECCOMP_DATA.args + 8 * index;
+  const upperWord = endian === 'big' ? !high : high;
+  return base + (upperWord ? 4 : 0);
+}

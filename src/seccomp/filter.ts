@@ -1,0 +1,322 @@
+/**
+ * seccomp filters for test suites: load one from the bytes seccomp-tools or libseccomp's
+ * seccomp_export_bpf write (or any text form), check it as the kernel would, translate it,
+ * and ask the VM what it returns for a syscall, with the classic line that returned it.
+ *
+ *   const filter = loadSeccompFilter('policy.bpf');
+ *   filter.evaluate({ arch: 'x86_64', syscall: 'openat', args: [-100, 0, 0x241] })
+ *     // -> { action: 'ERRNO', data: 13, value: 0x5000d, pc: 17, ... }
+ */
+import { checkClassic, checkSeccompChain } from '../classic/check.js';
+import { type ClassicFormat, decodeClassic } from '../classic/decode.js';
+import { type ClassicInsn, type ClassicProgram, classicForm, insn } from '../classic/insn.js';
+import { readInput } from '../cli/io.js';
+import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
+import { CheckError } from '../errors.js';
+import { type Translation, translateClassic } from '../translate/translate.js';
+import { REG_A, REG_X } from '../translate/regs.js';
+import { Interpreter } from '../vm/interp.js';
+import { ExecEnv } from '../vm/types.js';
+import { combineStack, decodeAction, errnoOf, formatAction, type SeccompAction } from './actions.js';
+import { type AnalyzeOptions, type Outcome, type SeccompSummary, summarizeSeccomp, syscallOutcome } from './analyze.js';
+import { archesByAudit, auditArchName, hostArch, type SeccompArch, toArch } from './arch.js';
+import { assembleSeccomp } from './asm.js';
+import { type SeccompFields, type SyscallInput, seccompFields, writeSeccompData } from './data.js';
+import { disassembleSeccomp, lineNumber, type SeccompDisasmOptions, seccompStatements } from './disasm.js';
+import { SeccompFlow } from './flow.js';
+import { syscallName } from './syscalls/index.js';
+
+export interface LoadSeccompOptions {
+  /** Name for messages (defaults to the path, or `<input>`). */
+  source?: string;
+  /**
+   * Byte order of raw `struct sock_filter` records. `auto` (default): little-endian, unless
+   * only the big-endian reading passes the seccomp checker (libseccomp exports s390x filters
+   * big-endian).
+   */
+  endian?: 'little' | 'big' | 'auto';
+  /** Input form; `auto` (default) tells raw bytes, the classic text forms and seccomp pseudo-code apart. */
+  format?: 'auto' | ClassicFormat | 'seccomp';
+  /** Arch of syscalls evaluated without one, and of names in pseudo-code without an arch check. */
+  arch?: SeccompArch | string;
+}
+
+/** A syscall to evaluate; `arch` defaults to the filter's (see SeccompFilter.arch). */
+export type SeccompQuery = Omit<SyscallInput, 'arch'> & { arch?: SyscallInput['arch'] };
+
+export interface SeccompResult {
+  /** What the kernel does (an unknown action acts as KILL_PROCESS). */
+  readonly action: SeccompAction;
+  /** The low 16 bits of the return value. */
+  readonly data: number;
+  /** The raw 32-bit return value. */
+  readonly value: number;
+  /** The classic instruction that returned (for a division by zero, the division). */
+  readonly pc: number;
+  /** False when the action bits are not one of the eight actions. */
+  readonly known: boolean;
+  /** ERRNO: the errno the syscall fails with (data capped at 4095). */
+  readonly errno?: number;
+  /** libseccomp's spelling of the value: `ERRNO(13)`. */
+  readonly text: string;
+}
+
+export interface TraceStep {
+  /** Classic instruction index. */
+  readonly pc: number;
+  /** Its pseudo-code (disasm.ts). */
+  readonly text: string;
+  /** A and X after it ran. */
+  readonly a: number;
+  readonly x: number;
+  /** The next classic instruction on the path (undefined after the RET). */
+  readonly next?: number;
+}
+
+export interface SeccompTrace {
+  readonly result: SeccompResult;
+  readonly steps: readonly TraceStep[];
+  /** The syscall that was evaluated. */
+  readonly fields: SeccompFields;
+}
+
+export interface StackResult extends SeccompResult {
+  /** Index (installation order) of the filter whose result the kernel kept; -1 when all allowed. */
+  readonly filter: number;
+  /** Every filter's own result, in installation order. */
+  readonly results: readonly SeccompResult[];
+}
+
+const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+
+function looksLikeSeccompAsm(text: string): boolean {
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/(?:#|\/\/).*$/, '').trim();
+    if (line === '') continue;
+    return /^(?:line\s+CODE\b|\d+\s*:|[AX]\s*[-+*/|&^%<>]*=|mem\[|if\s*\(|goto\s|return\s)/.test(line);
+  }
+  return false;
+}
+
+function isText(bytes: Uint8Array): boolean {
+  for (const b of bytes) if ((b < 0x20 && !(b >= 0x09 && b <= 0x0d)) || b === 0x7f) return false;
+  return true;
+}
+
+function checked(prog: ClassicProgram): CheckError | undefined {
+  try {
+    checkClassic(prog, { profile: 'seccomp' });
+    return undefined;
+  } catch (e) {
+    if (e instanceof CheckError) return e;
+    throw e;
+  }
+}
+
+/** Decodes and checks; returns the program and the byte order its records were read in. */
+function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: string): { prog: ClassicInsn[]; endian: 'little' | 'big' } {
+  const format = opts.format ?? 'auto';
+  const text = isText(bytes) ? new TextDecoder().decode(bytes) : undefined;
+  if (format === 'seccomp' || (format === 'auto' && text !== undefined && looksLikeSeccompAsm(text))) {
+    const prog = assembleSeccomp(text ?? new TextDecoder().decode(bytes), { source, ...(opts.arch ? { arch: opts.arch } : {}) });
+    const err = checked(prog);
+    if (err) throw err;
+    return { prog, endian: 'little' };
+  }
+  const endian = opts.endian ?? 'auto';
+  const decodeAs = (e: 'little' | 'big'): ClassicInsn[] =>
+    decodeClassic(bytes, { format: format === 'auto' ? 'auto' : format, endian: e, source });
+  const first = decodeAs(endian === 'big' ? 'big' : 'little');
+  const err = checked(first);
+  if (!err) return { prog: first, endian: endian === 'big' ? 'big' : 'little' };
+  const raw = format === 'raw' || (format === 'auto' && text === undefined);
+  if (endian === 'auto' && raw) {
+    const swapped = decodeAs('big');
+    if (!checked(swapped)) return { prog: swapped, endian: 'big' };
+  }
+  throw err;
+}
+
+/** The known arches a filter compares `arch` against, in program order. */
+export function checkedArches(prog: ClassicProgram): SeccompArch[] {
+  const flow = new SeccompFlow(prog.length);
+  const out: SeccompArch[] = [];
+  prog.forEach((i, pc) => {
+    const s = flow.at(pc);
+    if (s?.a === SECCOMP_DATA.arch && classicForm(i.code)?.kind === 'jmp-k') {
+      const a = archesByAudit(i.k)[0];
+      if (a && !out.includes(a)) out.push(a);
+    }
+    flow.apply(pc, i);
+  });
+  return out;
+}
+
+export class SeccompFilter {
+  /** The checked classic program. */
+  readonly prog: readonly ClassicInsn[];
+  readonly translation: Translation;
+  readonly source: string;
+  /** Byte order the raw records were read in. */
+  readonly endian: 'little' | 'big';
+  /** The arch of queries that name none: the load option, else the first arch the filter checks, else the host's. */
+  readonly arch: SeccompArch;
+
+  private readonly engine: Interpreter;
+  private readonly env = new ExecEnv();
+  private readonly ctx = new Uint8Array(SECCOMP_DATA_SIZE);
+  private lastPc = -1;
+  private path: Array<{ pc: number; a: number; x: number }> | null = null;
+
+  constructor(prog: readonly ClassicInsn[], opts: { source?: string; endian?: 'little' | 'big'; arch?: SeccompArch | string } = {}) {
+    checkClassic(prog, { profile: 'seccomp' });
+    this.prog = prog;
+    this.source = opts.source ?? '<input>';
+    this.endian = opts.endian ?? 'little';
+    this.arch = opts.arch !== undefined ? toArch(opts.arch) : checkedArches(prog)[0] ?? hostArch() ?? toArch('x86_64');
+    this.translation = translateClassic(prog, { profile: 'seccomp' });
+    const origin = this.translation.origin;
+    this.engine = new Interpreter(this.translation.insns, {
+      trace: (pc, lo) => {
+        this.lastPc = pc;
+        const path = this.path;
+        if (path) {
+          const c = origin[pc]!;
+          if (c >= 0 && (path.length === 0 || path[path.length - 1]!.pc !== c)) path.push({ pc: c, a: lo[REG_A]! >>> 0, x: lo[REG_X]! >>> 0 });
+        }
+      },
+    });
+    this.env.ctx = this.ctx;
+  }
+
+  /** The fields of a query, resolved for the filter's default arch when it names none. */
+  fields(query: SeccompQuery): SeccompFields {
+    return seccompFields({ ...query, arch: query.arch ?? this.arch });
+  }
+
+  /** Runs the filter over one syscall. */
+  evaluate(query: SeccompQuery): SeccompResult {
+    writeSeccompData(this.fields(query), this.ctx);
+    return this.runOnce();
+  }
+
+  /** Runs the filter over a ready 64-byte seccomp_data (as our engines load it; see data.ts). */
+  evaluateData(data: Uint8Array): SeccompResult {
+    this.ctx.set(data.subarray(0, SECCOMP_DATA_SIZE));
+    return this.runOnce();
+  }
+
+  private runOnce(): SeccompResult {
+    this.lastPc = -1;
+    const value = this.engine.run(this.env) >>> 0;
+    const pc = this.lastPc >= 0 ? this.translation.origin[this.lastPc]! : -1;
+    return resultOf(value, pc);
+  }
+
+  /** Evaluates and records the classic path: each instruction with A and X after it. */
+  trace(query: SeccompQuery): SeccompTrace {
+    const fields = this.fields(query);
+    writeSeccompData(fields, this.ctx);
+    this.path = [];
+    let result: SeccompResult;
+    let path: Array<{ pc: number; a: number; x: number }>;
+    try {
+      result = this.runOnce();
+      path = this.path;
+    } finally {
+      this.path = null;
+    }
+    const text = seccompStatements(this.prog, { arch: fields.arch });
+    // Each entry holds A and X before its instruction: the values after are the next entry's.
+    const steps = path.map((p, n) => {
+      const after = path[n + 1] ?? { a: result.value, x: p.x };
+      return { pc: p.pc, text: text[p.pc]!, a: after.a, x: after.x, ...(n + 1 < path.length ? { next: path[n + 1]!.pc } : {}) };
+    });
+    return { result, steps, fields };
+  }
+
+  /** seccomp-tools–style listing. */
+  disasm(opts: SeccompDisasmOptions = {}): string {
+    return disassembleSeccomp(this.prog, { arch: this.arch, ...opts });
+  }
+
+  /** Every syscall's outcome for an arch, and the warnings (analyze.ts). */
+  summary(arch: SeccompArch | string = this.arch, opts: Omit<AnalyzeOptions, 'arch'> = {}): SeccompSummary {
+    return summarizeSeccomp(this.prog, { ...opts, arch });
+  }
+
+  /** What the filter does with one syscall over all args and ip. */
+  outcome(syscall: string | number, arch: SeccompArch | string = this.arch): Outcome {
+    const fields = seccompFields({ arch, syscall });
+    return syscallOutcome(this.prog, fields.arch, fields.nr);
+  }
+}
+
+function resultOf(value: number, pc: number): SeccompResult {
+  const d = decodeAction(value);
+  const errno = errnoOf(value);
+  return { action: d.action, data: d.data, value, pc, known: d.known, text: formatAction(value), ...(errno !== undefined ? { errno } : {}) };
+}
+
+/**
+ * Loads a seccomp filter: a path, the bytes of a file (raw records, tcpdump -d/-dd/-ddd text,
+ * the `N,code jt jf k,...` form, or seccomp-tools–style pseudo-code), or a classic program.
+ * Throws DecodeError/AsmError for unreadable input, CheckError (with the rule) for a filter
+ * the kernel would refuse, InputError for an unreadable file.
+ */
+export function loadSeccompFilter(input: Uint8Array | string | readonly ClassicInsn[], opts: LoadSeccompOptions = {}): SeccompFilter {
+  const arch = opts.arch !== undefined ? { arch: opts.arch } : {};
+  if (Array.isArray(input)) {
+    return new SeccompFilter((input as readonly ClassicInsn[]).map((i) => insn(i.code, i.jt, i.jf, i.k)), { source: opts.source ?? '<program>', ...arch });
+  }
+  const source = opts.source ?? (typeof input === 'string' ? input : '<input>');
+  const bytes = typeof input === 'string' ? readInput(input) : (input as Uint8Array);
+  const { prog, endian } = decodeFilter(bytes, opts, source);
+  return new SeccompFilter(prog, { source, endian, ...arch });
+}
+
+/**
+ * Runs stacked filters (installation order, oldest first) the way seccomp_run_filters does:
+ * every filter runs, the lowest action wins, ties go to the newest filter. Refuses a chain
+ * longer than the kernel accepts.
+ */
+export function evaluateStack(filters: readonly SeccompFilter[], query: SeccompQuery): StackResult {
+  if (filters.length === 0) throw new RangeError('evaluateStack needs at least one filter');
+  checkSeccompChain(filters.map((f) => f.prog));
+  const arch = query.arch ?? filters[filters.length - 1]!.arch;
+  const results = filters.map((f) => f.evaluate({ ...query, arch }));
+  const { value, index } = combineStack(results.map((r) => r.value));
+  const shown = index >= 0 ? results[index]! : results[results.length - 1]!;
+  return { ...resultOf(value, shown.pc), filter: index, results };
+}
+
+/** A trace as text: the listing lines of the path, each with what it did. */
+export function formatTrace(t: SeccompTrace): string {
+  const fields = t.fields;
+  const width = Math.max(...t.steps.map((s) => s.text.length));
+  const nameOf = (s: TraceStep): string => {
+    if (s.text === 'A = sys_number') {
+      const name = syscallName(fields.arch.name === 'x86_64' && s.a >= 0x40000000 ? 'x32' : fields.arch, s.a);
+      return name ? ` (${name})` : '';
+    }
+    if (s.text === 'A = arch') {
+      const name = auditArchName(s.a);
+      return name ? ` (${name})` : '';
+    }
+    return '';
+  };
+  return t.steps.map((s) => {
+    const kind = classicKindOf(s.text);
+    const note = kind === 'ret' ? `=> ${t.result.text}`
+      : kind === 'jump' ? `-> ${lineNumber(s.next ?? s.pc + 1)}`
+      : s.text.startsWith('X') ? `X = ${hex(s.x)}`
+      : s.text.startsWith('mem[') ? '' : `A = ${hex(s.a)}${nameOf(s)}`;
+    return ` ${lineNumber(s.pc)}: ${s.text.padEnd(width)}${note ? `  # ${note}` : ''}`;
+  }).join('\n');
+}
+
+function classicKindOf(text: string): 'ret' | 'jump' | 'other' {
+  if (text.startsWith('return')) return 'ret';
+  if (text.startsWith('if') || text.startsWith('goto')) return 'jump';
+  return 'other';
+}

@@ -1,0 +1,98 @@
+/**
+ * Syscall name <-> number lookups per arch, over the tables generate.py derives from the
+ * kernel's syscall tables.
+ */
+import { UsageError } from '../../errors.js';
+import { type ArchName, type SeccompArch, toArch } from '../arch.js';
+import { AARCH64_SYSCALLS } from './aarch64.js';
+import { ARM_SYSCALLS } from './arm.js';
+import { I386_SYSCALLS } from './i386.js';
+import { LOONGARCH64_SYSCALLS } from './loongarch64.js';
+import { PPC64LE_SYSCALLS } from './ppc64le.js';
+import { RISCV64_SYSCALLS } from './riscv64.js';
+import { S390X_SYSCALLS } from './s390x.js';
+import { X32_SYSCALLS } from './x32.js';
+import { X86_64_SYSCALLS } from './x86_64.js';
+
+const RAW: Record<ArchName, Readonly<Record<string, number>>> = {
+  x86_64: X86_64_SYSCALLS,
+  x32: X32_SYSCALLS,
+  i386: I386_SYSCALLS,
+  aarch64: AARCH64_SYSCALLS,
+  arm: ARM_SYSCALLS,
+  riscv64: RISCV64_SYSCALLS,
+  ppc64le: PPC64LE_SYSCALLS,
+  s390x: S390X_SYSCALLS,
+  loongarch64: LOONGARCH64_SYSCALLS,
+};
+
+export interface SyscallTable {
+  readonly arch: ArchName;
+  readonly byName: ReadonlyMap<string, number>;
+  readonly byNumber: ReadonlyMap<number, string>;
+}
+
+const cache = new Map<ArchName, SyscallTable>();
+
+/** The syscall table of an arch (numbers as they appear in `seccomp_data.nr`; x32's carry 0x40000000). */
+export function syscallTable(arch: SeccompArch | string): SyscallTable {
+  const name = toArch(arch).name;
+  let t = cache.get(name);
+  if (!t) {
+    const byName = new Map<string, number>(Object.entries(RAW[name]));
+    const byNumber = new Map<number, string>();
+    for (const [n, nr] of byName) if (!byNumber.has(nr)) byNumber.set(nr, n);
+    t = { arch: name, byName, byNumber };
+    cache.set(name, t);
+  }
+  return t;
+}
+
+/** The name of syscall `nr` on `arch`, or undefined. */
+export function syscallName(arch: SeccompArch | string, nr: number): string | undefined {
+  return syscallTable(arch).byNumber.get(nr >>> 0) ?? syscallTable(arch).byNumber.get(nr | 0);
+}
+
+/** Number of the syscall `name` on `arch`, or undefined. */
+export function syscallNumber(arch: SeccompArch | string, name: string): number | undefined {
+  return syscallTable(arch).byName.get(name);
+}
+
+const NUMERIC = /^(?:0x[0-9a-f]+|-?\d+)$/i;
+
+/**
+ * A syscall given by name (`read`, `SYS_read`, `__NR_read`) or by number (59, "59", "0x3b")
+ * as the value `seccomp_data.nr` holds, an int32. Throws UsageError for a name the arch has
+ * not, or a number outside int32/uint32.
+ */
+export function resolveSyscall(arch: SeccompArch | string, syscall: string | number): number {
+  const a = toArch(arch);
+  if (typeof syscall === 'number') return checkNr(syscall, String(syscall));
+  const text = syscall.trim();
+  if (NUMERIC.test(text)) return checkNr(Number(text.toLowerCase().startsWith('-0x') ? NaN : text), text);
+  const bare = text.replace(/^(?:SYS_|__NR_)/, '');
+  const nr = syscallTable(a).byName.get(bare);
+  if (nr === undefined) {
+    throw new UsageError(`unknown syscall '${text}' on ${a.name}${suggestion(a, bare)}`);
+  }
+  return nr | 0;
+}
+
+function checkNr(n: number, text: string): number {
+  if (!Number.isInteger(n) || n < -0x80000000 || n > 0xffffffff) {
+    throw new UsageError(`syscall number ${text} is not a 32-bit integer`);
+  }
+  return n | 0;
+}
+
+/** ", did you mean ...?" for a misspelt name, from the names that share its longest prefix. */
+function suggestion(arch: SeccompArch, name: string): string {
+  let best: string | undefined;
+  let bestLen = 2;
+  for (const candidate of syscallTable(arch).byName.keys()) {
+    let i = 0;
+    while (i < name.length && i < candidate.length && name[i] === candidate[i]) i++;
+    if (i > bestLen) { best = candidate; bestLen = i; }
+  }
+  return best ? ` (did you mean '${best}'?)` : '';
+}

@@ -1,0 +1,163 @@
+/**
+ * Optional: our verdicts against the running kernel. test/native/seccomp_run.c installs
+ * filters in a child (no_new_privs + seccomp) and makes one harmless syscall (getpid,
+ * getppid, getuid, getgid, geteuid, getegid, uname) with chosen arguments; what happens
+ * (return, errno, SIGSYS trap data, death by SIGSYS) must be what our verdict means.
+ * Skips when cc or seccomp is unavailable; i386 calls (int 0x80) only where the kernel has
+ * IA-32 emulation enabled.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeClassicRaw } from '../../src/classic/encode.js';
+import { type ClassicInsn, insn } from '../../src/classic/insn.js';
+import { archByName } from '../../src/seccomp/arch.js';
+import { type SeccompResult, type SeccompFilter, evaluateStack, loadSeccompFilter } from '../../src/seccomp/filter.js';
+import { resolveSyscall } from '../../src/seccomp/syscalls/index.js';
+import { loadFixtures } from './fixtures.js';
+
+const SOURCE = fileURLToPath(new URL('../native/seccomp_run.c', import.meta.url));
+const HARMLESS = ['getpid', 'getppid', 'getuid', 'getgid', 'geteuid', 'getegid', 'uname'];
+
+interface Harness {
+  run(requests: readonly string[]): string[];
+  i386: boolean;
+}
+
+function build(): { harness?: Harness; why?: string } {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return { why: 'needs Linux on x86_64' };
+  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-seccomp-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, 'seccomp_run');
+  try {
+    execFileSync('cc', ['-O2', '-o', bin, SOURCE], { stdio: 'pipe' });
+  } catch (e) {
+    return { why: `cannot compile test/native/seccomp_run.c with cc: ${(e as Error).message.split('\n')[0]}` };
+  }
+  const probe = spawnSync(bin, ['--probe'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { why: `seccomp filters cannot be installed here: ${probe.stderr.trim() || `exit ${probe.status}`}` };
+  const run = (requests: readonly string[]): string[] => {
+    const r = spawnSync(bin, [], { input: `${requests.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`seccomp_run failed (exit ${r.status}): ${r.stderr}`);
+    return r.stdout.trim().split('\n');
+  };
+  const i386 = run([`i386 ${resolveSyscall('i386', 'getpid').toString(16)} 0 0 0 0 0 0 -`])[0] === 'ok';
+  if (!i386) console.warn('seccomp kernel test: i386 calls skipped: int 0x80 does not work here (IA-32 emulation off)');
+  return { harness: { run, i386 } };
+}
+
+const { harness, why } = build();
+const hexBytes = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+const u64 = (v: string | bigint | number): string => BigInt.asUintN(64, BigInt(v)).toString(16);
+
+interface Call {
+  abi: 'x86_64' | 'i386';
+  syscall: string;
+  args: readonly (string | bigint)[];
+}
+
+function request(call: Call, filters: readonly Uint8Array[]): string {
+  const nr = resolveSyscall(call.abi, call.syscall) >>> 0;
+  const args = Array.from({ length: 6 }, (_, i) => u64(call.args[i] ?? 0));
+  return `${call.abi} ${nr.toString(16)} ${args.join(' ')} ${filters.length ? filters.map(hexBytes).join(',') : '-'}`;
+}
+
+/** What the kernel does with a syscall under verdict `r`; `baseline` is what it does with no filter. */
+function meaning(r: SeccompResult, call: Call, baseline: string): string {
+  switch (r.action) {
+    case 'ALLOW': case 'LOG': return baseline;
+    case 'ERRNO': return r.errno === 0 ? 'ok' : `errno ${r.errno}`;
+    case 'TRAP': return `trap ${r.data} ${resolveSyscall(call.abi, call.syscall)} 0x${archByName(call.abi).audit.toString(16)}`;
+    case 'TRACE': case 'USER_NOTIF': return 'errno 38'; // no tracer, no listener: -ENOSYS
+    case 'KILL_THREAD': case 'KILL_PROCESS': return 'killed 31'; // SIGSYS
+  }
+}
+
+/** Runs every (filters, call) pair in the kernel and compares with `verdict`. */
+function compare(pairs: Array<{ filters: readonly Uint8Array[]; call: Call; verdict: SeccompResult; what: string }>): number {
+  const h = harness!;
+  const usable = pairs.filter((p) => p.call.abi === 'x86_64' || h.i386);
+  const calls = [...new Map(usable.map((p) => [request(p.call, []), p.call])).entries()];
+  const baselineAnswers = h.run(calls.map(([req]) => req));
+  const baseline = new Map(calls.map(([req], n) => [req, baselineAnswers[n]!]));
+  const answers = h.run(usable.map((p) => request(p.call, p.filters)));
+  usable.forEach((p, n) => {
+    expect(answers[n], `${p.what}: our verdict ${p.verdict.text}`).toBe(meaning(p.verdict, p.call, baseline.get(request(p.call, []))!));
+  });
+  return usable.length;
+}
+
+describe.skipIf(!harness)(`verdicts match the kernel${harness ? '' : ` (skipped: ${why})`}`, () => {
+  it('libseccomp fixtures: harmless calls of every fixture case and every default', () => {
+    const pairs = [];
+    for (const fx of loadFixtures()) {
+      if (fx.endian !== 'little') continue;
+      const filter = loadSeccompFilter(fx.path);
+      const calls: Call[] = [];
+      for (const c of fx.cases) {
+        if ((c.arch === 'x86_64' || c.arch === 'i386') && HARMLESS.includes(c.syscall)) calls.push({ abi: c.arch, syscall: c.syscall, args: c.args });
+      }
+      for (const syscall of HARMLESS) {
+        calls.push({ abi: 'x86_64', syscall, args: [] });
+        calls.push({ abi: 'i386', syscall, args: [] });
+      }
+      for (const call of calls) {
+        pairs.push({ filters: [fx.bytes], call, verdict: filter.evaluate({ arch: call.abi, syscall: call.syscall, args: call.args }), what: `${fx.name} ${call.abi} ${call.syscall}(${call.args.join(', ')})` });
+      }
+    }
+    expect(compare(pairs)).toBeGreaterThan(60);
+  });
+
+  it('x86_64-args fixture: random arguments', () => {
+    const fx = loadFixtures().find((f) => f.name === 'x86_64-args')!;
+    const filter = loadSeccompFilter(fx.path);
+    const arg = fc.oneof(
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.constantFrom(0n, 1n, 2n, 7n, 0x10n, 0xfn, 0x80000000n, 0x7fffffffn, 0x100000002n, 0x1fffffff0n, 0x1fffffff1n, 0x300000000n, 0x300000001n),
+    );
+    const calls = fc.sample(fc.record({
+      syscall: fc.constantFrom('getpid', 'getppid', 'getuid', 'getgid', 'geteuid', 'getegid'),
+      args: fc.array(arg, { minLength: 6, maxLength: 6 }),
+    }), { numRuns: 150, seed: 5 });
+    const pairs = calls.map(({ syscall, args }) => {
+      const call: Call = { abi: 'x86_64', syscall, args };
+      return { filters: [fx.bytes], call, verdict: filter.evaluate({ arch: 'x86_64', syscall, args }), what: `${syscall}(${args.map((a) => `0x${a.toString(16)}`).join(', ')})` };
+    });
+    // uname writes through its pointer: only pointers the kernel refuses (EFAULT).
+    for (const p of [0n, 1n, 7n, (1n << 64n) - 1n]) {
+      pairs.push({ filters: [fx.bytes], call: { abi: 'x86_64', syscall: 'uname', args: [p] }, verdict: filter.evaluate({ arch: 'x86_64', syscall: 'uname', args: [p] }), what: `uname(${p})` });
+    }
+    expect(compare(pairs)).toBe(154);
+  });
+
+  it('actions, ERRNO data past 4095, unknown actions and stacked filters', () => {
+    const ret = (k: number): ClassicInsn[] => [
+      insn(0x20, 0, 0, 0), insn(0x15, 0, 1, resolveSyscall('x86_64', 'getppid')), insn(0x06, 0, 0, k), insn(0x06, 0, 0, 0x7fff0000),
+    ];
+    const values = [
+      0x7fff0000, 0x7ffc0000, 0x00050000, 0x00050001, 0x0005000d, 0x00050fff, 0x00051000, 0x0005ffff, 0x00030000, 0x00030005,
+      0x7ff00003, 0x7fc00000, 0x80000000, 0x00000000, 0x7ffe0000, 0x12340000, 0x7fff0005,
+    ];
+    const call: Call = { abi: 'x86_64', syscall: 'getppid', args: [] };
+    const pairs: Array<{ filters: Uint8Array[]; call: Call; verdict: SeccompResult; what: string }> = [];
+    for (const v of values) {
+      const prog = ret(v);
+      pairs.push({ filters: [encodeClassicRaw(prog)], call, verdict: loadSeccompFilter(prog).evaluate({ arch: 'x86_64', syscall: 'getppid' }), what: `return 0x${v.toString(16)}` });
+    }
+    // Stacks of two and three, in both orders.
+    const stacks = fc.sample(fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 3 }), { numRuns: 60, seed: 7 });
+    for (const stack of stacks) {
+      const filters: SeccompFilter[] = stack.map((v) => loadSeccompFilter(ret(v)));
+      pairs.push({
+        filters: stack.map((v) => encodeClassicRaw(ret(v))), call,
+        verdict: evaluateStack(filters, { arch: 'x86_64', syscall: 'getppid' }),
+        what: `stack ${stack.map((v) => `0x${v.toString(16)}`).join(' then ')}`,
+      });
+    }
+    expect(compare(pairs)).toBe(values.length + stacks.length);
+  });
+});
