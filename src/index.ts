@@ -31,5 +31,6 @@ export * from './translate/translate.js';
 // Captures
 export * from './capture/index.js';
 
-// seccomp rule testing
+// seccomp rule testing: the entry points at top level, everything else under `seccomp`
+export { loadSeccompFilter, evaluateStack } from './seccomp/filter.js';
 export * as seccomp from './seccomp/index.js';

@@ -6,6 +6,7 @@ import { asmCommand } from './asm.js';
 import { conformancePluginCommand } from './conformance-plugin.js';
 import { checkCommand } from './check.js';
 import { verifyCommand } from './verify.js';
+import { seccompCommand } from './seccomp.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -15,4 +16,5 @@ export const commands: CommandModule<any, any>[] = [
   conformancePluginCommand,
   checkCommand,
   verifyCommand,
+  seccompCommand,
 ];

@@ -1,0 +1,360 @@
+/**
+ * `cbpf2ebpf seccomp`: seccomp filters without a kernel.
+ *
+ *   seccomp FILTER SYSCALL [ARG...]   the verdict for one syscall, and the line that returned it
+ *   seccomp disasm FILTER             seccomp-tools–style pseudo-code (reads back with `seccomp asm`)
+ *   seccomp asm FILE                  pseudo-code back to a filter (raw records or a text form)
+ *   seccomp summary FILTER            every syscall's outcome over all arguments, and warnings
+ *
+ * The subcommand names win over file names: a filter file called `disasm`, `asm` or `summary`
+ * is given as `./disasm`.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { checkClassic } from '../../classic/check.js';
+import { CLASSIC_FORMATS } from '../../classic/decode.js';
+import { type Endian, encodeClassicRaw, formatComma, formatDd, formatDdd } from '../../classic/encode.js';
+import type { ClassicProgram } from '../../classic/insn.js';
+import { DecodeError, UsageError } from '../../errors.js';
+import { type Outcome, outcomeText, type SeccompSummary, type Verdict, formatSummary } from '../../seccomp/analyze.js';
+import { toArch } from '../../seccomp/arch.js';
+import { assembleSeccomp } from '../../seccomp/asm.js';
+import { disassembleSeccomp, lineNumber, seccompStatements } from '../../seccomp/disasm.js';
+import {
+  checkedArches, evaluateStack, formatTrace, loadSeccompFilter, type LoadSeccompOptions, type SeccompFilter, type SeccompQuery,
+  type SeccompResult, type SeccompTrace,
+} from '../../seccomp/filter.js';
+import { syscallName } from '../../seccomp/syscalls/index.js';
+import { readInput, writeFileAtomic } from '../io.js';
+import { filterPositional } from '../options.js';
+
+const INPUT_FORMATS = ['auto', ...CLASSIC_FORMATS, 'seccomp'] as const;
+type InputFormat = (typeof INPUT_FORMATS)[number];
+const INPUT_ENDIANS = ['auto', 'little', 'big'] as const;
+
+interface LoadArgs {
+  filter: string;
+  'input-format': InputFormat;
+  endian: (typeof INPUT_ENDIANS)[number];
+  arch?: string;
+}
+
+/** The FILTER positional, how to read it, and --arch (whose meaning each subcommand gives). */
+function withSeccompInput<T>(y: Argv<T>, archDescription: string): Argv<T & LoadArgs> {
+  return y
+    .positional('filter', {
+      ...filterPositional,
+      describe: 'seccomp filter, or - for stdin: raw struct sock_filter records (seccomp_export_bpf, seccomp-tools dump), ' +
+        'tcpdump -d/-dd/-ddd text, the bpf_asm `N,code jt jf k,...` form, or `seccomp disasm` pseudo-code',
+    })
+    .options({
+      'input-format': {
+        describe: 'how FILTER is written (auto: raw records unless text; text forms from their first line)',
+        choices: INPUT_FORMATS,
+        default: 'auto' as InputFormat,
+      },
+      endian: {
+        describe: 'byte order of raw records (auto: little-endian unless only the big-endian reading passes the seccomp checker, as libseccomp writes s390x filters)',
+        choices: INPUT_ENDIANS,
+        default: 'auto' as const,
+      },
+      arch: { describe: archDescription, type: 'string' },
+    }) as unknown as Argv<T & LoadArgs>;
+}
+
+function loadOptions(argv: LoadArgs, path: string): LoadSeccompOptions {
+  return {
+    source: path === '-' ? '<stdin>' : path,
+    endian: argv.endian,
+    format: argv['input-format'],
+    ...(argv.arch !== undefined ? { arch: argv.arch } : {}),
+  };
+}
+
+// ---------------------------------------------------------------- seccomp FILTER SYSCALL [ARG...]
+
+interface EvalArgs extends LoadArgs {
+  syscall: string;
+  args: string[];
+  /** Arguments after `--` (where negative hex can be written); yargs keeps them apart. */
+  '--'?: Array<string | number>;
+  ip?: string;
+  stack?: string | string[];
+  json: boolean;
+  quiet: boolean;
+  trace: boolean;
+}
+
+const hex64 = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** The pseudo-code of the instruction that returned. */
+function returningLine(filter: SeccompFilter, t: SeccompTrace): string {
+  const step = t.steps.find((s) => s.pc === t.result.pc);
+  return step?.text ?? seccompStatements(filter.prog, { arch: t.fields.arch })[t.result.pc] ?? '?';
+}
+
+const where = (filter: SeccompFilter, t: SeccompTrace): string => `line ${lineNumber(t.result.pc)}: ${returningLine(filter, t)}`;
+
+function resultJson(r: SeccompResult): Record<string, unknown> {
+  return { action: r.action, data: r.data, value: r.value, text: r.text, ...(r.errno !== undefined ? { errno: r.errno } : {}), known: r.known };
+}
+
+function filterJson(filter: SeccompFilter, t: SeccompTrace, withPath: boolean): Record<string, unknown> {
+  return {
+    source: filter.source,
+    ...resultJson(t.result),
+    pc: t.result.pc,
+    line: returningLine(filter, t),
+    ...(withPath ? { path: t.steps.map((s) => ({ pc: s.pc, text: s.text, a: s.a, x: s.x })) } : {}),
+  };
+}
+
+function evaluateHandler(argv: EvalArgs): void {
+  if (argv.json && argv.quiet) throw new UsageError('--json and --quiet exclude each other');
+  const paths = [argv.filter, ...(argv.stack === undefined ? [] : [argv.stack].flat())];
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('only one filter can come from stdin');
+  const filters = paths.map((p) => loadSeccompFilter(p, loadOptions(argv, p)));
+  const newest = filters[filters.length - 1]!;
+  const query: SeccompQuery = {
+    arch: argv.arch !== undefined ? toArch(argv.arch) : newest.arch,
+    syscall: argv.syscall,
+    args: [...argv.args, ...(argv['--'] ?? []).map(String)],
+    ...(argv.ip !== undefined ? { ip: argv.ip } : {}),
+  };
+  const traces = filters.map((f) => f.trace(query));
+  const stacked = filters.length > 1 ? evaluateStack(filters, query) : undefined;
+  const result: SeccompResult = stacked ?? traces[0]!.result;
+  // The filter whose result stands; -1 when every filter of a stack allowed.
+  const decisive = stacked ? stacked.filter : 0;
+  const fields = traces[0]!.fields;
+
+  if (argv.quiet) {
+    process.stdout.write(`${result.text}\n`);
+    return;
+  }
+  if (argv.json) {
+    const table = fields.arch.name === 'x86_64' && (fields.nr & 0x40000000) !== 0 ? 'x32' : fields.arch;
+    const head = {
+      arch: fields.arch.name,
+      syscall: syscallName(table, fields.nr) ?? null,
+      nr: fields.nr,
+      args: fields.args.map(hex64),
+      ip: hex64(fields.ip),
+    };
+    let body: Record<string, unknown>;
+    if (!stacked) body = { ...head, ...filterJson(filters[0]!, traces[0]!, argv.trace) };
+    else {
+      const own = decisive >= 0 ? filterJson(filters[decisive]!, traces[decisive]!, false) : { source: null, pc: null, line: null };
+      body = { ...head, ...resultJson(result), source: own.source, pc: own.pc, line: own.line, filter: decisive,
+        filters: filters.map((f, i) => filterJson(f, traces[i]!, argv.trace)) };
+    }
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = [];
+  if (!stacked) {
+    out.push(`${result.text}  (${where(filters[0]!, traces[0]!)})`);
+    if (argv.trace) out.push(formatTrace(traces[0]!));
+  } else {
+    out.push(decisive >= 0
+      ? `${result.text}  (filter #${decisive} ${filters[decisive]!.source}, ${where(filters[decisive]!, traces[decisive]!)})`
+      : `${result.text}  (all ${filters.length} filters allow it)`);
+    filters.forEach((f, i) => {
+      out.push(`  #${i} ${f.source}: ${traces[i]!.result.text}  (${where(f, traces[i]!)})`);
+      if (argv.trace) out.push(formatTrace(traces[i]!).replace(/^/gm, '  '));
+    });
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+const evaluateCommand: CommandModule<object, EvalArgs> = {
+  command: '$0 <filter> <syscall> [args..]',
+  describe: 'the verdict of FILTER for one syscall, in libseccomp\'s spelling, and the line that returned it',
+  builder: (y) =>
+    withSeccompInput(y.parserConfiguration({ 'populate--': true }), 'arch of the syscall (default: the first arch the filter checks, else the host\'s)')
+      .positional('syscall', { describe: 'name (openat, SYS_openat) or number as seccomp_data.nr holds it', type: 'string' })
+      .positional('args', {
+        describe: 'up to six arguments: decimal, 0x hex, negative (two\'s complement); the rest are 0. ' +
+          'Negative hex goes after `--` (seccomp F kill -- -0x1 9)',
+        type: 'string',
+        array: true,
+        default: [],
+      })
+      .option('ip', { describe: 'instruction_pointer (default 0)', type: 'string' })
+      .option('stack', {
+        describe: 'another filter installed after FILTER (repeatable, oldest first): all run, the kernel keeps the most severe verdict',
+        type: 'string',
+        // Not an array option (yargs would take the syscall arguments after it for more filters):
+        // given several times, yargs collects the values.
+        requiresArg: true,
+      })
+      .option('json', { describe: 'print the verdict as JSON', type: 'boolean', default: false })
+      .option('quiet', { alias: 'q', describe: 'print the verdict alone (ALLOW, ERRNO(13), KILL_PROCESS...)', type: 'boolean', default: false })
+      .option('trace', { alias: 't', describe: 'also print the path through the filter, with A and X', type: 'boolean', default: false })
+      .example('$0 seccomp policy.bpf openat -100 0x7ffc0000 0x241', 'the verdict for openat(AT_FDCWD, path, O_WRONLY|O_CREAT|O_TRUNC)')
+      .example('$0 seccomp policy.bpf read --arch i386 -q', 'the verdict alone, for the i386 read')
+      .example('$0 seccomp base.bpf ptrace --stack app.bpf', 'two stacked filters, base.bpf installed first') as unknown as Argv<EvalArgs>,
+  handler: evaluateHandler,
+};
+
+// ---------------------------------------------------------------- seccomp disasm FILTER
+
+interface DisasmArgs extends LoadArgs {
+  raw: boolean;
+  output?: string;
+}
+
+const disasmCommand: CommandModule<object, DisasmArgs> = {
+  command: 'disasm <filter>',
+  describe: 'print FILTER as seccomp-tools–style pseudo-code, which `seccomp asm` reads back',
+  builder: (y) =>
+    withSeccompInput(y, 'arch whose syscall names apply where the filter checks no arch')
+      .option('raw', { describe: 'show the CODE JT JF K columns (--no-raw: pseudo-code only)', type: 'boolean', default: true })
+      .option('output', { alias: 'o', describe: 'write to FILE (atomically) instead of stdout', type: 'string' })
+      .example('$0 seccomp disasm policy.bpf', 'the listing, syscall names resolved for the arches the filter checks')
+      .example('$0 seccomp disasm policy.bpf -o policy.asm', 'write it to edit and assemble back') as unknown as Argv<DisasmArgs>,
+  handler: (argv) => {
+    const filter = loadSeccompFilter(argv.filter, loadOptions(argv, argv.filter));
+    const out = disassembleSeccomp(filter.prog, { arch: filter.arch, raw: argv.raw });
+    if (argv.output !== undefined) writeFileAtomic(argv.output, out);
+    else process.stdout.write(out);
+  },
+};
+
+// ---------------------------------------------------------------- seccomp asm FILE
+
+const ASM_FORMATS = ['bin', 'ddd', 'dd', 'comma', 'disasm'] as const;
+type AsmFormat = (typeof ASM_FORMATS)[number];
+
+interface AsmArgs {
+  file: string;
+  arch?: string;
+  format: AsmFormat;
+  'output-endian': 'auto' | Endian;
+  output?: string;
+}
+
+/** The byte order of a filter's records: big when every arch it checks is big-endian (s390x). */
+function recordEndian(prog: ClassicProgram, arch: string | undefined): Endian {
+  const checked = checkedArches(prog);
+  if (checked.length > 0) return checked.every((a) => a.endian === 'big') ? 'big' : 'little';
+  return arch !== undefined && toArch(arch).endian === 'big' ? 'big' : 'little';
+}
+
+const asmCommand: CommandModule<object, AsmArgs> = {
+  command: 'asm <file>',
+  describe: 'assemble `seccomp disasm` pseudo-code into a filter, checked with seccomp\'s rules',
+  builder: (y) =>
+    y
+      .positional('file', { ...filterPositional, describe: 'pseudo-code, or - for stdin' })
+      .option('arch', { describe: 'arch whose syscall names apply where the code checks no arch', type: 'string' })
+      .option('format', {
+        alias: 'f',
+        describe: 'output: bin = raw struct sock_filter (as seccomp_export_bpf writes), ddd/dd = tcpdump -ddd/-dd, comma = bpf_asm form, disasm = the listing again',
+        choices: ASM_FORMATS,
+        default: 'bin' as AsmFormat,
+      })
+      .option('output-endian', {
+        describe: 'byte order of -f bin (auto: big-endian when every arch the filter checks is, as libseccomp writes s390x filters)',
+        choices: ['auto', 'little', 'big'] as const,
+        default: 'auto' as const,
+      })
+      .option('output', { alias: 'o', describe: 'write to FILE (atomically) instead of stdout', type: 'string' })
+      .example('$0 seccomp asm policy.asm -o policy.bpf', 'assemble edited pseudo-code into raw records')
+      .example('$0 seccomp disasm policy.bpf | $0 seccomp asm - -f ddd', 'convert a raw filter to tcpdump -ddd form') as unknown as Argv<AsmArgs>,
+  handler: (argv) => {
+    const source = argv.file === '-' ? '<stdin>' : argv.file;
+    const bytes = readInput(argv.file);
+    if (bytes.some((b) => (b < 0x20 && !(b >= 0x09 && b <= 0x0d)) || b === 0x7f)) {
+      throw new DecodeError(source, 'not text: seccomp asm reads the pseudo-code `seccomp disasm` prints (give a raw filter to `seccomp disasm`)');
+    }
+    const text = new TextDecoder().decode(bytes);
+    const prog = assembleSeccomp(text, { source, ...(argv.arch !== undefined ? { arch: argv.arch } : {}) });
+    // A CheckError names the rule the kernel would refuse it by; main exits 65.
+    checkClassic(prog, { profile: 'seccomp' });
+    let out: string | Uint8Array;
+    switch (argv.format) {
+      case 'bin': out = encodeClassicRaw(prog, argv['output-endian'] === 'auto' ? recordEndian(prog, argv.arch) : argv['output-endian']); break;
+      case 'ddd': out = formatDdd(prog); break;
+      case 'dd': out = formatDd(prog); break;
+      case 'comma': out = formatComma(prog); break;
+      case 'disasm': out = disassembleSeccomp(prog, argv.arch !== undefined ? { arch: argv.arch } : {}); break;
+    }
+    if (argv.output !== undefined) {
+      writeFileAtomic(argv.output, out);
+      return;
+    }
+    if (argv.format === 'bin' && process.stdout.isTTY) {
+      throw new UsageError('refusing to write binary records to a terminal; use -o FILE or -f ddd');
+    }
+    process.stdout.write(out);
+  },
+};
+
+// ---------------------------------------------------------------- seccomp summary FILTER
+
+interface SummaryArgs extends LoadArgs {
+  json: boolean;
+}
+
+function verdictJson(v: Verdict): Record<string, unknown> {
+  return { text: v.text, value: v.value, lines: v.pcs };
+}
+
+function outcomeJson(o: Outcome): Record<string, unknown> {
+  return {
+    verdict: outcomeText(o),
+    depends: o.depends,
+    cases: o.cases.map((c) => ({ conditions: c.conditions, ...verdictJson(c) })),
+    otherwise: verdictJson(o.otherwise),
+  };
+}
+
+/** The summary as plain JSON: names for arches, the library's outcome texts, lines as pcs. */
+export function summaryJson(s: SeccompSummary, source: string): Record<string, unknown> {
+  const calls = (list: SeccompSummary['syscalls']) => list.map((x) => ({ name: x.name, nr: x.nr, ...outcomeJson(x.outcome) }));
+  return {
+    source,
+    arch: s.arch.name,
+    audit: s.arch.audit,
+    default: s.numbers.otherwise.text,
+    numbers: outcomeJson(s.numbers),
+    otherArches: outcomeJson(s.otherArches),
+    syscalls: calls(s.syscalls),
+    ...(s.x32 ? { x32: calls(s.x32) } : {}),
+    warnings: s.warnings.map((w) => ({ kind: w.kind, message: w.message, lines: w.pcs, ...(w.syscalls ? { syscalls: w.syscalls } : {}) })),
+    unreachable: s.unreachable,
+  };
+}
+
+const summaryCommand: CommandModule<object, SummaryArgs> = {
+  command: 'summary <filter>',
+  describe: 'the outcome of every syscall of an arch, found by exploring all paths (conditions on args and ip shown), and warnings',
+  builder: (y) =>
+    withSeccompInput(y, 'arch to summarize (default: the first arch the filter checks, else the host\'s)')
+      .option('json', { describe: 'print the summary as JSON', type: 'boolean', default: false })
+      .example('$0 seccomp summary policy.bpf --arch x86_64', 'what each x86_64 syscall gets, x32 calls, and the warnings')
+      .example('$0 seccomp summary policy.bpf --json | jq \'.syscalls[] | select(.cases | length > 0)\'', 'the syscalls that depend on arguments') as unknown as Argv<SummaryArgs>,
+  handler: (argv) => {
+    const filter = loadSeccompFilter(argv.filter, loadOptions(argv, argv.filter));
+    const summary = filter.summary(argv.arch ?? filter.arch);
+    process.stdout.write(argv.json ? `${JSON.stringify(summaryJson(summary, filter.source), null, 2)}\n` : formatSummary(summary));
+  },
+};
+
+// ---------------------------------------------------------------- seccomp
+
+export const seccompCommand: CommandModule<object, object> = {
+  command: 'seccomp',
+  describe: 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary',
+  builder: (y) =>
+    y
+      .command(disasmCommand as CommandModule)
+      .command(asmCommand as CommandModule)
+      .command(summaryCommand as CommandModule)
+      // The default subcommand comes last: `seccomp disasm x` is the subcommand, `seccomp ./disasm read` a file.
+      .command(evaluateCommand as CommandModule)
+      .epilog('Subcommand names come first: a filter file named disasm, asm or summary is given as ./disasm.'),
+  handler: () => {
+    // Unreached: the default subcommand handles `seccomp` with any arguments.
+  },
+};

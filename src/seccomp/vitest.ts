@@ -1,0 +1,261 @@
+/**
+ * Vitest matchers for seccomp filters (the package subpath `cbpf2ebpf/vitest`):
+ *
+ *   import 'cbpf2ebpf/vitest';
+ *   expect(filter).toAllow('read');
+ *   expect(filter).toReturnErrno('openat', 'EACCES', [-100, 0, '0x241']);
+ *   expect(filter).not.toAllow('execve', { arch: 'i386' });
+ *
+ * Importing the module registers the matchers with vitest's `expect.extend`; `seccompMatchers`
+ * is the same object, for registering them elsewhere. The value under test is a loaded filter,
+ * a path or the bytes of one (loaded as loadSeccompFilter does), or a list of those: filters
+ * stacked in installation order, oldest first, judged as the kernel combines them.
+ *
+ * Every matcher evaluates one syscall through the real pipeline (checker, translator, VM) and,
+ * when it fails either way (with or without `.not`), says what the filter returned, from which
+ * line, and the path the syscall took through the filter.
+ */
+import { expect } from 'vitest';
+import type { ClassicInsn } from '../classic/insn.js';
+import { actionByName, parseAction, type SeccompAction } from './actions.js';
+import type { SeccompArch } from './arch.js';
+import type { ArgValue } from './data.js';
+import { lineNumber } from './disasm.js';
+import { errnoName, MAX_ERRNO, parseErrno } from './errno.js';
+import {
+  evaluateStack, formatTrace, loadSeccompFilter, SeccompFilter, type SeccompQuery, type SeccompResult, type SeccompTrace,
+} from './filter.js';
+import { syscallName } from './syscalls/index.js';
+
+/** What `expect()` takes: a filter, a path, a filter's bytes, or a stack of them (oldest first). */
+export type SeccompSubject = SeccompFilter | string | Uint8Array | readonly (SeccompFilter | string | Uint8Array)[];
+
+/** The syscall's context besides its number and arguments. */
+export interface SyscallOptions {
+  /** Arch of the syscall (default: the filter's, see SeccompFilter.arch; for a stack, the newest filter's). */
+  arch?: SeccompArch | string;
+  /** instruction_pointer (default 0). */
+  ip?: ArgValue;
+  /** Overrides seccomp_data.arch, to test what the filter does with a foreign AUDIT_ARCH value. */
+  auditArch?: number;
+}
+
+/** Up to six arguments (number, bigint, or a decimal/hex string), or the options alone. */
+export type ArgsOrOptions = readonly ArgValue[] | SyscallOptions;
+
+export interface SeccompMatchers<R = unknown> {
+  /** The filter returns ALLOW (exactly: LOG is toLog). */
+  toAllow(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /** The filter kills: KILL_PROCESS, KILL_THREAD, or an unknown action (which acts as KILL_PROCESS). */
+  toKill(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  toKillProcess(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  toKillThread(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /**
+   * The syscall fails with `errno` (a name such as 'EACCES', or a number); with no errno, with
+   * any. The errno is the one the syscall fails with: the kernel caps ERRNO data at 4095, so a
+   * filter returning ERRNO(5000) fails the syscall with 4095 (toReturnAction sees the data).
+   */
+  toReturnErrno(syscall: string | number, errno?: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /** The syscall fails with some errno. */
+  toReturnErrno(syscall: string | number, args: ArgsOrOptions, opts?: SyscallOptions): R;
+  /** SIGSYS (SECCOMP_RET_TRAP), whatever its data. */
+  toTrap(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /** Allowed and logged (SECCOMP_RET_LOG). */
+  toLog(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /** Handed to a ptrace tracer (SECCOMP_RET_TRACE), whatever its data. */
+  toTrace(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /** Handed to the user-space notifier (SECCOMP_RET_USER_NOTIF). */
+  toNotify(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /**
+   * The filter returns `action`, in libseccomp's spelling: a word alone compares the action
+   * ('TRAP' matches TRAP(5); 'KILL' is KILL_THREAD), a word with data compares both
+   * ('ERRNO(13)', 'ERRNO(EACCES)', 'TRACE(7)'), a number compares the raw return value.
+   */
+  toReturnAction(syscall: string | number, action: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+}
+
+declare module 'vitest' {
+  // The type parameter must repeat vitest's declaration to merge with it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unused-vars
+  interface Matchers<T = any> extends SeccompMatchers<void> {}
+}
+
+/** What vitest needs of `this` (MatcherState); only `isNot` is read. */
+interface MatcherThis {
+  readonly isNot: boolean;
+}
+
+interface MatcherOutcome {
+  pass: boolean;
+  message: () => string;
+}
+
+/** The result of one syscall, and where it came from. */
+interface Judged {
+  readonly result: SeccompResult;
+  /** The trace of the filter whose result stands. */
+  readonly trace: SeccompTrace;
+  /** For a stack: the index (installation order) of that filter and the number of filters. */
+  readonly stack?: { readonly index: number; readonly size: number; readonly results: readonly SeccompResult[]; readonly allAllow: boolean };
+  readonly call: string;
+}
+
+function isFilterLike(v: unknown): v is SeccompFilter | string | Uint8Array {
+  return v instanceof SeccompFilter || typeof v === 'string' || v instanceof Uint8Array;
+}
+
+function toFilter(v: SeccompFilter | string | Uint8Array): SeccompFilter {
+  return v instanceof SeccompFilter ? v : loadSeccompFilter(v);
+}
+
+function filtersOf(received: unknown): SeccompFilter[] {
+  if (isFilterLike(received)) return [toFilter(received)];
+  if (Array.isArray(received) && received.length > 0 && received.every(isFilterLike)) return received.map(toFilter);
+  // A program given as instructions is a filter too, not a stack.
+  if (Array.isArray(received) && received.length > 0 && received.every((i) => typeof (i as ClassicInsn)?.code === 'number')) {
+    return [loadSeccompFilter(received as ClassicInsn[])];
+  }
+  throw new TypeError('the seccomp matchers take a SeccompFilter, a path to one, its bytes, or a non-empty list of those (stacked, oldest first)');
+}
+
+function splitArgs(a: ArgsOrOptions | undefined, o: SyscallOptions | undefined): { args: readonly ArgValue[]; opts: SyscallOptions } {
+  if (a === undefined) return { args: [], opts: o ?? {} };
+  if (Array.isArray(a)) return { args: a as readonly ArgValue[], opts: o ?? {} };
+  if (o !== undefined) throw new TypeError('give the syscall options once: (syscall, args, options) or (syscall, options)');
+  return { args: [], opts: a as SyscallOptions };
+}
+
+const shown = (v: ArgValue): string => (typeof v === 'string' ? v : String(v));
+
+function describeCall(syscall: string | number, args: readonly ArgValue[], opts: SyscallOptions, fields: SeccompTrace['fields']): string {
+  const table = fields.arch.name === 'x86_64' && (fields.nr & 0x40000000) !== 0 ? 'x32' : fields.arch;
+  const name = typeof syscall === 'number' || /^(?:0x[0-9a-f]+|-?\d+)$/i.test(syscall.trim())
+    ? `syscall ${String(syscall).trim()}${syscallName(table, fields.nr) ? ` (${syscallName(table, fields.nr)})` : ''}`
+    : syscall;
+  const extra = [opts.ip !== undefined ? `ip ${shown(opts.ip)}` : '', opts.auditArch !== undefined ? `seccomp_data.arch 0x${(opts.auditArch >>> 0).toString(16)}` : '']
+    .filter(Boolean).join(', ');
+  return `${name}(${args.map(shown).join(', ')}) on ${fields.arch.name}${extra ? ` (${extra})` : ''}`;
+}
+
+function judge(received: unknown, syscall: string | number, a: ArgsOrOptions | undefined, o: SyscallOptions | undefined): Judged {
+  const filters = filtersOf(received);
+  const { args, opts } = splitArgs(a, o);
+  const query: SeccompQuery = {
+    syscall,
+    args,
+    ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
+    ...(opts.ip !== undefined ? { ip: opts.ip } : {}),
+    ...(opts.auditArch !== undefined ? { auditArch: opts.auditArch } : {}),
+  };
+  if (filters.length === 1) {
+    const trace = filters[0]!.trace(query);
+    return { result: trace.result, trace, call: describeCall(syscall, args, opts, trace.fields) };
+  }
+  const stacked = evaluateStack(filters, query);
+  // The filter whose result the kernel kept; when every filter allowed, the newest one.
+  const index = stacked.filter >= 0 ? stacked.filter : filters.length - 1;
+  const arch = query.arch ?? filters[filters.length - 1]!.arch;
+  const trace = filters[index]!.trace({ ...query, arch });
+  return {
+    result: stacked,
+    trace,
+    stack: { index, size: filters.length, results: stacked.results, allAllow: stacked.filter < 0 },
+    call: describeCall(syscall, args, opts, trace.fields),
+  };
+}
+
+function verdictText(j: Judged): string {
+  const where = `line ${lineNumber(j.result.pc)}`;
+  if (!j.stack) return `the filter returned ${j.result.text} at ${where}`;
+  const each = j.stack.results.map((r, i) => `#${i} ${r.text}`).join(', ');
+  if (j.stack.allAllow) return `the stacked filters returned ${j.result.text} (all ${j.stack.size} allow it; each: ${each})`;
+  return `the stacked filters returned ${j.result.text} (filter #${j.stack.index} of ${j.stack.size}, ${where}; each: ${each})`;
+}
+
+/** A matcher from a predicate on the result and the phrase that follows "expected <call>". */
+function matcher(this: MatcherThis, received: unknown, syscall: string | number, a: ArgsOrOptions | undefined,
+  o: SyscallOptions | undefined, phrase: string, test: (r: SeccompResult) => boolean): MatcherOutcome {
+  const j = judge(received, syscall, a, o);
+  const pass = test(j.result);
+  const negated = this.isNot ? 'not ' : '';
+  const path = !j.stack ? 'path' : `path through filter #${j.stack.index}${j.stack.allAllow ? ' (the newest)' : ''}`;
+  return {
+    pass,
+    message: () => `expected ${j.call} ${negated}${phrase}, but ${verdictText(j)}; ${path}:\n${formatTrace(j.trace)}`,
+  };
+}
+
+const actionIs = (...actions: SeccompAction[]) => (r: SeccompResult): boolean => actions.includes(r.action);
+
+function errnoPhrase(errno: string | number | undefined): { phrase: string; test: (r: SeccompResult) => boolean } {
+  if (errno === undefined) return { phrase: 'to fail with an errno (ERRNO)', test: actionIs('ERRNO') };
+  const n = parseErrno(errno);
+  const name = errnoName(n);
+  return {
+    phrase: `to fail with ${name ? `${name} (${n})` : `errno ${n}`}${n > MAX_ERRNO ? ` (more than the kernel's MAX_ERRNO ${MAX_ERRNO})` : ''}`,
+    test: (r) => r.action === 'ERRNO' && r.known && r.errno === n,
+  };
+}
+
+function actionPhrase(action: string | number): { phrase: string; test: (r: SeccompResult) => boolean } {
+  if (typeof action === 'number' || /^\s*(?:0x[0-9a-f]+|\d+)\s*$/i.test(action)) {
+    const value = typeof action === 'number' ? action >>> 0 : parseAction(action);
+    return { phrase: `to return 0x${value.toString(16).padStart(8, '0')}`, test: (r) => r.value === value };
+  }
+  const value = parseAction(action);
+  if (action.includes('(')) {
+    return { phrase: `to return ${action.trim()}`, test: (r) => r.value === value };
+  }
+  const word = actionByName(action)!;
+  return { phrase: `to return ${action.trim()}`, test: actionIs(word) };
+}
+
+/** The matchers, for `expect.extend(seccompMatchers)`; importing this module already registers them. */
+export const seccompMatchers = {
+  toAllow(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to be allowed', actionIs('ALLOW'));
+  },
+  toKill(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to be killed (KILL_PROCESS or KILL_THREAD)', actionIs('KILL_PROCESS', 'KILL_THREAD'));
+  },
+  toKillProcess(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to kill the process (KILL_PROCESS)', actionIs('KILL_PROCESS'));
+  },
+  toKillThread(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to kill the thread (KILL_THREAD)', actionIs('KILL_THREAD'));
+  },
+  toReturnErrno(this: MatcherThis, received: unknown, syscall: string | number, errno?: string | number | ArgsOrOptions,
+    args?: ArgsOrOptions | SyscallOptions, opts?: SyscallOptions) {
+    // (syscall, args, opts): no errno given.
+    if (errno !== undefined && typeof errno === 'object') {
+      if (opts !== undefined) throw new TypeError('toReturnErrno takes (syscall, errno, args, options) or (syscall, args, options)');
+      const { phrase, test } = errnoPhrase(undefined);
+      return matcher.call(this, received, syscall, errno, args as SyscallOptions | undefined, phrase, test);
+    }
+    const { phrase, test } = errnoPhrase(errno);
+    return matcher.call(this, received, syscall, args, opts, phrase, test);
+  },
+  toTrap(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to trap (TRAP: SIGSYS)', actionIs('TRAP'));
+  },
+  toLog(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to be logged and allowed (LOG)', actionIs('LOG'));
+  },
+  toTrace(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to be handed to a tracer (TRACE)', actionIs('TRACE'));
+  },
+  toNotify(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to be handed to the user-space notifier (USER_NOTIF)', actionIs('USER_NOTIF'));
+  },
+  toReturnAction(this: MatcherThis, received: unknown, syscall: string | number, action: string | number, args?: ArgsOrOptions,
+    opts?: SyscallOptions) {
+    const { phrase, test } = actionPhrase(action);
+    return matcher.call(this, received, syscall, args, opts, phrase, test);
+  },
+};
+
+expect.extend(seccompMatchers);
+
+// So that a test file needs one import for the filter and its matchers.
+export { evaluateStack, loadSeccompFilter, SeccompFilter } from './filter.js';
+export type { LoadSeccompOptions, SeccompResult } from './filter.js';
