@@ -34,3 +34,6 @@ export * from './capture/index.js';
 // seccomp rule testing: the entry points at top level, everything else under `seccomp`
 export { loadSeccompFilter, evaluateStack } from './seccomp/filter.js';
 export * as seccomp from './seccomp/index.js';
+
+// Replay captures through filters
+export * from './replay/index.js';

@@ -42,6 +42,11 @@ export interface ClassicRunOptions {
    * those loads end the filter with 0.
    */
   auxData?: boolean;
+  /**
+   * Called before each instruction with its pc and the machine (A, X, scratch memory), for
+   * step-by-step traces (replay --trace). Slow; leave unset for normal runs.
+   */
+  trace?: (pc: number, A: number, X: number, M: Uint32Array) => void;
 }
 
 export interface ClassicInput {
@@ -238,6 +243,7 @@ export function runClassic(prog: ClassicProgram, input: ClassicInput, opts: Clas
   for (;;) {
     if (pc >= len) throw new VmError(pc, 'ran past the last instruction without a ret');
     if (steps >= budget) return stop(0, 'budget');
+    if (opts.trace) opts.trace(pc, m.A, m.X, m.M);
     const i = prog[pc]!;
     const f = classicForm(i.code);
     if (!f) throw new VmError(pc, `code 0x${i.code.toString(16)} is not a classic instruction`);

@@ -7,6 +7,7 @@ import { conformancePluginCommand } from './conformance-plugin.js';
 import { checkCommand } from './check.js';
 import { verifyCommand } from './verify.js';
 import { seccompCommand } from './seccomp.js';
+import { replayCommand } from './replay.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -17,4 +18,5 @@ export const commands: CommandModule<any, any>[] = [
   checkCommand,
   verifyCommand,
   seccompCommand,
+  replayCommand,
 ];

@@ -1,0 +1,180 @@
+/**
+ * The engines a replay can run a filter with, and turning a classic program into a
+ * per-packet filter function for one of them. The table is the one place that knows the
+ * engines: a VM engine is one line (`make` builds it over the translated program).
+ */
+import { checkClassic } from '../classic/check.js';
+import { classicText } from '../classic/disasm.js';
+import { classicForm, type ClassicInsn, type ClassicProgram } from '../classic/insn.js';
+import { runClassic, type ClassicSemantics } from '../classic/interp.js';
+import { BPF_ABS, BPF_JA, BPF_JMP, BPF_LD, ancillaryOf } from '../classic/opcodes.js';
+import { SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../ebpf/ctx.js';
+import type { Program } from '../ebpf/insn.js';
+import { CheckError, UsageError } from '../errors.js';
+import { translateClassic, type Translation } from '../translate/translate.js';
+import { REG_CTX } from '../translate/regs.js';
+import { standardHelpers, type HelperRegistry } from '../vm/helpers.js';
+import { Interpreter } from '../vm/interp.js';
+import { ExecEnv, type Engine } from '../vm/types.js';
+
+/** What a VM engine is built with. */
+export interface VmEngineOptions {
+  helpers: HelperRegistry;
+}
+
+export interface EngineSpec {
+  readonly describe: string;
+  /** VM engines run the translated program; absent for the classic reference interpreter. */
+  readonly make?: (insns: Program, opts: VmEngineOptions) => Engine;
+}
+
+export const ENGINES = {
+  interp: { describe: 'the translated program in our internal-BPF interpreter', make: (insns, o) => new Interpreter(insns, o) },
+  classic: { describe: 'the classic program in the reference classic interpreter (--semantics linux or libpcap)' },
+} satisfies Record<string, EngineSpec>;
+
+export type EngineName = keyof typeof ENGINES;
+export const ENGINE_NAMES = Object.keys(ENGINES) as EngineName[];
+export const DEFAULT_ENGINE: EngineName = 'interp';
+
+/** One filter ready to run over packets, allocation-free per packet for the VM engines. */
+export interface PacketFilter {
+  /**
+   * Runs over the packet bytes buf[start, start + caplen) with `meta` already filled for this
+   * packet (by dissectLink); returns the filter's u32 result.
+   */
+  run(buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): number;
+}
+
+export interface PrepareOptions {
+  engine?: EngineName;
+  /** Classic engine only: 'linux' (default) or 'libpcap'. VM engines always run Linux's semantics. */
+  semantics?: ClassicSemantics;
+  /** Helpers for the VM engines (standardHelpers() by default). */
+  helpers?: HelperRegistry;
+}
+
+export interface PreparedFilter {
+  readonly engine: EngineName;
+  readonly semantics: ClassicSemantics;
+  readonly classic: ClassicProgram;
+  /** The internal program the VM engines run (null for the classic engine). */
+  readonly translation: Translation | null;
+  readonly helpers: HelperRegistry;
+  /**
+   * Whether the filter reads anything but packet bytes at non-negative offsets: LEN,
+   * ancillary loads, or loads relative to the network/link header. When it does not, a
+   * replay can skip building the socket metadata of each packet.
+   */
+  readonly readsMetadata: boolean;
+  /** Whether the filter asks for SKF_AD_PAY_OFFSET (the one metadata field that costs a dissection). */
+  readonly wantsPayOffset: boolean;
+  readonly filter: PacketFilter;
+}
+
+/** A JA whose offset is negative as a signed 32-bit value: libpcap jumps back, Linux refuses it. */
+function backwardJump(prog: ClassicProgram): number {
+  return prog.findIndex((i) => i.code === (BPF_JMP | BPF_JA) && (i.k | 0) < 0);
+}
+
+/**
+ * Linux's checker, with the refusal of what libpcap runs anyway (tcpdump's protochain jumps
+ * backwards; libpcap also reads unset scratch memory as 0) said in one line with the way out.
+ */
+function checkForLinux(prog: ClassicProgram): void {
+  try {
+    checkClassic(prog);
+  } catch (e) {
+    if (!(e instanceof CheckError)) throw e;
+    const back = backwardJump(prog);
+    if (back >= 0) {
+      throw new CheckError(back, classicText(prog[back]!, back), 'jump-out-of-range',
+        'Linux refuses backward jumps (tcpdump compiles them for protochain); libpcap runs them: use --engine classic --semantics libpcap');
+    }
+    if (e.rule === 'mem-uninitialised') {
+      const detail = e.message.slice(`instruction ${e.pc} (${e.text}): ${e.rule}: `.length);
+      throw new CheckError(e.pc, e.text, e.rule, `${detail}; libpcap reads it as 0: use --engine classic --semantics libpcap`);
+    }
+    throw e;
+  }
+}
+
+/** LEN, or a load at a negative offset (ancillary, SKF_NET_OFF, SKF_LL_OFF; for IND the sum may be). */
+function readsMeta(i: ClassicInsn): boolean {
+  const kind = classicForm(i.code)?.kind;
+  if (kind === 'ld-len' || kind === 'ldx-len') return true;
+  return (kind === 'ld-abs' || kind === 'ld-ind' || kind === 'ldx-msh') && (i.k | 0) < 0;
+}
+
+/** Whether the translated program reads the `__sk_buff` context (LEN and field-backed ancillary loads). */
+function readsContext(insns: Program): boolean {
+  return insns.some((i) => (i.code & 7) === 1 && i.src === REG_CTX);
+}
+
+class VmFilter implements PacketFilter {
+  private readonly env = new ExecEnv();
+  private readonly ctx: DataView;
+
+  constructor(private readonly engine: Engine, private readonly usesContext: boolean) {
+    this.env.ctx = new Uint8Array(SKB_CTX_SIZE);
+    this.ctx = new DataView(this.env.ctx.buffer);
+  }
+
+  run(buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): number {
+    const env = this.env;
+    if (this.usesContext) writeSkbContext(meta, this.ctx);
+    env.meta = meta;
+    env.pkt = buf;
+    env.pktStart = start;
+    env.pktLen = caplen;
+    return this.engine.run(env);
+  }
+}
+
+/** The reference interpreter: written to be read, so it takes a view of the packet each run. */
+class ClassicFilter implements PacketFilter {
+  private seed = 0x2545f491;
+  private readonly random = (): number => {
+    // The same reproducible xorshift32 the VM's get_prandom_u32 uses.
+    let s = this.seed;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    this.seed = s;
+    return s >>> 0;
+  };
+
+  constructor(private readonly prog: ClassicProgram, private readonly semantics: ClassicSemantics) {}
+
+  run(buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): number {
+    const pkt = buf.subarray(start, start + caplen);
+    return runClassic(this.prog, { pkt, meta }, { semantics: this.semantics, random: this.random }).ret;
+  }
+}
+
+/**
+ * Checks (Linux semantics) and translates (VM engines) a classic program and builds the
+ * filter that replays run. Throws UsageError for a bad engine/semantics pair, CheckError when
+ * Linux would refuse the program, TranslateError when it cannot be translated.
+ */
+export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): PreparedFilter {
+  const engine = opts.engine ?? DEFAULT_ENGINE;
+  const spec: EngineSpec | undefined = ENGINES[engine];
+  if (!spec) throw new UsageError(`unknown engine '${String(engine)}' (${ENGINE_NAMES.join(', ')})`);
+  const semantics = opts.semantics ?? 'linux';
+  if (semantics !== 'linux' && semantics !== 'libpcap') throw new UsageError(`unknown semantics '${String(semantics)}' (linux, libpcap)`);
+  if (semantics === 'libpcap' && spec.make) {
+    throw new UsageError(`the ${engine} engine runs the translated program with Linux's semantics; libpcap's semantics need --engine classic`);
+  }
+  const helpers = opts.helpers ?? standardHelpers();
+  // LD|ABS of any size at SKF_AD_OFF + SKF_AD_PAY_OFFSET.
+  const wantsPayOffset = prog.some((i) => (i.code & ~0x18) === (BPF_LD | BPF_ABS) && ancillaryOf(i.k) === 'PAY_OFFSET');
+  const readsMetadata = prog.some(readsMeta);
+  if (semantics === 'linux') checkForLinux(prog);
+  if (!spec.make) {
+    return { engine, semantics, classic: prog, translation: null, helpers, readsMetadata, wantsPayOffset, filter: new ClassicFilter(prog, semantics) };
+  }
+  const translation = translateClassic(prog);
+  const vm = spec.make(translation.insns, { helpers });
+  return { engine, semantics, classic: prog, translation, helpers, readsMetadata, wantsPayOffset, filter: new VmFilter(vm, readsContext(translation.insns)) };
+}

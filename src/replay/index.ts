@@ -1,0 +1,16 @@
+/** Replaying captures through classic filters, as a Linux packet socket would. */
+export {
+  replay, replaySync, loadFilter, ReplayPacket,
+  type ReplayOptions, type ReplayResult, type PacketResult, type ReplayTrace,
+} from './replay.js';
+export {
+  ENGINES, ENGINE_NAMES, DEFAULT_ENGINE, prepareFilter,
+  type EngineName, type EngineSpec, type PacketFilter, type PrepareOptions, type PreparedFilter, type VmEngineOptions,
+} from './engine.js';
+export {
+  dissectLink, defaultLinkOptions, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING,
+  type LinkOptions, type PacketWindow,
+} from './link.js';
+export { tracePacket, traceVm, traceClassic, type PacketTrace } from './trace.js';
+export { ChunkedWriter, formatSummary, formatTimestamp, jsonLine, resultLine } from './output.js';
+export { ProgressBar, wantsProgress, PROGRESS_MIN_BYTES, type ProgressStream } from './progress.js';
