@@ -27,10 +27,10 @@ function ours(prog: ClassicProgram, r: PcapRun): number {
 
 const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
-/** Up to `limit` packets of every capture under fixtures/captures/{tcpdump,tcpdump-tests}, by link type. */
+/** Up to `limit` packets of every capture under fixtures/captures/tcpdump, by link type. */
 function capturedPackets(limit = 300): Map<number, PcapRun[]> {
   const byLinktype = new Map<number, PcapRun[]>();
-  for (const dir of ['captures/tcpdump', 'captures/tcpdump-tests']) {
+  for (const dir of ['captures/tcpdump']) {
     for (const name of readdirSync(join(fixtures, dir)).filter((n) => /\.pcap(ng)?$/.test(n))) {
       const r = CaptureReader.open(join(fixtures, dir, name));
       try {
