@@ -2,9 +2,25 @@
  * The `cbpf2ebpf` command: a thin yargs layer over the library. Each subcommand lives in
  * src/cli/commands/ and only parses arguments, calls the library and prints.
  */
-import yargs, { type CommandModule } from 'yargs';
+import { existsSync } from 'node:fs';
+import yargs from 'yargs';
 import { Cbpf2ebpfError, EXIT_USAGE, UsageError } from '../errors.js';
-import { commands } from './commands/index.js';
+import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.js';
+
+/**
+ * The commands this run needs: the one its first word names; for a filter path, the default
+ * command; for anything else (help, a mistyped command, options first) all of them, so that
+ * yargs can list and suggest.
+ */
+function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
+  if (argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return commands;
+  const first = argv.find((a) => !a.startsWith('-') || a === '-');
+  if (first === undefined) return commands;
+  const named = commands.find((c) => c.name === first);
+  if (named) return [named];
+  if (first === '-' || existsSync(first)) return commands.filter((c) => c.name === DEFAULT_COMMAND);
+  return commands;
+}
 
 export async function main(argv: string[]): Promise<number> {
   let usageFailure: string | undefined;
@@ -25,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       // Throwing stops yargs: with a fail handler that returns, it still runs the command.
       throw new UsageError(usageFailure);
     });
-  for (const c of commands) parser.command(c as CommandModule);
+  for (const c of await Promise.all(commandsFor(argv).map((c) => c.load()))) parser.command(c);
   try {
     await parser.parseAsync();
   } catch (e) {

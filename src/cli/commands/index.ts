@@ -1,22 +1,28 @@
-/** Every subcommand, in the order `--help` lists them. The default command (translate) is first. */
+/**
+ * Every subcommand, in the order `--help` lists them; the default command (translate) is
+ * first. Each is loaded on demand: starting Node and loading the whole library costs more
+ * than many a replay, so a run loads only the command it names (see main.ts).
+ */
 import type { CommandModule } from 'yargs';
-import { translateCommand } from './translate.js';
-import { disasmCommand } from './disasm.js';
-import { asmCommand } from './asm.js';
-import { conformancePluginCommand } from './conformance-plugin.js';
-import { checkCommand } from './check.js';
-import { verifyCommand } from './verify.js';
-import { seccompCommand } from './seccomp.js';
-import { replayCommand } from './replay.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [
-  translateCommand,
-  disasmCommand,
-  asmCommand,
-  conformancePluginCommand,
-  checkCommand,
-  verifyCommand,
-  seccompCommand,
-  replayCommand,
+type AnyCommand = CommandModule<any, any>;
+
+export interface CommandEntry {
+  /** The word that selects the command on the command line. */
+  readonly name: string;
+  readonly load: () => Promise<AnyCommand>;
+}
+
+export const DEFAULT_COMMAND = 'translate';
+
+export const commands: readonly CommandEntry[] = [
+  { name: 'translate', load: async () => (await import('./translate.js')).translateCommand },
+  { name: 'disasm', load: async () => (await import('./disasm.js')).disasmCommand },
+  { name: 'asm', load: async () => (await import('./asm.js')).asmCommand },
+  { name: 'conformance-plugin', load: async () => (await import('./conformance-plugin.js')).conformancePluginCommand },
+  { name: 'check', load: async () => (await import('./check.js')).checkCommand },
+  { name: 'verify', load: async () => (await import('./verify.js')).verifyCommand },
+  { name: 'seccomp', load: async () => (await import('./seccomp.js')).seccompCommand },
+  { name: 'replay', load: async () => (await import('./replay.js')).replayCommand },
 ];
