@@ -15,7 +15,8 @@ import {
   BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X, BPF_XCHG,
   JMP_OP_NAMES, R10, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
-import type { Insn, Program } from './insn.js';
+import type { Program } from './insn.js';
+import { branchTarget } from './asm-format.js';
 import { VerifyError } from '../errors.js';
 
 /** Atomic operations (imm of STX|ATOMIC): ADD OR AND XOR, each with or without FETCH; XCHG; CMPXCHG. */
@@ -65,74 +66,103 @@ interface Rules {
   imm?: 'zero' | readonly number[] | ReadonlySet<number>;
 }
 
+// The rules are shared, immutable objects, so checking an instruction allocates nothing.
+const LDDW_RULES: Rules = { dst: 'write', src: 'zero', off: 'zero' };
+const LD_ABS_RULES: Rules = { dst: 'zero', src: 'zero', off: 'zero' };
+const LD_IND_RULES: Rules = { dst: 'zero', src: 'read', off: 'zero' };
+const LDX_RULES: Rules = { dst: 'write', src: 'read', imm: 'zero' };
+const ST_RULES: Rules = { dst: 'read', src: 'zero' };
+const STX_RULES: Rules = { dst: 'read', src: 'read', imm: 'zero' };
+const ATOMIC_RULES: Rules = { dst: 'read', src: 'read', imm: ATOMIC_IMMS };
+const NEG_RULES: Rules = { dst: 'write', src: 'zero', off: 'zero', imm: 'zero' };
+const END_RULES: Rules = { dst: 'write', src: 'zero', off: 'zero', imm: [16, 32, 64] };
+const JA_RULES: Rules = { dst: 'zero', src: 'zero', imm: 'zero' };
+const JA32_RULES: Rules = { dst: 'zero', src: 'zero', off: 'zero' };
+const CALLX_RULES: Rules = { dst: 'read', src: 'zero', off: 'zero', imm: 'zero' };
+/** src is 0 (helper) or 1 (local call), checked by the caller; 2 (kfunc) is refused first. */
+const CALL_RULES: Rules = { dst: 'zero', off: 'zero' };
+const EXIT_RULES: Rules = { dst: 'zero', src: 'zero', off: 'zero', imm: 'zero' };
+const JMP_REG_RULES: Rules = { dst: 'read', src: 'read', imm: 'zero' };
+const JMP_IMM_RULES: Rules = { dst: 'read', src: 'zero' };
+
+/** The rules of an ALU operation with an immediate and with a register, by the offsets it allows. */
+const aluRules = (off: Rules['off']): { imm: Rules; reg: Rules } => ({
+  imm: { dst: 'write', src: 'zero', off },
+  reg: { dst: 'write', src: 'read', off, imm: 'zero' },
+});
+const ALU_RULES = aluRules('zero');
+const DIV_RULES = aluRules([0, 1]); // off 1: signed division and modulo
+const MOV32_RULES = aluRules([0, 8, 16]); // off 8/16 on a register move: sign extension
+const MOV64_RULES = aluRules([0, 8, 16, 32]);
+
 /**
- * The field rules of one instruction, or a string saying why its opcode is not valid.
+ * The field rules of an opcode, or a string saying why it is not valid.
  * `dst: 'write'` also forbids R10, which is read-only.
  */
-function rulesFor(i: Insn): Rules | string {
-  const code = i.code;
+function rulesFor(code: number): Rules | string {
   const cls = bpfClass(code);
   const isX = (code & BPF_X) !== 0;
   switch (cls) {
     case BPF_LD: {
-      if (code === (BPF_LD | BPF_IMM | BPF_DW)) return { dst: 'write', src: 'zero', off: 'zero' };
+      if (code === (BPF_LD | BPF_IMM | BPF_DW)) return LDDW_RULES;
       const mode = bpfMode(code);
       const size = bpfSize(code);
       if (size === BPF_DW) break;
-      if (mode === BPF_ABS) return { dst: 'zero', src: 'zero', off: 'zero' };
-      if (mode === BPF_IND) return { dst: 'zero', src: 'read', off: 'zero' };
+      if (mode === BPF_ABS) return LD_ABS_RULES;
+      if (mode === BPF_IND) return LD_IND_RULES;
       break;
     }
     case BPF_LDX: {
       const mode = bpfMode(code);
-      if (mode === BPF_MEM || (mode === BPF_MEMSX && bpfSize(code) !== BPF_DW)) return { dst: 'write', src: 'read', imm: 'zero' };
+      if (mode === BPF_MEM || (mode === BPF_MEMSX && bpfSize(code) !== BPF_DW)) return LDX_RULES;
       break;
     }
     case BPF_ST:
-      if (bpfMode(code) === BPF_MEM) return { dst: 'read', src: 'zero' };
+      if (bpfMode(code) === BPF_MEM) return ST_RULES;
       break;
     case BPF_STX: {
       const mode = bpfMode(code);
-      if (mode === BPF_MEM) return { dst: 'read', src: 'read', imm: 'zero' };
-      if (mode === BPF_ATOMIC && (bpfSize(code) === BPF_W || bpfSize(code) === BPF_DW)) return { dst: 'read', src: 'read', imm: ATOMIC_IMMS };
+      if (mode === BPF_MEM) return STX_RULES;
+      if (mode === BPF_ATOMIC && (bpfSize(code) === BPF_W || bpfSize(code) === BPF_DW)) return ATOMIC_RULES;
       break;
     }
     case BPF_ALU: case BPF_ALU64: {
       const op = bpfOp(code);
       const is64 = cls === BPF_ALU64;
-      if (op === BPF_NEG) return isX ? 'neg has no register form' : { dst: 'write', src: 'zero', off: 'zero', imm: 'zero' };
+      if (op === BPF_NEG) return isX ? 'neg has no register form' : NEG_RULES;
       if (op === BPF_END) {
         if (is64 && isX) return 'the ALU64 byte swap has no TO_BE form';
-        return { dst: 'write', src: 'zero', off: 'zero', imm: [16, 32, 64] };
+        return END_RULES;
       }
       if (ALU_OP_NAMES[op] === undefined) break;
-      let off: Rules['off'] = 'zero';
-      if (op === BPF_DIV || op === BPF_MOD) off = [0, 1];
-      else if (op === BPF_MOV && isX) off = is64 ? [0, 8, 16, 32] : [0, 8, 16];
-      return isX ? { dst: 'write', src: 'read', off, imm: 'zero' } : { dst: 'write', src: 'zero', off };
+      let rules = ALU_RULES;
+      if (op === BPF_DIV || op === BPF_MOD) rules = DIV_RULES;
+      else if (op === BPF_MOV && isX) rules = is64 ? MOV64_RULES : MOV32_RULES;
+      return isX ? rules.reg : rules.imm;
     }
     case BPF_JMP: case BPF_JMP32: {
       const op = bpfOp(code);
       if (op === BPF_JA) {
         if (isX) break;
-        return cls === BPF_JMP ? { dst: 'zero', src: 'zero', imm: 'zero' } : { dst: 'zero', src: 'zero', off: 'zero' };
+        return cls === BPF_JMP ? JA_RULES : JA32_RULES;
       }
       if (op === BPF_CALL) {
         if (cls !== BPF_JMP) break;
-        if (isX) return { dst: 'read', src: 'zero', off: 'zero', imm: 'zero' };
-        if (i.src === 2) return 'calls to kernel functions (call src 2, kfunc) are not supported';
-        return { dst: 'zero', off: 'zero' }; // src is 0 (helper) or 1 (local call), checked by the caller
+        return isX ? CALLX_RULES : CALL_RULES;
       }
       if (op === BPF_EXIT) {
         if (cls !== BPF_JMP || isX) break;
-        return { dst: 'zero', src: 'zero', off: 'zero', imm: 'zero' };
+        return EXIT_RULES;
       }
       if (JMP_OP_NAMES[op] === undefined) break;
-      return isX ? { dst: 'read', src: 'read', imm: 'zero' } : { dst: 'read', src: 'zero' };
+      return isX ? JMP_REG_RULES : JMP_IMM_RULES;
     }
   }
   return `unknown opcode 0x${code.toString(16).padStart(2, '0')}`;
 }
+
+/** rulesFor of every 8-bit opcode. */
+const RULES: ReadonlyArray<Rules | string> = Array.from({ length: 256 }, (_, code) => rulesFor(code));
 
 function checkField(name: string, value: number, rule: Rules['off'] | Rules['imm']): string | null {
   if (rule === undefined) return null;
@@ -149,17 +179,6 @@ function checkReg(name: string, reg: number, rule: Rules['dst']): string | null 
   if (reg > R10) return `${name} r${reg} does not exist (registers are r0-r10)`;
   if (rule === 'write' && reg === R10) return 'writes r10, the read-only frame pointer';
   return null;
-}
-
-/** Where a jump or call at `pc` lands, or null for instructions that do not transfer control. */
-function transferTarget(i: Insn, pc: number): number | null {
-  const cls = bpfClass(i.code);
-  if (cls !== BPF_JMP && cls !== BPF_JMP32) return null;
-  const op = bpfOp(i.code);
-  if (op === BPF_EXIT) return null;
-  if (op === BPF_CALL) return i.src === BPF_PSEUDO_CALL && !(i.code & BPF_X) ? pc + i.imm + 1 : null;
-  if (op === BPF_JA && cls === BPF_JMP32) return pc + i.imm + 1;
-  return pc + i.off + 1;
 }
 
 /** The first structural problem of `prog` as [pc, message], or null when there is none. */
@@ -180,19 +199,21 @@ export function findEncodingProblem(prog: Program): [number, string] | null {
   for (let pc = 0; pc < prog.length; pc++) {
     if (tail[pc]) continue;
     const i = prog[pc]!;
-    const rules = rulesFor(i);
-    const name = opcodeName(i.code);
+    // Not a byte (only a hand-made Insn can be that): the same rules, computed.
+    const rules = RULES[i.code] ?? rulesFor(i.code);
     if (typeof rules === 'string') return [pc, rules];
+    if (rules === CALL_RULES && i.src === 2) return [pc, 'calls to kernel functions (call src 2, kfunc) are not supported'];
+    // Messages, and the opcode names in them, are built only once a problem is found.
     const problem = checkReg('dst', i.dst, rules.dst) ?? checkReg('src', i.src, rules.src)
       ?? checkField('off', i.off, rules.off) ?? checkField('imm', i.imm, rules.imm);
-    if (problem) return [pc, `${name}: ${problem}`];
+    if (problem) return [pc, `${opcodeName(i.code)}: ${problem}`];
     if (i.code === (BPF_JMP | BPF_CALL) && i.src !== 0 && i.src !== BPF_PSEUDO_CALL) {
       return [pc, `call: src must be 0 (helper) or 1 (local call), is ${i.src}`];
     }
-    const target = transferTarget(i, pc);
+    const target = branchTarget(i, pc);
     if (target !== null) {
-      if (target < 0 || target >= prog.length) return [pc, `${name}: target ${target} is outside the program (0..${prog.length - 1})`];
-      if (tail[target]) return [pc, `${name}: target ${target} is the second slot of an lddw`];
+      if (target < 0 || target >= prog.length) return [pc, `${opcodeName(i.code)}: target ${target} is outside the program (0..${prog.length - 1})`];
+      if (tail[target]) return [pc, `${opcodeName(i.code)}: target ${target} is the second slot of an lddw`];
     }
   }
   return null;
