@@ -3,14 +3,14 @@
  * libpcap harness (built in a temporary directory) and tcpdump.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
 import { CaptureError } from '../../src/errors.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import type { CaptureReadOptions } from '../../src/capture/core.js';
+import { type HarnessBuild, buildHarness } from '../native/build.js';
+import { tcpdumpMissing } from '../tcpdump.js';
 
 export const fixturesDir = fileURLToPath(new URL('../../fixtures/captures/', import.meta.url));
 export const generatedDir = join(fixturesDir, 'generated');
@@ -24,16 +24,9 @@ export function fnv1a(buf: Uint8Array, offset: number, len: number): string {
   return h.toString(16).padStart(8, '0');
 }
 
-export interface Row {
+/** One packet as readAll gives it: its number, then what the manifest records of it. */
+export interface Row extends ManifestPacket {
   index: number;
-  tsSec: number;
-  tsNsec: number;
-  caplen: number;
-  wirelen: number;
-  linktype: number;
-  interfaceId: number;
-  byteOffset: number;
-  fnv: string;
 }
 
 export interface ReadResult {
@@ -139,46 +132,28 @@ export function linktypeToLinuxDlt(linktype: number): number {
 
 // ---------------------------------------------------------------- libpcap harness
 
-let harnessDir: string | undefined;
-// Registered while the importing test file is collected: removes the harness build afterwards.
-afterAll(() => {
-  if (harnessDir) rmSync(harnessDir, { recursive: true, force: true });
-});
-
-function buildHarness(): { binary?: string; missing?: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-capture-'));
-  harnessDir = dir;
-  const binary = join(dir, 'capture_records');
-  const source = fileURLToPath(new URL('../native/capture_records.c', import.meta.url));
-  const r = spawnSync('cc', ['-O1', '-o', binary, source, '-lpcap'], { encoding: 'utf8' });
-  if (r.error) return { missing: `cc is not available (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
-  if (r.status !== 0) return { missing: `cannot build test/native/capture_records.c; is libpcap-dev installed? (${r.stderr.trim().split('\n')[0]})` };
-  return { binary };
-}
-
-let harness: { binary?: string; missing?: string } | undefined;
+let harness: HarnessBuild | undefined;
+const buildRecordsHarness = (): HarnessBuild => buildHarness('capture_records', { libs: ['-lpcap'], hint: 'is libpcap-dev installed?' });
 
 /** Why the libpcap harness is unavailable, or undefined when it is built. */
 export function harnessMissing(): string | undefined {
-  harness ??= buildHarness();
-  if (harness.missing) console.warn(`skipping live libpcap comparisons: ${harness.missing}`);
-  return harness.missing;
+  harness ??= buildRecordsHarness();
+  if (!('skip' in harness)) return undefined;
+  console.warn(`skipping live libpcap comparisons: ${harness.skip}`);
+  return harness.skip;
 }
 
 /** libpcap's reading of a file, as a Golden. */
 export function libpcapRead(path: string): Golden {
-  harness ??= buildHarness();
-  const out = execFileSync(harness.binary!, [path], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  harness ??= buildRecordsHarness();
+  if ('skip' in harness) throw new Error(`libpcap harness unavailable: ${harness.skip}`);
+  const out = execFileSync(harness.path, [path], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return parseGoldens(out).values().next().value!;
 }
 
 // ---------------------------------------------------------------- tcpdump
 
-export const tcpdumpMissing: string | undefined = (() => {
-  const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });
-  if (r.error) return `tcpdump is not installed (${(r.error as NodeJS.ErrnoException).code})`;
-  return undefined;
-})();
+export { tcpdumpMissing };
 if (tcpdumpMissing) console.warn(`skipping tcpdump comparisons: ${tcpdumpMissing}`);
 
 export interface TcpdumpRead {

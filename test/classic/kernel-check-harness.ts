@@ -4,23 +4,16 @@
  * `kernelCheckMissing` says why that is impossible here, so the tests skip.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { platform } from 'node:os';
 import type { ClassicProgram } from '../../src/classic/insn.js';
+import { buildHarness } from '../native/build.js';
 import { LineChild } from './line-child.js';
-
-const source = fileURLToPath(new URL('../native/kernel_check_harness.c', import.meta.url));
 
 function build(): { binary?: string; missing?: string } {
   if (platform() !== 'linux') return { missing: `needs Linux (this is ${platform()})` };
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-kcheck-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const binary = join(dir, 'kernel_check_harness');
-  const r = spawnSync('cc', ['-O1', '-o', binary, source], { encoding: 'utf8' });
-  if (r.error) return { missing: `cc is not available (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
-  if (r.status !== 0) return { missing: `cannot build the kernel check harness (${r.stderr.trim().split('\n')[0]})` };
+  const built = buildHarness('kernel_check_harness');
+  if ('skip' in built) return { missing: built.skip };
+  const binary = built.path;
   // Probe: the smallest valid program must load both ways.
   const probe = spawnSync(binary, [], { input: 's 1 6 0 0 0\nc 1 6 0 0 2147418112\nq\n', encoding: 'utf8' });
   if (probe.stdout !== '0\n0\n') return { missing: `the kernel refuses a trivial filter here (${JSON.stringify(probe.stdout || probe.stderr)})` };

@@ -3,34 +3,17 @@
  * directory, and runs it. `harnessMissing` says why it could not be built (no cc, no
  * libpcap-dev) so the tests that need it skip with that reason.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import type { ClassicInsn } from '../../src/classic/insn.js';
+import { buildHarness } from '../native/build.js';
 
-const source = fileURLToPath(new URL('../native/bpf_image_harness.c', import.meta.url));
-
-function build(): { binary?: string; missing?: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-pcap-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const binary = join(dir, 'bpf_image_harness');
-  const r = spawnSync('cc', ['-O1', '-o', binary, source, '-lpcap'], { encoding: 'utf8' });
-  if (r.error) return { missing: `cc is not available (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
-  if (r.status !== 0) {
-    const first = (r.stderr || '').split('\n').find((l) => /error/.test(l)) ?? r.stderr.trim();
-    return { missing: `cannot build the libpcap harness; is libpcap-dev installed? (${first})` };
-  }
-  return { binary };
-}
-
-const built = build();
-export const harnessMissing: string | undefined = built.missing;
+const built = buildHarness('bpf_image_harness', { libs: ['-lpcap'], hint: 'is libpcap-dev installed?' });
+export const harnessMissing: string | undefined = 'skip' in built ? built.skip : undefined;
 if (harnessMissing) console.warn(`skipping libpcap comparisons: ${harnessMissing}`);
 
 function run(args: string[], input: string): string {
-  return execFileSync(built.binary!, args, { input, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if ('skip' in built) throw new Error(`libpcap harness unavailable: ${built.skip}`);
+  return execFileSync(built.path, args, { input, encoding: 'utf8', maxBuffer: 256 << 20 });
 }
 
 /** libpcap's bpf_image() for each (pc, instruction) pair, one string per pair. */

@@ -4,38 +4,24 @@
  * says why it could not be built (no cc, no libpcap-dev) so the tests that need it skip.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import type { ClassicProgram } from '../../src/classic/insn.js';
+import { buildHarness } from '../native/build.js';
 import { LineChild } from './line-child.js';
-
-const source = fileURLToPath(new URL('../native/pcap_filter_harness.c', import.meta.url));
 
 interface Built { binary?: string; aux: boolean; missing?: string }
 
-function compile(binary: string, extra: string[]): { ok: boolean; error?: string; noCc?: string } {
-  const r = spawnSync('cc', ['-O1', '-o', binary, source, ...extra], { encoding: 'utf8' });
-  if (r.error) return { ok: false, noCc: (r.error as NodeJS.ErrnoException).code ?? r.error.message };
-  if (r.status !== 0) return { ok: false, error: (r.stderr || '').split('\n').find((l) => /error/.test(l)) ?? r.stderr.trim() };
-  return { ok: true };
-}
-
 function build(): Built {
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-pcapfilter-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const binary = join(dir, 'pcap_filter_harness');
+  const name = 'pcap_filter_harness';
   // The static archive exports pcap_filter_with_aux_data (the shared library hides it).
   const archive = spawnSync('cc', ['-print-file-name=libpcap.a'], { encoding: 'utf8' });
   const archivePath = archive.status === 0 ? archive.stdout.trim() : '';
   if (archivePath && archivePath !== 'libpcap.a' && existsSync(archivePath)) {
-    if (compile(binary, [archivePath, '-DHAVE_PCAP_AUX']).ok) return { binary, aux: true };
+    const withAux = buildHarness(name, { libs: [archivePath, '-DHAVE_PCAP_AUX'] });
+    if ('path' in withAux) return { binary: withAux.path, aux: true };
   }
-  const r = compile(binary, ['-lpcap']);
-  if (r.noCc) return { aux: false, missing: `cc is not available (${r.noCc})` };
-  if (!r.ok) return { aux: false, missing: `cannot build the libpcap filter harness; is libpcap-dev installed? (${r.error})` };
-  return { binary, aux: false };
+  const shared = buildHarness(name, { libs: ['-lpcap'], hint: 'is libpcap-dev installed?' });
+  return 'skip' in shared ? { aux: false, missing: shared.skip } : { binary: shared.path, aux: false };
 }
 
 const built = build();

@@ -2,41 +2,16 @@
  * `cbpf2ebpf asm` and `cbpf2ebpf conformance-plugin`, in process through main(); the
  * plugin's stdin protocol also through the built launcher when dist/ has it.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launcherBuilt, notBuiltNote, runBin, runMain } from './run-main.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-asm-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let out: Buffer[] = [];
-let err: string[] = [];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(Buffer.from(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; bytes: Buffer; stderr: string }> {
-  out = [];
-  err = [];
-  const code = await main(args);
-  const bytes = Buffer.concat(out);
-  return { code, stdout: bytes.toString(), bytes, stderr: err.join('') };
-}
+const run = (...args: string[]) => runMain(args);
 
 const source = (name: string, text: string): string => {
   const path = join(tmp, name);
@@ -95,13 +70,11 @@ describe('cbpf2ebpf conformance-plugin', () => {
     expect((await run('conformance-plugin', '--elf', '--program', '95 00 00 00 00 00 00 00')).code).toBe(64);
   });
 
-  const launcher = join(root, 'bin/cbpf2ebpf');
-  const built = existsSync(join(root, 'dist/cli/commands/conformance-plugin.js'));
-  it.skipIf(!built)(`reads the program from stdin as the bpf_conformance runner sends it${built ? '' : ' (skipped: dist/ not built)'}`, () => {
+  const built = launcherBuilt('conformance-plugin');
+  it.skipIf(!built)(`reads the program from stdin as the bpf_conformance runner sends it${notBuiltNote(built)}`, () => {
     // The runner writes "xx  xx  ..." (two spaces) and passes the memory, then its (empty) plugin options.
-    const r = spawnSync(process.execPath, [launcher, 'conformance-plugin', '0a  00  00  00  ', ''], {
+    const r = runBin(['conformance-plugin', '0a  00  00  00  ', ''], {
       input: 'b4  00  00  00  05  00  00  00  85  00  00  00  05  00  00  00  bf  20  00  00  00  00  00  00  95  00  00  00  00  00  00  00  \n',
-      encoding: 'utf8',
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('4\n'); // r0 = 5; call 5 (unwind: r0 = r1 = 5, non-zero); r0 = r2 = memory length 4

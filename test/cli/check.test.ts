@@ -4,13 +4,12 @@
  * to the kernel itself in test/classic/check-kernel.test.ts; here the fixtures are programs
  * tcpdump and libseccomp produced (the protochain ones jump backwards, which Linux refuses).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launcherBuilt, notBuiltNote, runBin, runMain } from './run-main.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const filter = (name: string, ext = 'ddd'): string => join(root, 'fixtures/filters/EN10MB', `${name}.${ext}`);
@@ -18,26 +17,7 @@ const seccompFilter = join(root, 'fixtures/seccomp/x86_64-args.bpf');
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let out: string[] = [];
-let err: string[] = [];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const code = await main(args);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const run = (...args: string[]) => runMain(args);
 
 const count = (path: string): number => Number(readFileSync(path, 'utf8').split('\n')[0]);
 
@@ -48,7 +28,6 @@ describe('cbpf2ebpf check (in process)', () => {
       expect(r.code, name).toBe(0);
       expect(r.stdout).toBe(`ok (${count(filter(name))} instructions)\n`);
       expect(r.stderr).toBe('');
-      out = [];
     }
   });
 
@@ -63,7 +42,7 @@ describe('cbpf2ebpf check (in process)', () => {
     const ok = await run('check', seccompFilter, '--seccomp');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^ok \(\d+ instructions\)\n$/);
-    out = [];
+    expect(ok.stderr).toBe('');
     const bad = await run('check', filter('tcp-port'), '--seccomp');
     expect(bad.code).toBe(65);
     expect(bad.stderr).toBe('cbpf2ebpf: instruction 0 (ldh [12]): seccomp-opcode: seccomp loads only 32-bit words (ld [k]), not 16-bit ones\n');
@@ -75,20 +54,17 @@ describe('cbpf2ebpf check (in process)', () => {
     const r = await run('check', bad);
     expect(r.code).toBe(65);
     expect(r.stderr).toBe('cbpf2ebpf: instruction 0 (ld M[2]): mem-uninitialised: M[2] can be read before anything is stored there\n');
-    err = [];
     const missing = await run('check', join(tmp, 'nope'));
     expect(missing.code).toBe(66);
     expect(missing.stderr).toBe(`cbpf2ebpf: ${join(tmp, 'nope')}: no such file\n`);
   });
 });
 
-const launcher = join(root, 'bin/cbpf2ebpf');
-const built = existsSync(join(root, 'dist/cli/commands/check.js'));
-if (!built) console.warn('skipping the bin/cbpf2ebpf check tests: dist/ is not built (run `npx tsc -p .`)');
+const built = launcherBuilt('check');
 
-describe.skipIf(!built)(`bin/cbpf2ebpf check${built ? '' : ' (skipped: dist/ not built)'}`, () => {
+describe.skipIf(!built)(`bin/cbpf2ebpf check${notBuiltNote(built)}`, () => {
   it('reads FILTER - from stdin and sets the exit status', () => {
-    const cli = (args: string[], input: string) => spawnSync(process.execPath, [launcher, ...args], { input, encoding: 'utf8' });
+    const cli = (args: string[], input: string) => runBin(args, { input });
     const ok = cli(['check', '-'], readFileSync(filter('tcp-syn'), 'utf8'));
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toBe(`ok (${count(filter('tcp-syn'))} instructions)\n`);

@@ -2,44 +2,23 @@
  * `cbpf2ebpf disasm`: in-process through main() for output and exit codes, and through
  * the built launcher (bin/cbpf2ebpf -> dist/) for stdin and the process exit status.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launcherBuilt, notBuiltNote, runBinBytes, runMain } from './run-main.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const golden = (name: string, ext: string): string => join(root, 'fixtures/filters/EN10MB', `${name}.${ext}`);
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-disasm-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let out: Buffer[] = [];
-let err: string[] = [];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(Buffer.from(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(...args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  const code = await main(args);
-  return { code, stdout: Buffer.concat(out), stderr: err.join('') };
-}
+const run = (...args: string[]) => runMain(args, 'bytes');
 
 describe('cbpf2ebpf disasm (in process)', () => {
   it('prints the tcpdump -d listing of each golden form', async () => {
     for (const ext of ['ddd', 'dd', 'd', 'bin']) {
-      out = [];
       const r = await run('disasm', golden('tcp-port', ext));
       expect(r.code, ext).toBe(0);
       expect(r.stdout.toString(), ext).toBe(readFileSync(golden('tcp-port', 'd'), 'utf8'));
@@ -49,19 +28,18 @@ describe('cbpf2ebpf disasm (in process)', () => {
 
   it('re-encodes with -f, byte for byte as tcpdump and bpf_asm print', async () => {
     for (const [f, ext] of [['ddd', 'ddd'], ['dd', 'dd'], ['bin', 'bin']] as const) {
-      out = [];
       const r = await run('disasm', golden('vlan-tcp-port', 'd'), '-f', f);
       expect(r.code).toBe(0);
       expect(r.stdout.equals(readFileSync(golden('vlan-tcp-port', ext))), f).toBe(true);
     }
-    out = [];
     expect((await run('disasm', golden('ip', 'ddd'), '-f', 'comma')).stdout.toString()).toBe('4,40 0 0 12,21 0 1 2048,6 0 0 262144,6 0 0 0,\n');
   });
 
   it('reads and writes big-endian records, and writes -o atomically', async () => {
     const be = join(tmp, 'ip.be.bin');
-    expect((await run('disasm', golden('ip', 'ddd'), '-f', 'bin', '--output-endian', 'big', '-o', be)).code).toBe(0);
-    expect(out.length).toBe(0);
+    const written = await run('disasm', golden('ip', 'ddd'), '-f', 'bin', '--output-endian', 'big', '-o', be);
+    expect(written.code).toBe(0);
+    expect(written.stdoutWrites).toBe(0);
     expect(readFileSync(be).subarray(0, 8)).toEqual(Buffer.from([0, 0x28, 0, 0, 0, 0, 0, 12]));
     const d = join(tmp, 'ip.d');
     expect((await run('disasm', be, '--input-format', 'raw', '--endian', 'big', '-o', d)).code).toBe(0);
@@ -104,14 +82,10 @@ describe('cbpf2ebpf disasm (in process)', () => {
   });
 });
 
-// The launcher runs dist/; `npm test` builds it first (tsc -p . && vitest run).
-const launcher = join(root, 'bin/cbpf2ebpf');
-const built = existsSync(join(root, 'dist/cli/commands/disasm.js'));
-if (!built) console.warn('skipping the bin/cbpf2ebpf disasm tests: dist/ is not built (run `npx tsc -p .`)');
+const built = launcherBuilt('disasm');
 
-describe.skipIf(!built)(`bin/cbpf2ebpf disasm${built ? '' : ' (skipped: dist/ not built)'}`, () => {
-  const cli = (args: string[], input?: Buffer | string) =>
-    spawnSync(process.execPath, [launcher, ...args], { input: input ?? '', encoding: 'buffer' });
+describe.skipIf(!built)(`bin/cbpf2ebpf disasm${notBuiltNote(built)}`, () => {
+  const cli = (args: string[], input?: Buffer | string) => runBinBytes(args, { input: input ?? '' });
 
   it('reads FILTER - from stdin, text or raw', () => {
     const d = readFileSync(golden('tcp-syn', 'd'));

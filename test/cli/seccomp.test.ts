@@ -5,16 +5,15 @@
  * to the rules libseccomp compiled; the listing is held to the bytes libseccomp exported (it
  * must assemble back to them).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formatDdd } from '../../src/classic/encode.js';
 import { formatAction, parseAction } from '../../src/seccomp/actions.js';
 import { FIXTURE_DIR, loadFixtures } from '../seccomp/fixtures.js';
+import { launcherBuilt, notBuiltNote, runBinBytes, runMain } from './run-main.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = loadFixtures();
@@ -22,28 +21,7 @@ const fixture = (name: string): string => join(FIXTURE_DIR, `${name}.bpf`);
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-seccomp-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let out: Buffer[] = [];
-let err: string[] = [];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(Buffer.from(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  out = [];
-  err = [];
-  const code = await main(args);
-  return { code, stdout: Buffer.concat(out).toString('latin1'), stderr: err.join('') };
-}
+const run = (...args: string[]) => runMain(args, 'latin1');
 
 /** libseccomp's spelling of a fixture's expected action, as we print it. */
 const spelled = (action: string): string => formatAction(parseAction(action));
@@ -300,13 +278,10 @@ describe('bad input: one line and the exit code', () => {
   });
 });
 
-const launcher = join(root, 'bin/cbpf2ebpf');
-const built = existsSync(join(root, 'dist/cli/commands/seccomp.js'));
-if (!built) console.warn('skipping the bin/cbpf2ebpf seccomp tests: dist/ is not built (run `npx tsc -p .`)');
+const built = launcherBuilt('seccomp');
 
-describe.skipIf(!built)(`bin/cbpf2ebpf seccomp${built ? '' : ' (skipped: dist/ not built)'}`, () => {
-  const cli = (args: string[], input?: Uint8Array | string) =>
-    spawnSync(process.execPath, [launcher, ...args], { input, encoding: 'buffer' });
+describe.skipIf(!built)(`bin/cbpf2ebpf seccomp${notBuiltNote(built)}`, () => {
+  const cli = (args: string[], input?: Uint8Array | string) => runBinBytes(args, { input });
 
   it('disasm | asm - : identical bytes through a pipe', () => {
     for (const name of ['x86_64-large', 's390x']) {

@@ -2,19 +2,16 @@
  * `cbpf2ebpf [translate] FILTER`: in process through main() for output and exit codes, and
  * through the built launcher (bin/cbpf2ebpf -> dist/) for stdin and the default command.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeClassic } from '../../src/classic/decode.js';
 import { decodeProgram, encodeProgram } from '../../src/ebpf/encode.js';
 import { formatListing } from '../../src/ebpf/format.js';
 import { translateClassic } from '../../src/translate/translate.js';
+import { launcherBuilt, notBuiltNote, runBin, runBinBytes, runMain } from './run-main.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-translate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -45,28 +42,7 @@ const filterFile = join(tmp, 'tcp80.ddd');
 writeFileSync(filterFile, TCP80);
 const expectedInsns = translateClassic(decodeClassic(TCP80)).insns;
 
-let out: Buffer[] = [];
-let err: string[] = [];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(Buffer.from(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(...args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  out = [];
-  err = [];
-  const code = await main(args);
-  return { code, stdout: Buffer.concat(out), stderr: err.join('') };
-}
+const run = (...args: string[]) => runMain(args, 'bytes');
 
 describe('cbpf2ebpf FILTER (in process)', () => {
   it('is the default command and prints the listing', async () => {
@@ -139,19 +115,16 @@ describe('cbpf2ebpf FILTER (in process)', () => {
   });
 });
 
-// The launcher runs dist/; `npm test` builds it first (tsc -p . && vitest run).
-const launcher = join(root, 'bin/cbpf2ebpf');
-const built = existsSync(join(root, 'dist/cli/commands/translate.js'));
-if (!built) console.warn('skipping the bin/cbpf2ebpf translate tests: dist/ is not built (run `npx tsc -p .`)');
+const built = launcherBuilt('translate');
 
-describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${built ? '' : ' (skipped: dist/ not built)'}`, () => {
+describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${notBuiltNote(built)}`, () => {
   it('reads the filter from stdin and exits 0', () => {
-    const r = spawnSync(process.execPath, [launcher, '-', '-f', 'bin'], { input: Buffer.from(TCP80) });
+    const r = runBinBytes(['-', '-f', 'bin'], { input: Buffer.from(TCP80) });
     expect(r.status).toBe(0);
     expect(Buffer.compare(r.stdout, Buffer.from(encodeProgram(expectedInsns)))).toBe(0);
   });
   it('exits 65 on a program the checker refuses', () => {
-    const r = spawnSync(process.execPath, [launcher, '-'], { input: '1\n0 0 0 0\n', encoding: 'utf8' });
+    const r = runBin(['-'], { input: '1\n0 0 0 0\n' });
     expect(r.status).toBe(65);
     expect(r.stderr.trim().split('\n').length).toBe(1);
   });

@@ -3,41 +3,20 @@
  * --keep-going, -w, --trace, stdin, and the progress bar. In process through main(), and
  * through the built launcher for stdin and the real exit status.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { ProgressBar, wantsProgress } from '../../src/replay/progress.js';
-import { capturePath, filterPath, jobs, readGolden, root, tcpdumpMissing } from './helpers.js';
+import { launcherBuilt, notBuiltNote, runBin, runMain } from '../cli/run-main.js';
+import { capturePath, filterPath, jobs, readGolden, tcpdumpMissing } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-replay-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let out: string[] = [];
-let err: string[] = [];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  out = [];
-  err = [];
-  const code = await main(['replay', ...args]);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const run = (...args: string[]) => runMain(['replay', ...args]);
 
 const tcpPort = filterPath('EN10MB', 'tcp-port');
 const mix = capturePath('generated/mix-en10mb.pcap');
@@ -212,12 +191,10 @@ describe('progress', () => {
   });
 });
 
-const launcher = join(root, 'bin/cbpf2ebpf');
-const built = existsSync(join(root, 'dist/cli/commands/replay.js'));
-if (!built) console.warn('skipping the bin/cbpf2ebpf replay tests: dist/ is not built (run `npx tsc -p .`)');
+const built = launcherBuilt('replay');
 
-describe.skipIf(!built)(`bin/cbpf2ebpf replay${built ? '' : ' (skipped: dist/ not built)'}`, () => {
-  const cli = (args: string[], input?: Buffer | string) => spawnSync(process.execPath, [launcher, 'replay', ...args], { input, encoding: 'utf8' });
+describe.skipIf(!built)(`bin/cbpf2ebpf replay${notBuiltNote(built)}`, () => {
+  const cli = (args: string[], input?: Buffer | string) => runBin(['replay', ...args], { input });
 
   it('reads the capture from stdin', () => {
     for (const file of ['generated/mix-en10mb.pcap', 'generated/be.pcapng']) {

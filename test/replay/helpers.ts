@@ -3,13 +3,13 @@
  * filters they were recorded for, and the libpcap replay harness
  * (test/native/pcap_replay_harness.c) built in a temporary directory.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeClassic } from '../../src/classic/decode.js';
 import type { ClassicInsn } from '../../src/classic/insn.js';
+import { type HarnessBuild, buildHarness } from '../native/build.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const replayDir = join(root, 'fixtures/replay');
@@ -78,36 +78,26 @@ export function program(linktype: string, name: string): ClassicInsn[] {
 
 // ---------------------------------------------------------------- libpcap harness
 
-function buildHarness(): { binary?: string; missing?: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-replay-harness-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const binary = join(dir, 'pcap_replay_harness');
-  const r = spawnSync('cc', ['-O1', '-o', binary, join(root, 'test/native/pcap_replay_harness.c'), '-lpcap'], { encoding: 'utf8' });
-  if (r.error) return { missing: `cc is not available (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
-  if (r.status !== 0) return { missing: `cannot build test/native/pcap_replay_harness.c; is libpcap-dev installed? (${r.stderr.trim().split('\n')[0]})` };
-  return { binary };
-}
-
-let harness: { binary?: string; missing?: string } | undefined;
+let harness: HarnessBuild | undefined;
+const buildReplayHarness = (): HarnessBuild => buildHarness('pcap_replay_harness', { libs: ['-lpcap'], hint: 'is libpcap-dev installed?' });
 
 /** Why the libpcap replay harness cannot be built, or undefined when it is. */
 export function replayHarnessMissing(): string | undefined {
-  harness ??= buildHarness();
-  if (harness.missing) console.warn(`skipping live libpcap replay comparisons: ${harness.missing}`);
-  return harness.missing;
+  harness ??= buildReplayHarness();
+  if (!('skip' in harness)) return undefined;
+  console.warn(`skipping live libpcap replay comparisons: ${harness.skip}`);
+  return harness.skip;
 }
 
 /** libpcap's replay of each job now, in one harness process. */
 export function libpcapReplay(list: readonly GoldenJob[]): Golden[] {
-  harness ??= buildHarness();
+  harness ??= buildReplayHarness();
+  if ('skip' in harness) throw new Error(`libpcap replay harness unavailable: ${harness.skip}`);
   const input = list.map((j) => `${filterPath(j.linktype, j.filter)}\t${capturePath(j.capture)}\n`).join('');
-  const out = execFileSync(harness.binary!, ['--stream'], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = execFileSync(harness.path, ['--stream'], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   const parts = out.split(/(?<=^\. .*\n)/m).filter((p) => p !== '');
   if (parts.length !== list.length) throw new Error(`expected ${list.length} answers, got ${parts.length}`);
   return parts.map(parseGolden);
 }
 
-export const tcpdumpMissing: string | undefined = (() => {
-  const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });
-  return r.error ? `tcpdump is not installed (${(r.error as NodeJS.ErrnoException).code})` : undefined;
-})();
+export { tcpdumpMissing } from '../tcpdump.js';

@@ -3,32 +3,20 @@
  * (linux/seccomp.h), the big-endian word order a filter loads on s390x, argument parsing
  * (numbers, bigints, hex strings, negative values) and its errors.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { buildSeccompData, fieldAt, loadWord, offsetOf, parseArg, seccompFields } from '../../src/seccomp/data.js';
+import { buildHarness } from '../native/build.js';
 import { arbArg } from './arbitrary.js';
 
-const SOURCE = fileURLToPath(new URL('../native/seccomp_data.c', import.meta.url));
-
-function buildHarness(): { bin?: string; why?: string } {
+function buildDataHarness(): { bin?: string; why?: string } {
   if (process.arch !== 'x64' && process.arch !== 'arm64') return { why: 'needs a little-endian host' };
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-seccomp-data-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const bin = join(dir, 'seccomp_data');
-  try {
-    execFileSync('cc', ['-O2', '-o', bin, SOURCE], { stdio: 'pipe' });
-    return { bin };
-  } catch (e) {
-    return { why: `cannot compile test/native/seccomp_data.c with cc: ${(e as Error).message.split('\n')[0]}` };
-  }
+  const built = buildHarness('seccomp_data', { cflags: ['-O2'] });
+  return 'skip' in built ? { why: built.skip } : { bin: built.path };
 }
-const { bin, why } = buildHarness();
+const { bin, why } = buildDataHarness();
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 describe.skipIf(!bin)(`little-endian layout is the C struct's${bin ? '' : ` (skipped: ${why})`}`, () => {

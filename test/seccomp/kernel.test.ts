@@ -6,11 +6,7 @@
  * Skips when cc or seccomp is unavailable; i386 calls (int 0x80) only where the kernel has
  * IA-32 emulation enabled.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeClassicRaw } from '../../src/classic/encode.js';
@@ -18,9 +14,9 @@ import { type ClassicInsn, insn } from '../../src/classic/insn.js';
 import { archByName } from '../../src/seccomp/arch.js';
 import { type SeccompResult, type SeccompFilter, evaluateStack, loadSeccompFilter } from '../../src/seccomp/filter.js';
 import { resolveSyscall } from '../../src/seccomp/syscalls/index.js';
+import { buildHarness } from '../native/build.js';
 import { loadFixtures } from './fixtures.js';
 
-const SOURCE = fileURLToPath(new URL('../native/seccomp_run.c', import.meta.url));
 const HARMLESS = ['getpid', 'getppid', 'getuid', 'getgid', 'geteuid', 'getegid', 'uname'];
 
 interface Harness {
@@ -30,14 +26,9 @@ interface Harness {
 
 function build(): { harness?: Harness; why?: string } {
   if (process.platform !== 'linux' || process.arch !== 'x64') return { why: 'needs Linux on x86_64' };
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-seccomp-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const bin = join(dir, 'seccomp_run');
-  try {
-    execFileSync('cc', ['-O2', '-o', bin, SOURCE], { stdio: 'pipe' });
-  } catch (e) {
-    return { why: `cannot compile test/native/seccomp_run.c with cc: ${(e as Error).message.split('\n')[0]}` };
-  }
+  const built = buildHarness('seccomp_run', { cflags: ['-O2'] });
+  if ('skip' in built) return { why: built.skip };
+  const bin = built.path;
   const probe = spawnSync(bin, ['--probe'], { encoding: 'utf8' });
   if (probe.status !== 0) return { why: `seccomp filters cannot be installed here: ${probe.stderr.trim() || `exit ${probe.status}`}` };
   const run = (requests: readonly string[]): string[] => {

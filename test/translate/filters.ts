@@ -3,10 +3,11 @@
  * are there, else a few expressions compiled now with `tcpdump -ddd` (undefined when neither
  * is available).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ClassicInsn, insn } from '../../src/classic/insn.js';
+import { tcpdumpMissing } from '../tcpdump.js';
 
 export interface TcpdumpFilter {
   name: string;
@@ -40,7 +41,7 @@ function fromFixtures(): TcpdumpFilter[] | undefined {
 }
 
 function fromTcpdump(): TcpdumpFilter[] | undefined {
-  if (spawnSync('tcpdump', ['--version']).status !== 0) return undefined;
+  if (tcpdumpMissing) return undefined;
   return FALLBACK.map((expression) => ({
     name: expression, expression, linktype: 'EN10MB',
     prog: parseDdd(execFileSync('tcpdump', ['-ddd', '-y', 'EN10MB', '--', expression], { encoding: 'utf8' })),
@@ -48,4 +49,4 @@ function fromTcpdump(): TcpdumpFilter[] | undefined {
 }
 
 export const tcpdumpFilters: TcpdumpFilter[] | undefined = fromFixtures() ?? fromTcpdump();
-export const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+export const hasTcpdump = tcpdumpMissing === undefined;

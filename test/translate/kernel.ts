@@ -1,15 +1,21 @@
 /**
  * The running kernel as an oracle: builds test/native/bpf_load.c into a temporary
- * directory and asks bpf(BPF_PROG_LOAD) (and BPF_PROG_TEST_RUN) about our programs.
- * `kernelUnavailable` says why the kernel tests must skip (no cc, or bpf() refused).
+ * directory and asks bpf(BPF_PROG_LOAD) (and BPF_PROG_TEST_RUN) about our programs, as root
+ * ("privileged") or with CAP_PERFMON and CAP_SYS_ADMIN dropped from the bounding set by
+ * setpriv ("restricted": CAP_BPF only).
+ * `kernelUnavailable` (and kernelOracle(mode).why) say why the kernel tests must skip (no cc,
+ * bpf() refused, no setpriv).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { buildHarness } from '../native/build.js';
 
-const SOURCE = fileURLToPath(new URL('../native/bpf_load.c', import.meta.url));
+export type KernelMode = 'privileged' | 'restricted';
+
+/** The command line prefix that runs the loader in each mode. */
+const RUN_AS: Record<KernelMode, readonly string[]> = {
+  privileged: [],
+  restricted: ['setpriv', '--bounding-set', '-perfmon,-sys_admin'],
+};
 
 export interface LoadResult {
   ok: boolean;
@@ -34,21 +40,33 @@ export interface KernelOracle {
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-function build(): { oracle?: KernelOracle; why?: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-bpf-load-'));
-  const bin = join(dir, 'bpf_load');
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  try {
-    execFileSync('cc', ['-O2', '-o', bin, SOURCE], { stdio: 'pipe' });
-  } catch (e) {
-    return { why: `cannot compile test/native/bpf_load.c with cc: ${(e as Error).message.split('\n')[0]}` };
-  }
-  const probe = spawnSync(bin, ['--probe'], { encoding: 'utf8' });
+/** Runs bpf_load (at `bin`) with `args` in `mode`. */
+function loader(bin: string, mode: KernelMode, args: string[], input?: string) {
+  const [file, ...prefix] = [...RUN_AS[mode], bin];
+  return spawnSync(file!, [...prefix, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+}
+
+/** The loader, compiled and able to load a trivial program as root. */
+const loaderBuild = ((): { bin?: string; why?: string } => {
+  const built = buildHarness('bpf_load', { cflags: ['-O2'] });
+  if ('skip' in built) return { why: built.skip };
+  const probe = loader(built.path, 'privileged', ['--probe']);
   if (probe.status !== 0) return { why: `bpf(BPF_PROG_LOAD) unavailable: ${probe.stderr.trim() || `exit ${probe.status}`}` };
+  return { bin: built.path };
+})();
+
+function build(mode: KernelMode): { oracle?: KernelOracle; why?: string } {
+  const bin = loaderBuild.bin;
+  if (bin === undefined) return { why: loaderBuild.why! };
+  if (mode === 'restricted') {
+    const probe = loader(bin, mode, ['--probe']);
+    if (probe.error) return { why: 'setpriv (util-linux) is not installed' };
+    if (probe.status !== 0) return { why: `bpf() refused without CAP_PERFMON/CAP_SYS_ADMIN: ${probe.stderr.trim()}` };
+  }
 
   /** Runs one `--stream` session and returns its answer lines. */
   const session = (commands: string[]): string[] => {
-    const r = spawnSync(bin, ['--stream'], { input: `${commands.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = loader(bin, mode, ['--stream'], `${commands.join('\n')}\n`);
     if (r.status !== 0) throw new Error(`bpf_load --stream failed (exit ${r.status}): ${r.stderr}`);
     return r.stdout.split('\n');
   };
@@ -90,7 +108,16 @@ function build(): { oracle?: KernelOracle; why?: string } {
   return { oracle };
 }
 
-const built = build();
-export const kernel: KernelOracle | undefined = built.oracle;
-export const kernelUnavailable: string | undefined = built.why;
+const oracles = new Map<KernelMode, { oracle?: KernelOracle; why?: string }>();
+
+/** The kernel oracle for `mode` (built once), or why it is unavailable here. */
+export function kernelOracle(mode: KernelMode): { oracle?: KernelOracle; why?: string } {
+  let o = oracles.get(mode);
+  if (!o) oracles.set(mode, (o = build(mode)));
+  return o;
+}
+
+const privileged = kernelOracle('privileged');
+export const kernel: KernelOracle | undefined = privileged.oracle;
+export const kernelUnavailable: string | undefined = privileged.why;
 if (kernelUnavailable) console.warn(`kernel tests skipped: ${kernelUnavailable}`);

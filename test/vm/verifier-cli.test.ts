@@ -2,16 +2,15 @@
  * `cbpf2ebpf verify`: in process through main() for output and exit codes, and once through
  * the built launcher for stdin. Which programs are accepted is tested in verifier*.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeProgram } from '../../src/ebpf/encode.js';
 import { call, exit, ldxMem, mov64Imm, mov64Reg } from '../../src/ebpf/insn.js';
 import { BPF_W, R0, R1, R10 } from '../../src/ebpf/opcodes.js';
+import { launcherBuilt, notBuiltNote, runBin, runMain } from '../cli/run-main.js';
 import { prog } from './verifier-helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,25 +18,9 @@ const filter = (name: string): string => join(root, 'fixtures/filters/EN10MB', `
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-verify-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let out: string[] = [];
-let err: string[] = [];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const code = await main(args);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  const { code, stdout, stderr } = await runMain(args);
+  return { code, stdout, stderr };
 }
 
 function binFile(name: string, bytes: Uint8Array): string {
@@ -62,7 +45,9 @@ describe('cbpf2ebpf verify (in process)', () => {
 
   it('checks the context layout chosen with --ctx', async () => {
     const f = binFile('ctx.bin', encodeProgram(prog(ldxMem(BPF_W, R0, R1, 64), exit())));
-    expect((await run('verify', f)).code).toBe(0);
+    const socket = await run('verify', f);
+    expect(socket.code).toBe(0);
+    expect(socket.stderr).toBe('');
     const r = await run('verify', '--ctx', 'seccomp', f);
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/^cbpf2ebpf: insn 0: `r0 = \*\(u32 \*\)\(r1 \+ ?64\)`: invalid seccomp_data access at offset 64 size 4: outside its 64 bytes \(path 0\)\n$/);
@@ -79,7 +64,6 @@ describe('cbpf2ebpf verify (in process)', () => {
     const policies = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.bpf')) : [];
     expect(policies.length).toBeGreaterThan(0);
     for (const p of policies) {
-      out = [];
       const { endian } = JSON.parse(readFileSync(join(dir, p.replace(/\.bpf$/, '.json')), 'utf8')) as { endian: string };
       const r = await run('verify', '--classic', '--ctx', 'seccomp', '--endian', endian, join(dir, p));
       expect(r.code, `${p}: ${r.stderr}`).toBe(0);
@@ -106,13 +90,11 @@ describe('cbpf2ebpf verify (in process)', () => {
   });
 });
 
-const launcher = join(root, 'bin/cbpf2ebpf');
-const built = existsSync(join(root, 'dist/cli/commands/verify.js'));
-if (!built) console.warn('skipping the launcher test of verify: dist/ is not built (npx tsc -p .)');
+const built = launcherBuilt('verify');
 
-describe.skipIf(!built)('cbpf2ebpf verify (built launcher)', () => {
+describe.skipIf(!built)(`cbpf2ebpf verify (built launcher)${notBuiltNote(built)}`, () => {
   it('reads a classic filter from stdin', () => {
-    const r = spawnSync(launcher, ['verify', '--classic', '-'], { input: '4\n40 0 0 12\n21 0 1 2048\n6 0 0 262144\n6 0 0 0\n', encoding: 'utf8' });
+    const r = runBin(['verify', '--classic', '-'], { input: '4\n40 0 0 12\n21 0 1 2048\n6 0 0 262144\n6 0 0 0\n', direct: true });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^ok \(\d+ instructions, \d+ states\)\n$/);

@@ -1,0 +1,94 @@
+/**
+ * Running the `cbpf2ebpf` command from tests: in process through main() with stdout and
+ * stderr captured (fast, and exceptions surface as test failures), or through the built
+ * launcher bin/cbpf2ebpf as a child process (stdin, pipes and the real exit status).
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface MainRun<Out> {
+  /** What main() returned: the exit status the launcher would set. */
+  code: number;
+  stdout: Out;
+  stderr: string;
+}
+
+/** How runMain hands back stdout: UTF-8 text (the default), latin1 text, or the bytes. */
+export type StdoutAs = 'utf8' | 'latin1' | 'bytes';
+
+/**
+ * Runs main(args) with process.stdout/stderr captured for this call only, and restores them
+ * after. `stdoutWrites` counts the writes to stdout, so a test can tell "printed nothing at
+ * all" from "printed empty text".
+ */
+export async function runMain(args: string[]): Promise<MainRun<string> & { stdoutWrites: number }>;
+export async function runMain(args: string[], stdoutAs: 'utf8' | 'latin1'): Promise<MainRun<string> & { stdoutWrites: number }>;
+export async function runMain(args: string[], stdoutAs: 'bytes'): Promise<MainRun<Buffer> & { stdoutWrites: number }>;
+export async function runMain(args: string[], stdoutAs: StdoutAs = 'utf8'): Promise<MainRun<string | Buffer> & { stdoutWrites: number }> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const capture = (into: Buffer[]) => (chunk: string | Uint8Array): boolean => {
+    into.push(Buffer.from(chunk));
+    return true;
+  };
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture(err));
+  let code: number;
+  try {
+    code = await main(args);
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  const bytes = Buffer.concat(out);
+  return {
+    code,
+    stdout: stdoutAs === 'bytes' ? bytes : bytes.toString(stdoutAs),
+    stderr: Buffer.concat(err).toString(),
+    stdoutWrites: out.length,
+  };
+}
+
+/** The launcher; it runs dist/, which `npm test` builds first (tsc -p . && vitest run). */
+export const launcher = join(root, 'bin/cbpf2ebpf');
+
+/** The suffix for the name of a launcher test that skips because dist/ is not built. */
+export const notBuiltNote = (built: boolean): string => (built ? '' : ' (skipped: dist/ not built)');
+
+/**
+ * Whether dist/ has the module of `command` (src/cli/commands/<command>.ts), so the launcher
+ * can run it; when not, says on the console which tests skip and how to build.
+ */
+export function launcherBuilt(command: string): boolean {
+  const built = existsSync(join(root, `dist/cli/commands/${command}.js`));
+  if (!built) console.warn(`skipping the bin/cbpf2ebpf ${command} tests: dist/ is not built (run \`npx tsc -p .\`)`);
+  return built;
+}
+
+export interface BinOptions {
+  /** What the child reads on stdin (nothing when absent). */
+  input?: string | Uint8Array;
+  /** Run the launcher file itself (its #! line) rather than `node launcher`. */
+  direct?: boolean;
+}
+
+const commandLine = (args: string[], direct = false): [string, string[]] =>
+  direct ? [launcher, args] : [process.execPath, [launcher, ...args]];
+
+/** Runs bin/cbpf2ebpf with `args`; stdout and stderr come back as UTF-8 text. */
+export function runBin(args: string[], options: BinOptions = {}): SpawnSyncReturns<string> {
+  const [file, argv] = commandLine(args, options.direct);
+  return spawnSync(file, argv, { input: options.input, encoding: 'utf8' });
+}
+
+/** runBin with stdout and stderr as bytes. */
+export function runBinBytes(args: string[], options: BinOptions = {}): SpawnSyncReturns<Buffer> {
+  const [file, argv] = commandLine(args, options.direct);
+  return spawnSync(file, argv, { input: options.input, encoding: 'buffer' });
+}
