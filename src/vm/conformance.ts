@@ -25,7 +25,7 @@ import { validateEncoding } from '../ebpf/validate.js';
 import { Cbpf2ebpfError } from '../errors.js';
 import { Interpreter } from './interp.js';
 import { standardHelpers, type HelperRegistry } from './helpers.js';
-import { ExecEnv } from './types.js';
+import { ExecEnv, type Engine } from './types.js';
 import { hex64 } from './u64.js';
 
 /** The suite's helper 5 (uBPF's unwind): returns its argument; 0 ends the program. */
@@ -167,12 +167,22 @@ export function testProgram(test: ConformanceTest): Insn[] {
   return [];
 }
 
+/** Builds the engine a test runs on (the interpreter by default; the JIT's tests pass theirs). */
+export type EngineFactory = (prog: Insn[], opts: { helpers: HelperRegistry; budget: number }) => Engine;
+
+export interface ConformanceRunOptions {
+  budget?: number;
+  engine?: EngineFactory;
+}
+
+const interpreterFactory: EngineFactory = (prog, opts) => new Interpreter(prog, opts);
+
 /**
  * Runs one test. 'pass': the program ran and met the expectation (or failed as `-- error`
  * expected); 'fail': it ran and did not; 'refused': the file, the assembly or the program
  * was refused before running (or faulted with no `-- error` expected).
  */
-export function runConformanceTest(test: ConformanceTest, opts: { budget?: number } = {}): ConformanceOutcome {
+export function runConformanceTest(test: ConformanceTest, opts: ConformanceRunOptions = {}): ConformanceOutcome {
   const { name } = test;
   if (test.unusable) return { name, status: 'refused', detail: test.unusable };
   let prog: Insn[];
@@ -185,10 +195,10 @@ export function runConformanceTest(test: ConformanceTest, opts: { budget?: numbe
   if (test.result === undefined && test.error === undefined) {
     return { name, status: 'refused', detail: 'no expectation (neither -- result nor -- error)' };
   }
-  let vm: Interpreter;
+  let vm: Engine;
   try {
     validateEncoding(prog);
-    vm = new Interpreter(prog, { helpers: conformanceHelpers(), budget: opts.budget ?? 1_000_000 });
+    vm = (opts.engine ?? interpreterFactory)(prog, { helpers: conformanceHelpers(), budget: opts.budget ?? 1_000_000 });
   } catch (e) {
     return fromError(test, e, 'load');
   }
@@ -239,16 +249,16 @@ export function dataFiles(dir: string): string[] {
   return names.filter((n) => n.endsWith('.data')).sort().map((n) => join(dir, n));
 }
 
-export function runConformanceFile(path: string): ConformanceOutcome {
+export function runConformanceFile(path: string, opts: ConformanceRunOptions = {}): ConformanceOutcome {
   const name = `${basename(join(path, '..'))}/${basename(path)}`;
-  return runConformanceTest(parseDataFile(readFileSync(path, 'utf8'), name));
+  return runConformanceTest(parseDataFile(readFileSync(path, 'utf8'), name), opts);
 }
 
 /** Runs `<suite>/tests` and `<suite>/negative`. */
-export function runConformanceSuite(suiteDir: string): SuiteReport {
+export function runConformanceSuite(suiteDir: string, opts: ConformanceRunOptions = {}): SuiteReport {
   return {
-    tests: dataFiles(join(suiteDir, 'tests')).map(runConformanceFile),
-    negative: dataFiles(join(suiteDir, 'negative')).map(runConformanceFile),
+    tests: dataFiles(join(suiteDir, 'tests')).map((f) => runConformanceFile(f, opts)),
+    negative: dataFiles(join(suiteDir, 'negative')).map((f) => runConformanceFile(f, opts)),
   };
 }
 

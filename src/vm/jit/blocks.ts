@@ -1,0 +1,121 @@
+/**
+ * Basic blocks of a validated internal program, the unit the JIT compiles. A block starts at
+ * pc 0, at a jump or local-call target, or after a jump, an exit or a local call; it ends
+ * with one of those or where the next block starts. Helper calls and packet loads do not end
+ * a block: their only other way out is ending the whole program.
+ *
+ * The pc one past the last instruction is a virtual block: execution that reaches it faults
+ * ("ran past the last instruction"), as in the interpreter.
+ */
+import type { Insn, Program } from '../../ebpf/insn.js';
+import { BPF_PSEUDO_CALL } from '../../ebpf/opcodes.js';
+
+export type Terminator =
+  | 'fall'   // runs into the next block
+  | 'ja'     // unconditional jump
+  | 'cond'   // conditional jump: taken -> target, else the next block
+  | 'exit'
+  | 'call';  // BPF-to-BPF call: target is the callee, the next block is where it returns
+
+export interface Block {
+  /** pc of the first instruction; also the block's id. */
+  readonly start: number;
+  /** pc after the last slot (an LD IMM64's second slot included). */
+  readonly end: number;
+  /** pcs of the instructions, in order (an LD IMM64 once). */
+  readonly pcs: readonly number[];
+  readonly term: Terminator;
+  /** Jump or call target (ja, cond, call), else -1. */
+  readonly target: number;
+  /** Successor block ids: cond -> [next, target]; call -> [target, next]; exit -> []. */
+  readonly succ: readonly number[];
+}
+
+export interface Cfg {
+  readonly len: number;
+  /** Every block, by start pc, including the virtual block at `len`. */
+  readonly blocks: ReadonlyMap<number, Block>;
+  /** Block ids reachable from pc 0, ascending. */
+  readonly reachable: readonly number[];
+  readonly hasLocalCalls: boolean;
+  /** Every edge between reachable blocks goes forward in pc order (so the graph is acyclic). */
+  readonly forwardOnly: boolean;
+}
+
+const isJump = (i: Insn): boolean => {
+  const cls = i.code & 7;
+  if (cls !== 5 && cls !== 6) return false;
+  const op = i.code & 0xf0;
+  return op !== 0x80 && op !== 0x90;
+};
+const isLocalCall = (i: Insn): boolean => i.code === 0x85 && i.src === BPF_PSEUDO_CALL;
+
+/** Where a jump at pc lands (JMP32 JA takes imm, everything else off). */
+export function jumpTarget(i: Insn, pc: number): number {
+  return pc + 1 + (i.code === 0x06 ? i.imm : i.off);
+}
+
+export function buildCfg(prog: Program): Cfg {
+  const len = prog.length;
+  const leader = new Uint8Array(len + 1);
+  leader[0] = 1;
+  leader[len] = 1;
+  let hasLocalCalls = false;
+  for (let pc = 0; pc < len; pc++) {
+    const i = prog[pc]!;
+    if (i.code === 0x18) { pc++; continue; }
+    if (isJump(i)) {
+      leader[jumpTarget(i, pc)] = 1;
+      leader[pc + 1] = 1;
+    } else if (isLocalCall(i)) {
+      hasLocalCalls = true;
+      leader[pc + 1 + i.imm] = 1;
+      leader[pc + 1] = 1;
+    } else if (i.code === 0x95) {
+      leader[pc + 1] = 1;
+    }
+  }
+
+  const blocks = new Map<number, Block>();
+  for (let start = 0; start < len;) {
+    const pcs: number[] = [];
+    let pc = start;
+    let term: Terminator = 'fall';
+    let target = -1;
+    for (;;) {
+      const i = prog[pc]!;
+      pcs.push(pc);
+      const next = pc + (i.code === 0x18 ? 2 : 1);
+      if (isJump(i)) {
+        target = jumpTarget(i, pc);
+        term = (i.code & 0xf0) === 0 ? 'ja' : 'cond';
+      } else if (isLocalCall(i)) {
+        target = pc + 1 + i.imm;
+        term = 'call';
+      } else if (i.code === 0x95) {
+        term = 'exit';
+      }
+      pc = next;
+      if (term !== 'fall' || leader[pc]) break;
+    }
+    const succ = term === 'fall' ? [pc] : term === 'ja' ? [target] : term === 'cond' ? [pc, target] : term === 'call' ? [target, pc] : [];
+    blocks.set(start, { start, end: pc, pcs, term, target, succ });
+    start = pc;
+  }
+  blocks.set(len, { start: len, end: len, pcs: [], term: 'exit', target: -1, succ: [] });
+
+  const seen = new Set<number>();
+  const stack = [0];
+  let forwardOnly = true;
+  while (stack.length > 0) {
+    const b = blocks.get(stack.pop()!)!;
+    if (seen.has(b.start)) continue;
+    seen.add(b.start);
+    for (const s of b.succ) {
+      if (s <= b.start) forwardOnly = false;
+      if (!seen.has(s)) stack.push(s);
+    }
+  }
+  const reachable = [...seen].sort((a, b) => a - b);
+  return { len, blocks, reachable, hasLocalCalls, forwardOnly };
+}

@@ -1,0 +1,247 @@
+/**
+ * What compiled programs call at run time: the per-engine state they read (memory views,
+ * the stack, the helper frame, the local-call stack) and the shared functions for the slow
+ * or rare paths (faults, negative packet offsets, helpers, atomics, 64-bit mul/div/shift).
+ * Fault messages are built here exactly as the interpreter builds them, from the pc and the
+ * register values the generated code passes, so both engines fail with the same VmError.
+ */
+import type { Program } from '../../ebpf/insn.js';
+import { formatInsn } from '../../ebpf/asm-format.js';
+import { Cbpf2ebpfError, VmError } from '../../errors.js';
+import type { HelperDef, HelperRegistry } from '../helpers.js';
+import {
+  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, describeFault,
+} from '../memory.js';
+import type { ExecEnv, HelperFn, HelperFrame } from '../types.js';
+import * as u64 from '../u64.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Negative LD ABS/IND offsets: network header and link header relative (SKF_NET_OFF, SKF_LL_OFF). */
+const SKF_NET_OFF = -0x100000;
+const SKF_LL_OFF = -0x200000;
+
+class Frame implements HelperFrame {
+  constructor(readonly lo: Int32Array, readonly hi: Int32Array, public env: ExecEnv) {}
+}
+
+/**
+ * The state one engine's compiled code runs against. Field names are short because the
+ * generated source spells them (see compile.ts); they are part of the code generator's
+ * fixed vocabulary.
+ */
+export class JitState {
+  /** The stack: MAX_CALL_FRAMES frames of 512 bytes, growing down from 4096. */
+  readonly sv: DataView = new DataView(new ArrayBuffer(STACK_BYTES));
+  /** Register file handed to helpers. */
+  readonly fl = new Int32Array(11);
+  readonly fh = new Int32Array(11);
+  /** Local calls: per frame, the return pc then R6-R9 as lo/hi pairs. */
+  readonly cs = new Int32Array(MAX_CALL_FRAMES * 9);
+  /** Steps and R0's upper half of the last run (a typed array: stores to it are the cheapest). */
+  readonly out = new Float64Array(2);
+  readonly budget: number;
+  readonly frame: Frame;
+  /** Helper of each helper-call pc. */
+  readonly fns: (HelperFn | null)[];
+
+  // DataViews of the last buffers seen: a view is built only when the caller's buffer changes.
+  private pb: Uint8Array = EMPTY;
+  private pdv: DataView = new DataView(EMPTY.buffer);
+  private cb: Uint8Array = EMPTY;
+  private cdv: DataView = new DataView(EMPTY.buffer);
+  private mb: Uint8Array = EMPTY;
+  private mdv: DataView = new DataView(EMPTY.buffer);
+
+  constructor(readonly program: Program, readonly helpers: HelperRegistry, budget: number, fns: (HelperFn | null)[]) {
+    this.budget = budget;
+    this.fns = fns;
+    this.frame = new Frame(this.fl, this.fh, null as unknown as ExecEnv);
+  }
+
+  /** View of env.pkt. */
+  pv(b: Uint8Array): DataView {
+    if (b !== this.pb) {
+      this.pb = b;
+      this.pdv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.pdv;
+  }
+
+  /** View of env.ctx. */
+  cv(b: Uint8Array): DataView {
+    if (b !== this.cb) {
+      this.cb = b;
+      this.cdv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.cdv;
+  }
+
+  /** View of env.mem (EMPTY when there is none). */
+  mv(b: Uint8Array | null): DataView {
+    if (b === null) return this.mv(EMPTY);
+    if (b !== this.mb) {
+      this.mb = b;
+      this.mdv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.mdv;
+  }
+}
+
+/** The instruction at pc in assembler syntax, for messages. */
+function text(S: JitState, pc: number): string {
+  return formatInsn(S.program[pc]!, S.program[pc + 1]);
+}
+
+/** A bad memory access (write: 0/1) through the base register value (baseLo, baseHi). */
+function memFault(S: JitState, env: ExecEnv, pc: number, write: number, size: number, baseLo: number, baseHi: number, r10: number, steps: number): VmError {
+  S.out[0] = steps;
+  const high = baseHi === REGION_STACK ? STACK_BYTES : baseHi === REGION_CTX ? env.ctx.length : env.mem ? env.mem.length : 0;
+  const low = baseHi === REGION_STACK ? r10 - STACK_FRAME_BYTES : 0;
+  const detail = describeFault(write !== 0, size, baseLo, baseHi, S.program[pc]!.off, low, high);
+  return new VmError(pc, `${text(S, pc)}: ${detail}`);
+}
+
+function budgetFault(S: JitState, pc: number, steps: number): VmError {
+  S.out[0] = steps;
+  return new VmError(pc, `instruction budget of ${S.budget} exhausted (a loop that does not end?)`);
+}
+
+function fellOff(S: JitState, steps: number): VmError {
+  S.out[0] = steps;
+  return new VmError(S.program.length, 'execution ran past the last instruction (no exit)');
+}
+
+function deepCall(S: JitState, pc: number, steps: number): VmError {
+  S.out[0] = steps;
+  return new VmError(pc, `local call nests deeper than ${MAX_CALL_FRAMES} frames`);
+}
+
+/** The region view for an access of `size` bytes at offset `ea` of region `tag`, or null. */
+function view(S: JitState, env: ExecEnv, tag: number, ea: number, size: number, r10: number): DataView | null {
+  if (tag === REGION_STACK) return ea >= r10 - STACK_FRAME_BYTES && ea + size <= STACK_BYTES ? S.sv : null;
+  if (tag === REGION_CTX) return ea >= 0 && ea + size <= env.ctx.length ? S.cv(env.ctx) : null;
+  if (tag === REGION_MEM) return env.mem && ea >= 0 && ea + size <= env.mem.length ? S.mv(env.mem) : null;
+  return null;
+}
+
+/**
+ * LD ABS/IND below offset 0 (kernel bpf_internal_load_pointer_neg_helper): SKF_NET_OFF + n
+ * reads the network header + n, SKF_LL_OFF + n the link header + n; anything else, or a
+ * read past the packet, fails (-1). Also takes the non-negative offsets the inline check
+ * refused, which always fail.
+ */
+function loadNegative(env: ExecEnv, k: number, size: number): number {
+  let rel: number;
+  if (k >= SKF_NET_OFF && k < 0) {
+    const net = env.meta?.netOff ?? -1;
+    if (net < 0) return -1;
+    rel = net + (k - SKF_NET_OFF);
+  } else if (k >= SKF_LL_OFF && k < 0) {
+    rel = k - SKF_LL_OFF;
+  } else {
+    return -1;
+  }
+  if (rel + size > env.pktLen) return -1;
+  const p = env.pkt, at = env.pktStart + rel;
+  if (size === 1) return p[at]!;
+  if (size === 2) return (p[at]! << 8) | p[at + 1]!;
+  return ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
+}
+
+function helperFailure(S: JitState, pc: number, h: HelperDef | undefined, e: unknown, steps: number): unknown {
+  S.out[0] = steps;
+  if (e instanceof Cbpf2ebpfError) return e;
+  return new VmError(pc, `helper ${h?.name ?? '?'} (${h?.id ?? '?'}) failed: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/** Calls the helper of the call at pc; the registers are already in S.fl/S.fh. */
+function callHelper(S: JitState, env: ExecEnv, pc: number, steps: number): void | boolean {
+  S.frame.env = env;
+  try {
+    return S.fns[pc]!(S.frame);
+  } catch (e) {
+    throw helperFailure(S, pc, S.helpers.get(S.program[pc]!.imm), e, steps);
+  }
+}
+
+/** callx: the helper whose id is in the register (idLo, idHi). */
+function callHelperX(S: JitState, env: ExecEnv, pc: number, idLo: number, idHi: number, steps: number): void | boolean {
+  S.frame.env = env;
+  const h = idHi === 0 ? S.helpers.get(idLo >>> 0) : undefined;
+  if (!h) {
+    S.out[0] = steps;
+    throw new VmError(pc, `callx r${S.program[pc]!.dst}: no helper with id ${idHi === 0 ? idLo >>> 0 : 'of 64 bits'} is registered`);
+  }
+  try {
+    return h.fn(S.frame);
+  } catch (e) {
+    throw helperFailure(S, pc, h, e, steps);
+  }
+}
+
+/**
+ * STX ATOMIC at a checked address: ADD/OR/AND/XOR (+FETCH), XCHG, CMPXCHG, 32 or 64 bits.
+ * Leaves the old memory value in OUT (upper half 0 for 32 bits); the generated code moves
+ * it to src (FETCH, XCHG) or R0 (CMPXCHG).
+ */
+function atomic(v: DataView, ea: number, size: number, imm: number, sLo: number, sHi: number, r0Lo: number, r0Hi: number): void {
+  const oldLo = v.getInt32(ea, true);
+  const oldHi = size === 8 ? v.getInt32(ea + 4, true) : 0;
+  if (size !== 8) { sHi = 0; r0Hi = 0; }
+  let nLo: number, nHi: number;
+  switch (imm & ~1) {
+    case 0x00: {
+      const sum = (oldLo >>> 0) + (sLo >>> 0);
+      nLo = sum | 0;
+      nHi = (oldHi + sHi + (sum > 0xffffffff ? 1 : 0)) | 0;
+      break;
+    }
+    case 0x40: nLo = oldLo | sLo; nHi = oldHi | sHi; break;
+    case 0x50: nLo = oldLo & sLo; nHi = oldHi & sHi; break;
+    case 0xa0: nLo = oldLo ^ sLo; nHi = oldHi ^ sHi; break;
+    case 0xe0: nLo = sLo; nHi = sHi; break; // XCHG
+    default: // CMPXCHG: store src if memory equals R0
+      if (r0Lo === oldLo && r0Hi === oldHi) { nLo = sLo; nHi = sHi; } else { nLo = oldLo; nHi = oldHi; }
+  }
+  v.setInt32(ea, nLo, true);
+  if (size === 8) v.setInt32(ea + 4, nHi, true);
+  u64.OUT[0] = oldLo;
+  u64.OUT[1] = oldHi;
+}
+
+/**
+ * The runtime object handed to every compiled program (the `$` of the generated factory).
+ * Its keys are the code generator's fixed vocabulary.
+ */
+export const RUNTIME = Object.freeze({
+  O: u64.OUT,
+  mf: memFault,
+  bf: budgetFault,
+  fo: fellOff,
+  dc: deepCall,
+  view,
+  neg: loadNegative,
+  call: callHelper,
+  callx: callHelperX,
+  atomic,
+  imul: Math.imul,
+  mul64: u64.mul64,
+  udiv64: u64.udiv64,
+  umod64: u64.umod64,
+  sdiv64: u64.sdiv64,
+  smod64: u64.smod64,
+  shl64: u64.shl64,
+  shr64: u64.shr64,
+  sar64: u64.sar64,
+  udiv32: u64.udiv32,
+  umod32: u64.umod32,
+  sdiv32: u64.sdiv32,
+  smod32: u64.smod32,
+  bswap16: u64.bswap16,
+  bswap32: u64.bswap32,
+});
+
+export type Runtime = typeof RUNTIME;
+/** Names the generated factory binds from the runtime. */
+export const RUNTIME_NAMES: readonly string[] = Object.keys(RUNTIME);
