@@ -3,7 +3,8 @@
  * src/cli/commands/ and only parses arguments, calls the library and prints.
  */
 import { existsSync } from 'node:fs';
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type yargsFactory from 'yargs/yargs';
 import { Cbpf2ebpfError, EXIT_USAGE, UsageError } from '../errors.js';
 import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.js';
 
@@ -12,6 +13,11 @@ import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.j
  * command; for anything else (help, a mistyped command, options first) all of them, so that
  * yargs can list and suggest.
  */
+// yargs 17's CommonJS build loads in about a quarter of the time of its ESM entry or of
+// yargs 18 (whose string-width compiles large Unicode regexes at import): on a replay that
+// difference is as long as filtering a million packets.
+const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof yargsFactory;
+
 function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
   if (argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return commands;
   const first = argv.find((a) => !a.startsWith('-') || a === '-');
@@ -42,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(usageFailure);
     });
   for (const c of await Promise.all(commandsFor(argv).map((c) => c.load()))) parser.command(c);
+  skipHelpCache(parser);
   try {
     await parser.parseAsync();
   } catch (e) {
@@ -52,6 +59,17 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+/**
+ * yargs renders a command's whole help text after its handler returns, to show it on a later
+ * failure; our fail handler never shows it, and rendering costs 40-70 ms of string
+ * measuring per run (as much as replaying a million packets). Skip it where yargs exposes it.
+ */
+function skipHelpCache(parser: unknown): void {
+  const usage = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } })
+    .getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /** One line on stderr, and the error's exit code; never a stack trace for user errors. */
