@@ -16,6 +16,7 @@ import { CheckError } from '../errors.js';
 import { type Translation, translateClassic } from '../translate/translate.js';
 import { REG_A, REG_X } from '../translate/regs.js';
 import { Interpreter } from '../vm/interp.js';
+import { JitEngine } from '../vm/jit/index.js';
 import { ExecEnv } from '../vm/types.js';
 import { combineStack, decodeAction, errnoOf, formatAction, type SeccompAction } from './actions.js';
 import { type AnalyzeOptions, type Outcome, type SeccompSummary, summarizeSeccomp, syscallOutcome } from './analyze.js';
@@ -162,11 +163,12 @@ export class SeccompFilter {
   /** The arch of queries that name none: the load option, else the first arch the filter checks, else the host's. */
   readonly arch: SeccompArch;
 
-  private readonly engine: Interpreter;
+  /** Verdicts run on the JIT; a trace runs the same program in the interpreter, which can step. */
+  private readonly engine: JitEngine;
+  private tracer: Interpreter | null = null;
   private readonly env = new ExecEnv();
   private readonly ctx = new Uint8Array(SECCOMP_DATA_SIZE);
-  private lastPc = -1;
-  private path: Array<{ pc: number; a: number; x: number }> | null = null;
+  private path: Array<{ pc: number; a: number; x: number }> = [];
 
   constructor(prog: readonly ClassicInsn[], opts: { source?: string; endian?: 'little' | 'big'; arch?: SeccompArch | string } = {}) {
     checkClassic(prog, { profile: 'seccomp' });
@@ -175,17 +177,7 @@ export class SeccompFilter {
     this.endian = opts.endian ?? 'little';
     this.arch = opts.arch !== undefined ? toArch(opts.arch) : checkedArches(prog)[0] ?? hostArch() ?? toArch('x86_64');
     this.translation = translateClassic(prog, { profile: 'seccomp' });
-    const origin = this.translation.origin;
-    this.engine = new Interpreter(this.translation.insns, {
-      trace: (pc, lo) => {
-        this.lastPc = pc;
-        const path = this.path;
-        if (path) {
-          const c = origin[pc]!;
-          if (c >= 0 && (path.length === 0 || path[path.length - 1]!.pc !== c)) path.push({ pc: c, a: lo[REG_A]! >>> 0, x: lo[REG_X]! >>> 0 });
-        }
-      },
-    });
+    this.engine = new JitEngine(this.translation.insns);
     this.env.ctx = this.ctx;
   }
 
@@ -207,25 +199,32 @@ export class SeccompFilter {
   }
 
   private runOnce(): SeccompResult {
-    this.lastPc = -1;
     const value = this.engine.run(this.env) >>> 0;
-    const pc = this.lastPc >= 0 ? this.translation.origin[this.lastPc]! : -1;
-    return resultOf(value, pc);
+    const exit = this.engine.exitPc;
+    return resultOf(value, exit >= 0 ? this.translation.origin[exit]! : -1);
+  }
+
+  /** The interpreter over the same translation, recording the classic pcs a run visits. */
+  private traceEngine(): Interpreter {
+    const origin = this.translation.origin;
+    this.tracer ??= new Interpreter(this.translation.insns, {
+      trace: (pc, lo) => {
+        const path = this.path;
+        const c = origin[pc]!;
+        if (c >= 0 && (path.length === 0 || path[path.length - 1]!.pc !== c)) path.push({ pc: c, a: lo[REG_A]! >>> 0, x: lo[REG_X]! >>> 0 });
+      },
+    });
+    return this.tracer;
   }
 
   /** Evaluates and records the classic path: each instruction with A and X after it. */
   trace(query: SeccompQuery): SeccompTrace {
     const fields = this.fields(query);
     writeSeccompData(fields, this.ctx);
-    this.path = [];
-    let result: SeccompResult;
-    let path: Array<{ pc: number; a: number; x: number }>;
-    try {
-      result = this.runOnce();
-      path = this.path;
-    } finally {
-      this.path = null;
-    }
+    const path: Array<{ pc: number; a: number; x: number }> = [];
+    this.path = path;
+    this.traceEngine().run(this.env);
+    const result = this.runOnce();
     const text = seccompStatements(this.prog, { arch: fields.arch });
     // Each entry holds A and X before its instruction: the values after are the next entry's.
     const steps = path.map((p, n) => {

@@ -31,7 +31,7 @@
  *
  * The generated factory takes the runtime object (runtime.ts) and returns a maker that binds
  * the program to one engine's state (see instantiate); the resulting `run(env)` runs the
- * program once and returns R0's low half, unsigned (R[1] = upper half, R[0] = steps, R = S.out).
+ * program once and returns R0's low half, unsigned (R[1] = upper half, R[0] = steps, R[2] = the pc of the exit that ended it or -1, R = S.out).
  */
 import type { Program } from '../../ebpf/insn.js';
 import { MAX_CALL_FRAMES, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';
@@ -234,11 +234,11 @@ class BlockWriter {
         return;
       }
       case 'exit': {
-        if (!this.cfg.hasLocalCalls) { e.line(e.finish()); return; }
+        if (!this.cfg.hasLocalCalls) { e.line(e.finish(pc)); return; }
         // Return from a local call: the caller's R6-R9 and frame pointer come back.
         e.use('cs');
         const restore = [6, 7, 8, 9].map((r, n) => `${lo(r)} = CS[t + ${num(1 + 2 * n)}]; ${hi(r)} = CS[t + ${num(2 + 2 * n)}];`).join(' ');
-        e.line(`if (dp === 0) { ${e.finish()} }`);
+        e.line(`if (dp === 0) { ${e.finish(pc)} }`);
         e.line(this.spillKnown());
         e.line(`dp = dp - 1; t = dp * 9; pc = CS[t]; ${restore} l10 = ${num(STACK_BYTES)} - dp * ${num(STACK_FRAME_BYTES)}; continue loop;`);
         return;
@@ -282,7 +282,7 @@ export function generateSource(prog: Program, opts: CodegenOptions, cfg: Cfg = b
   }
 
   let body = e.out;
-  if (e.uses.has('fail')) body = ['fail: {', ...body, '}', 'R[0] = st; R[1] = 0; return 0;'];
+  if (e.uses.has('fail')) body = ['fail: {', ...body, '}', 'R[0] = st; R[1] = 0; R[2] = -1; return 0;'];
   const text = body.join('\n');
 
   // Declare the locals the code mentions, with their entry values.

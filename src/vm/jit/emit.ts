@@ -86,9 +86,9 @@ export class InsnEmitter {
   }
 
   /** Ends the run normally with R0 as the knowledge before the current instruction has it. */
-  finish(): string {
+  finish(pc: number): string {
     const l0 = this.k.lo[0];
-    return `R[0] = ${this.steps()}; R[1] = ${this.H(0)}; return ${l0 === null ? 'l0 >>> 0' : num(l0 >>> 0)};`;
+    return `R[0] = ${this.steps()}; R[1] = ${this.H(0)}; R[2] = ${num(pc)}; return ${l0 === null ? 'l0 >>> 0' : num(l0 >>> 0)};`;
   }
 
   /** Ends the run with R0 = 0 (a packet load outside the packet), through the shared exit. */
@@ -334,7 +334,7 @@ export class InsnEmitter {
     const load: string[] = [];
     for (let r = 0; r <= 5; r++) load.push(`${lo(r)} = FL[${reg(r)}]; ${hi(r)} = FH[${reg(r)}];`);
     this.line(load.join(' '));
-    this.line(`if (r === false) { R[0] = ${steps}; R[1] = h0; return l0 >>> 0; }`);
+    this.line(`if (r === false) { R[0] = ${steps}; R[1] = h0; R[2] = ${num(pc)}; return l0 >>> 0; }`);
   }
 
   // ---- conditional jumps

@@ -80,6 +80,14 @@ export class JitEngine implements Engine {
   }
 
   /**
+   * The pc of the EXIT (or stopping helper call) that ended the last run; -1 when a failed
+   * packet load ended it. seccomp maps it back to the classic RET that decided.
+   */
+  get exitPc(): number {
+    return this.state.out[2]!;
+  }
+
+  /**
    * Whether a run may read env.ctx (a context load, a pointer the JIT cannot follow, or a
    * helper, which may read anything). When false, callers need not fill the context per packet.
    */

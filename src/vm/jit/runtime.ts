@@ -38,8 +38,8 @@ export class JitState {
   readonly fh = new Int32Array(11);
   /** Local calls: per frame, the return pc then R6-R9 as lo/hi pairs. */
   readonly cs = new Int32Array(MAX_CALL_FRAMES * 9);
-  /** Steps and R0's upper half of the last run (a typed array: stores to it are the cheapest). */
-  readonly out = new Float64Array(2);
+  /** Steps, R0's upper half and the exit pc of the last run (a typed array: stores to it are the cheapest). */
+  readonly out = new Float64Array(3);
   readonly budget: number;
   readonly frame: Frame;
   /** Helper of each helper-call pc. */
