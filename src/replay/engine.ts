@@ -15,6 +15,7 @@ import { translateClassic, type Translation } from '../translate/translate.js';
 import { REG_CTX } from '../translate/regs.js';
 import { standardHelpers, type HelperRegistry } from '../vm/helpers.js';
 import { Interpreter } from '../vm/interp.js';
+import { JitEngine } from '../vm/jit/index.js';
 import { ExecEnv, type Engine } from '../vm/types.js';
 
 /** What a VM engine is built with. */
@@ -29,13 +30,14 @@ export interface EngineSpec {
 }
 
 export const ENGINES = {
+  jit: { describe: 'the translated program compiled to JavaScript (default)', make: (insns, o) => new JitEngine(insns, o) },
   interp: { describe: 'the translated program in our internal-BPF interpreter', make: (insns, o) => new Interpreter(insns, o) },
   classic: { describe: 'the classic program in the reference classic interpreter (--semantics linux or libpcap)' },
 } satisfies Record<string, EngineSpec>;
 
 export type EngineName = keyof typeof ENGINES;
 export const ENGINE_NAMES = Object.keys(ENGINES) as EngineName[];
-export const DEFAULT_ENGINE: EngineName = 'interp';
+export const DEFAULT_ENGINE: EngineName = 'jit';
 
 /** One filter ready to run over packets, allocation-free per packet for the VM engines. */
 export interface PacketFilter {

@@ -285,6 +285,6 @@ function openWriter(path: string, reader: CaptureReader, linktype: number): Capt
 
 function traceHeader(index: number, linktype: number, caplen: number, wirelen: number, meta: ReturnType<typeof defaultSkbMeta>, engine: EngineName): string {
   const vlan = meta.vlanPresent ? ` vlan_tci 0x${meta.vlanTci.toString(16)} vlan_proto 0x${meta.vlanProto.toString(16).padStart(4, '0')}` : '';
-  return `packet ${index}: ${caplen} bytes captured, ${wirelen} on the wire, ${linktypeName(linktype)}; engine ${engine}; ` +
+  return `packet ${index}: ${caplen} bytes captured, ${wirelen} on the wire, ${linktypeName(linktype)}; engine ${engine === 'jit' ? 'jit (this packet traced in the interpreter)' : engine}; ` +
     `len ${meta.len} protocol 0x${meta.protocol.toString(16).padStart(4, '0')} pkt_type ${meta.pktType} ifindex ${meta.ifindex}${vlan}`;
 }

@@ -35,7 +35,7 @@ describe('output', () => {
     expect(r.code).toBe(0);
     const g = golden('tcp-port', 'generated/mix-en10mb.pcap');
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toBe('engine:     interp');
+    expect(lines[0]).toBe('engine:     jit');
     expect(lines[1]).toBe(`packets:    ${g.length}`);
     expect(lines[2]).toMatch(new RegExp(`^accepted:   ${g.filter((v) => v !== 0).length} \\(\\d+\\.\\d\\d%\\)$`));
     expect(lines[3]).toMatch(/^bytes kept: \d+ of \d+ captured$/);
@@ -86,7 +86,7 @@ describe('output', () => {
     const t = await run(tcpPort, mix, '--trace', '2');
     expect(t.code).toBe(0);
     const lines = t.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^packet 2: 72 bytes captured, 72 on the wire, EN10MB; engine interp; len 72 protocol 0x0800 pkt_type 0 ifindex 1$/);
+    expect(lines[0]).toMatch(/^packet 2: 72 bytes captured, 72 on the wire, EN10MB; engine jit \(this packet traced in the interpreter\); len 72 protocol 0x0800 pkt_type 0 ifindex 1$/);
     expect(lines[1]).toMatch(/^ {4}0: r6 = r1 +r6=ctx\+0$/);
     expect(lines.at(-1)).toMatch(/^returns 262144 \(kept, 72 bytes\) after \d+ instructions$/);
     expect(lines.some((l) => l.includes('; ('))).toBe(false);

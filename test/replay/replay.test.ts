@@ -195,7 +195,7 @@ describe('damaged captures', () => {
 });
 
 describe('trace', () => {
-  it('the interp trace lists each instruction and ends with the packet result', () => {
+  it('the VM trace (run in the interpreter) lists each instruction and ends with the packet result', () => {
     const plain = rets(program('EN10MB', 'tcp-port'), mixEn10mb);
     for (const n of [1, 3, 37]) {
       const r = replaySync(program('EN10MB', 'tcp-port'), mixEn10mb, { trace: { packet: n, annotate: true } });
@@ -203,7 +203,7 @@ describe('trace', () => {
       expect(t.packet).toBe(n);
       expect(r.packets).toBe(n);
       expect(t.ret).toBe(plain[n - 1]);
-      expect(t.header).toMatch(new RegExp(`^packet ${n}: \\d+ bytes captured, \\d+ on the wire, EN10MB; engine interp; len \\d+ protocol 0x0800`));
+      expect(t.header).toMatch(new RegExp(`^packet ${n}: \\d+ bytes captured, \\d+ on the wire, EN10MB; engine jit \\(this packet traced in the interpreter\\); len \\d+ protocol 0x0800`));
       expect(t.lines[0]).toBe('       ; prologue');
       expect(t.lines[1]).toMatch(/^ {4}0: r6 = r1 +r6=ctx\+0$/);
       expect(t.lines).toContain('       ; (000) ldh [12]');
