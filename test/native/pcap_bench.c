@@ -1,7 +1,7 @@
 /*
  * Benchmark reference: libpcap's own C interpreter, bpf_filter(), over every packet of a
  * capture held in memory, for a classic program given in `tcpdump -ddd` form.
- * Usage: pcap_bench PROGRAM.ddd CAPTURE.pcap ROUNDS
+ * Usage: pcap_bench PROGRAM.ddd CAPTURE.pcap ROUNDS [MAX_PACKETS]
  * Prints one line: packets accepted ns_per_packet (best round).
  */
 #include <pcap/pcap.h>
@@ -17,7 +17,8 @@ static double now_ns(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) { fprintf(stderr, "usage: %s PROGRAM.ddd CAPTURE ROUNDS\n", argv[0]); return 64; }
+  if (argc != 4 && argc != 5) { fprintf(stderr, "usage: %s PROGRAM.ddd CAPTURE ROUNDS [MAX_PACKETS]\n", argv[0]); return 64; }
+  size_t max = argc == 5 ? (size_t)strtoull(argv[4], NULL, 10) : (size_t)-1;
   FILE *pf = fopen(argv[1], "r");
   if (!pf) { perror(argv[1]); return 66; }
   unsigned n;
@@ -39,7 +40,7 @@ int main(int argc, char **argv) {
   unsigned *caplen = malloc(cap * sizeof *caplen), *wirelen = malloc(cap * sizeof *wirelen);
   struct pcap_pkthdr *h;
   const u_char *bytes;
-  while (pcap_next_ex(p, &h, &bytes) == 1) {
+  while (count < max && pcap_next_ex(p, &h, &bytes) == 1) {
     if (count == cap) {
       cap *= 2;
       off = realloc(off, cap * sizeof *off);
