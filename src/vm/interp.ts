@@ -32,7 +32,7 @@ import { Cbpf2ebpfError, VerifyError, VmError } from '../errors.js';
 import { ExecEnv, type Engine, type HelperFn, type HelperFrame } from './types.js';
 import { HelperRegistry, standardHelpers, type HelperDef } from './helpers.js';
 import {
-  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, describeFault,
+  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, describeFault, loadPacketNegative,
 } from './memory.js';
 import {
   OUT, bswap16, bswap32, bswap64, mul64, neg64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64,
@@ -43,9 +43,6 @@ import { formatInsn } from '../ebpf/asm-format.js';
 /** Executed-instruction limit of a run unless the options say otherwise (the kernel verifier's 1M). */
 export const DEFAULT_BUDGET = 1_000_000;
 
-/** Negative LD ABS/IND offsets: network header and link header relative (SKF_NET_OFF, SKF_LL_OFF). */
-const SKF_NET_OFF = -0x100000;
-const SKF_LL_OFF = -0x200000;
 
 export interface InterpreterOptions {
   /** Helpers CALL can reach; standardHelpers() by default. */
@@ -552,7 +549,7 @@ export class Interpreter implements Engine {
         case 0x30: { // ldabsb
           const k = immA[i]!;
           if (k >= 0 && k < pLen) lo[0] = pkt[pStart + k]!;
-          else { const v = this.loadPacketNegative(k, 1); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
+          else { const v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
           break;
@@ -560,7 +557,7 @@ export class Interpreter implements Engine {
         case 0x28: { // ldabsh
           const k = immA[i]!;
           if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 8) | pkt[at + 1]!; }
-          else { const v = this.loadPacketNegative(k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
+          else { const v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
           break;
@@ -568,7 +565,7 @@ export class Interpreter implements Engine {
         case 0x20: { // ldabsw
           const k = immA[i]!;
           if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
-          else { const v = this.loadPacketNegative(k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
+          else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
           break;
@@ -577,7 +574,7 @@ export class Interpreter implements Engine {
         case 0x50: { // ldindb
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           if (k >= 0 && k < pLen) lo[0] = pkt[pStart + k]!;
-          else { const v = this.loadPacketNegative(k, 1); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
+          else { const v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
           break;
@@ -585,7 +582,7 @@ export class Interpreter implements Engine {
         case 0x48: { // ldindh
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 8) | pkt[at + 1]!; }
-          else { const v = this.loadPacketNegative(k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
+          else { const v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
           break;
@@ -593,7 +590,7 @@ export class Interpreter implements Engine {
         case 0x40: { // ldindw
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
-          else { const v = this.loadPacketNegative(k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
+          else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
           break;
@@ -605,7 +602,7 @@ export class Interpreter implements Engine {
           const k = immA[i]!;
           let v: number;
           if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
-          else { v = this.loadPacketNegative(k, 4); if (v === -1) return this.failedLoad(steps); }
+          else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
           if (++steps > budget) throw this.budgetFault(i + 1, steps - 1);
@@ -616,7 +613,7 @@ export class Interpreter implements Engine {
           const k = immA[i]!;
           let v: number;
           if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; v = (pkt[at]! << 8) | pkt[at + 1]!; }
-          else { v = this.loadPacketNegative(k, 2); if (v === -1) return this.failedLoad(steps); }
+          else { v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
           if (++steps > budget) throw this.budgetFault(i + 1, steps - 1);
@@ -627,7 +624,7 @@ export class Interpreter implements Engine {
           const k = immA[i]!;
           let v: number;
           if (k >= 0 && k + 1 <= pLen) { const at = pStart + k; v = pkt[at]!; }
-          else { v = this.loadPacketNegative(k, 1); if (v === -1) return this.failedLoad(steps); }
+          else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
           if (++steps > budget) throw this.budgetFault(i + 1, steps - 1);
@@ -638,7 +635,7 @@ export class Interpreter implements Engine {
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
           if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
-          else { v = this.loadPacketNegative(k, 4); if (v === -1) return this.failedLoad(steps); }
+          else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
           if (++steps > budget) throw this.budgetFault(i + 1, steps - 1);
@@ -649,7 +646,7 @@ export class Interpreter implements Engine {
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
           if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; v = (pkt[at]! << 8) | pkt[at + 1]!; }
-          else { v = this.loadPacketNegative(k, 2); if (v === -1) return this.failedLoad(steps); }
+          else { v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
           if (++steps > budget) throw this.budgetFault(i + 1, steps - 1);
@@ -660,7 +657,7 @@ export class Interpreter implements Engine {
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
           if (k >= 0 && k + 1 <= pLen) { const at = pStart + k; v = pkt[at]!; }
-          else { v = this.loadPacketNegative(k, 1); if (v === -1) return this.failedLoad(steps); }
+          else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
           if (++steps > budget) throw this.budgetFault(i + 1, steps - 1);
@@ -682,7 +679,7 @@ export class Interpreter implements Engine {
           let v: number;
           steps++;
           if (k >= 0 && k < pLen) v = pkt[pStart + k]!;
-          else { v = this.loadPacketNegative(k, 1); if (v === -1) return this.failedLoad(steps); }
+          else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[2] = lo[0]!; hi[2] = hi[0]!;
           lo[7] = (v & 0xf) << 2; hi[7] = 0;
           steps += 5;
@@ -800,30 +797,6 @@ export class Interpreter implements Engine {
     const low = tag === REGION_STACK ? this.stackLow : 0;
     const detail = describeFault(write, size, this.lo[base]!, tag, this.offA[pc]!, low, high);
     return new VmError(pc, `${this.text(pc)}: ${detail}`);
-  }
-
-  /**
-   * LD ABS/IND below offset 0 (kernel bpf_internal_load_pointer_neg_helper): SKF_NET_OFF + n
-   * reads the network header + n, SKF_LL_OFF + n the link header + n; anything else, or a
-   * read past the packet, fails (-1).
-   */
-  private loadPacketNegative(k: number, size: number): number {
-    const env = this.env!;
-    let rel: number;
-    if (k >= SKF_NET_OFF && k < 0) {
-      const net = env.meta?.netOff ?? -1;
-      if (net < 0) return -1;
-      rel = net + (k - SKF_NET_OFF);
-    } else if (k >= SKF_LL_OFF && k < 0) {
-      rel = k - SKF_LL_OFF;
-    } else {
-      return -1;
-    }
-    if (rel + size > env.pktLen) return -1;
-    const p = env.pkt, at = env.pktStart + rel;
-    if (size === 1) return p[at]!;
-    if (size === 2) return (p[at]! << 8) | p[at + 1]!;
-    return ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
   }
 
   /** STX ATOMIC at a checked address: ADD/OR/AND/XOR (+FETCH), XCHG, CMPXCHG, 32 or 64 bits. */

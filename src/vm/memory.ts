@@ -18,6 +18,8 @@
  * and write its own slots and its callers' (a caller may pass a pointer to its stack), never
  * the unused frames below it.
  */
+import { SKF_LL_OFF, SKF_NET_OFF } from '../classic/opcodes.js';
+import type { ExecEnv } from './types.js';
 import { hex64 } from './u64.js';
 
 export const REGION_CTX = 0x43545800;
@@ -60,4 +62,27 @@ export function describeFault(write: boolean, size: number, baseLo: number, base
     return `${what}: outside the stack (stack offset ${at}, this frame may use [${low}, ${high}))`;
   }
   return `${what}: outside the ${name} region (offset ${at}, ${name} has ${high} byte${high === 1 ? '' : 's'})`;
+}
+
+/**
+ * LD ABS/IND below offset 0 (the kernel's bpf_internal_load_pointer_neg_helper): SKF_NET_OFF + n
+ * reads the network header + n, SKF_LL_OFF + n the link header + n; anything else, or a read
+ * past the packet, fails (-1). The engines call it only off their fast path.
+ */
+export function loadPacketNegative(env: ExecEnv, k: number, size: number): number {
+  let rel: number;
+  if (k >= SKF_NET_OFF && k < 0) {
+    const net = env.meta?.netOff ?? -1;
+    if (net < 0) return -1;
+    rel = net + (k - SKF_NET_OFF);
+  } else if (k >= SKF_LL_OFF && k < 0) {
+    rel = k - SKF_LL_OFF;
+  } else {
+    return -1;
+  }
+  if (rel + size > env.pktLen) return -1;
+  const p = env.pkt, at = env.pktStart + rel;
+  if (size === 1) return p[at]!;
+  if (size === 2) return (p[at]! << 8) | p[at + 1]!;
+  return ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
 }

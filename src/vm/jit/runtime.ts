@@ -10,16 +10,13 @@ import { formatInsn } from '../../ebpf/asm-format.js';
 import { Cbpf2ebpfError, VmError } from '../../errors.js';
 import type { HelperDef, HelperRegistry } from '../helpers.js';
 import {
-  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, describeFault,
+  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, describeFault, loadPacketNegative,
 } from '../memory.js';
 import type { ExecEnv, HelperFn, HelperFrame } from '../types.js';
 import * as u64 from '../u64.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Negative LD ABS/IND offsets: network header and link header relative (SKF_NET_OFF, SKF_LL_OFF). */
-const SKF_NET_OFF = -0x100000;
-const SKF_LL_OFF = -0x200000;
 
 class Frame implements HelperFrame {
   constructor(readonly lo: Int32Array, readonly hi: Int32Array, public env: ExecEnv) {}
@@ -125,30 +122,6 @@ function view(S: JitState, env: ExecEnv, tag: number, ea: number, size: number, 
   return null;
 }
 
-/**
- * LD ABS/IND below offset 0 (kernel bpf_internal_load_pointer_neg_helper): SKF_NET_OFF + n
- * reads the network header + n, SKF_LL_OFF + n the link header + n; anything else, or a
- * read past the packet, fails (-1). Also takes the non-negative offsets the inline check
- * refused, which always fail.
- */
-function loadNegative(env: ExecEnv, k: number, size: number): number {
-  let rel: number;
-  if (k >= SKF_NET_OFF && k < 0) {
-    const net = env.meta?.netOff ?? -1;
-    if (net < 0) return -1;
-    rel = net + (k - SKF_NET_OFF);
-  } else if (k >= SKF_LL_OFF && k < 0) {
-    rel = k - SKF_LL_OFF;
-  } else {
-    return -1;
-  }
-  if (rel + size > env.pktLen) return -1;
-  const p = env.pkt, at = env.pktStart + rel;
-  if (size === 1) return p[at]!;
-  if (size === 2) return (p[at]! << 8) | p[at + 1]!;
-  return ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
-}
-
 function helperFailure(S: JitState, pc: number, h: HelperDef | undefined, e: unknown, steps: number): unknown {
   S.out[0] = steps;
   if (e instanceof Cbpf2ebpfError) return e;
@@ -221,7 +194,8 @@ export const RUNTIME = Object.freeze({
   fo: fellOff,
   dc: deepCall,
   view,
-  neg: loadNegative,
+  // Non-negative offsets the inline check refused also come here, and always fail.
+  neg: loadPacketNegative,
   call: callHelper,
   callx: callHelperX,
   atomic,
