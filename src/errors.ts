@@ -53,7 +53,7 @@ export class DecodeError extends Cbpf2ebpfError {
 
 /** A classic program that Linux's checker (or seccomp's) would refuse. */
 export class CheckError extends Cbpf2ebpfError {
-  constructor(readonly pc: number, readonly text: string, readonly rule: string, detail: string) {
+  constructor(readonly pc: number, readonly text: string, readonly rule: string, readonly detail: string) {
     super(`instruction ${pc} (${text}): ${rule}: ${detail}`, EXIT_DATAERR);
   }
 }

@@ -15,8 +15,8 @@ import type { CaptureInterface, CaptureRecord } from './record.js';
 import type { ByteWindow } from './window.js';
 
 const FILE_HEADER_LEN = 24;
-/** The linktype field's FCS-length-present flag and the length (in 16-bit words) above it. */
-const LT_FCS_PRESENT = 0x04000000;
+/** The linktype field's FCS-length-present flag; the length (in 16-bit words) is in the top 4 bits. */
+export const LT_FCS_PRESENT = 0x04000000;
 
 const LENGTHS_AS_STORED = 0;
 const LENGTHS_SWAPPED = 1;

@@ -10,18 +10,18 @@
  * link type needs), SHB version 1.x, IDB option sanity, a known interface id, caplen within
  * the block and within the interface's snapshot length.
  */
-import { DecoderBase, PCAPNG_SHB, STEP_END, STEP_NEED, STEP_PACKET, type FormatDecoder } from './decoder.js';
+import { DecoderBase, PCAPNG_SHB, STEP_END, STEP_NEED, STEP_PACKET, swap32, type FormatDecoder } from './decoder.js';
 import { effectiveSnaplen, maxSnaplenFor, normalizeLinktype } from './linktype.js';
 import type { CaptureInterface, CaptureRecord } from './record.js';
 import { TimeBase } from './timestamp.js';
 import type { ByteWindow } from './window.js';
 
-const BT_IDB = 1;
+export const BT_IDB = 1;
 const BT_PB = 2;
 const BT_SPB = 3;
-const BT_EPB = 6;
+export const BT_EPB = 6;
 
-const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const SHB_MIN_LEN = 28;
 const SHB_MAX_LEN = 1024 * 1024;
 const INITIAL_MAX_BLOCK = 16 * 1024 * 1024;
@@ -29,8 +29,8 @@ const INITIAL_MAX_BLOCK = 16 * 1024 * 1024;
 const BLOCK_OVERHEAD = 8 + 20 + 131072 + 4;
 
 const OPT_ENDOFOPT = 0;
-const IF_NAME = 2;
-const IF_TSRESOL = 9;
+export const IF_NAME = 2;
+export const IF_TSRESOL = 9;
 const IF_TSOFFSET = 14;
 
 /** An interface plus what decoding its packets needs. */
@@ -150,7 +150,7 @@ export class PcapngDecoder extends DecoderBase implements FormatDecoder {
     if (isShb) {
       const bom = v.getUint32(p + 8, true);
       if (bom === BYTE_ORDER_MAGIC) le = true;
-      else if (bom === 0x4d3c2b1a) le = false;
+      else if (bom === swap32(BYTE_ORDER_MAGIC)) le = false;
       else this.corrupt(w.position, `section header block has a bad byte-order magic 0x${bom.toString(16)}`);
     }
     const len = v.getUint32(p + 4, le);

@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { describeIoError } from '../cli/io.js';
+import { describeIoError, sourceName } from '../cli/io.js';
 import { CaptureCore, STEP_PACKET, STEP_NEED, type CaptureReadOptions } from './core.js';
 import type { CaptureFormat } from './decoder.js';
 import type { CaptureInterface, CaptureRecord } from './record.js';
@@ -18,10 +18,6 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks the thread for ms milliseconds (a non-blocking stdin has nothing yet). */
 function sleepSync(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
-}
-
-export function sourceName(path: string): string {
-  return path === '-' ? '<stdin>' : path;
 }
 
 export class CaptureReader {

@@ -6,11 +6,10 @@
 import { close, open, read } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InputError } from '../errors.js';
-import { describeIoError } from '../cli/io.js';
+import { describeIoError, sourceName } from '../cli/io.js';
 import { CaptureCore, STEP_NEED, STEP_PACKET, type CaptureReadOptions } from './core.js';
 import type { CaptureFormat } from './decoder.js';
 import { packetFromRecord, type CaptureInterface, type CapturePacket } from './record.js';
-import { sourceName } from './reader.js';
 
 function openAsync(path: string): Promise<number> {
   return new Promise((resolve, reject) => open(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));

@@ -9,7 +9,10 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { basename, dirname, join } from 'node:path';
 import { OutputError } from '../errors.js';
 import { describeIoError } from '../cli/io.js';
+import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAPNG_SHB } from './decoder.js';
 import { MAXIMUM_SNAPLEN } from './linktype.js';
+import { LT_FCS_PRESENT } from './pcap.js';
+import { BT_EPB, BT_IDB, BYTE_ORDER_MAGIC, IF_NAME, IF_TSRESOL } from './pcapng.js';
 import type { CaptureInterface, CapturePacket, CaptureRecord } from './record.js';
 import { joinUnits, type Halves } from './timestamp.js';
 
@@ -44,9 +47,6 @@ export interface CaptureWriterOptions {
 export function precisionFor(interfaces: readonly CaptureInterface[]): 'us' | 'ns' {
   return interfaces.some((i) => i.nanosecond) ? 'ns' : 'us';
 }
-
-const PCAP_MAGIC_US = 0xa1b2c3d4;
-const PCAP_MAGIC_NS = 0xa1b23c4d;
 
 export class CaptureWriter {
   /** Packets written so far. */
@@ -167,7 +167,7 @@ export class CaptureWriter {
     let field = opts.linktype & 0xffff;
     if (opts.fcsLen !== undefined) {
       if (opts.fcsLen < 0 || opts.fcsLen > 30 || opts.fcsLen % 2 !== 0) throw new OutputError(this.path, `FCS length ${opts.fcsLen} cannot be recorded (even, at most 30)`);
-      field = (field | 0x04000000 | ((opts.fcsLen / 2) << 28)) >>> 0;
+      field = (field | LT_FCS_PRESENT | ((opts.fcsLen / 2) << 28)) >>> 0;
     }
     const v = this.reserve(24);
     const p = this.used;
@@ -196,9 +196,9 @@ export class CaptureWriter {
   private sectionHeader(): void {
     const v = this.reserve(28);
     const p = this.used;
-    v.setUint32(p, 0x0a0d0d0a, this.le);
+    v.setUint32(p, PCAPNG_SHB, this.le);
     v.setUint32(p + 4, 28, this.le);
-    v.setUint32(p + 8, 0x1a2b3c4d, this.le);
+    v.setUint32(p + 8, BYTE_ORDER_MAGIC, this.le);
     v.setUint16(p + 12, 1, this.le);
     v.setUint16(p + 14, 0, this.le);
     v.setInt32(p + 16, -1, this.le); // section length unknown
@@ -214,19 +214,19 @@ export class CaptureWriter {
     const v = this.reserve(len);
     const p = this.used;
     this.buf.fill(0, p, p + len);
-    v.setUint32(p, 1, this.le);
+    v.setUint32(p, BT_IDB, this.le);
     v.setUint32(p + 4, len, this.le);
     v.setUint16(p + 8, i.linktype, this.le);
     v.setUint32(p + 12, i.snaplen ?? MAXIMUM_SNAPLEN, this.le);
     let o = p + 16;
     if (this.ns) {
-      v.setUint16(o, 9, this.le); // if_tsresol: 10^-9
+      v.setUint16(o, IF_TSRESOL, this.le); // 10^-9
       v.setUint16(o + 2, 1, this.le);
       this.buf[o + 4] = 9;
       o += 8;
     }
     if (name) {
-      v.setUint16(o, 2, this.le); // if_name
+      v.setUint16(o, IF_NAME, this.le);
       v.setUint16(o + 2, name.length, this.le);
       this.buf.set(name, o + 4);
       o += nameLen;
@@ -244,7 +244,7 @@ export class CaptureWriter {
     else joinUnits(tsSec, 1e6, Math.floor(tsNsec / 1000), this.halves);
     const v = this.reserve(28);
     const p = this.used;
-    v.setUint32(p, 6, this.le);
+    v.setUint32(p, BT_EPB, this.le);
     v.setUint32(p + 4, len, this.le);
     v.setUint32(p + 8, interfaceId, this.le);
     v.setUint32(p + 12, this.halves.hi, this.le);

@@ -5,11 +5,14 @@
  * kernel meets them, so the first one is the one that makes Linux refuse the program.
  */
 import { CheckError } from '../errors.js';
+import { hex } from '../hex.js';
 import { classicText } from './disasm.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, loadWidth } from './insn.js';
 import {
-  BPF_DIV, BPF_LSH, BPF_MAXINSNS, BPF_MEMWORDS, BPF_MOD, BPF_RSH, BPF_W, SKF_AD_MAX, SKF_AD_OFF, ancillaryOf, bpfOp, bpfSize,
+  BPF_ABS, BPF_DIV, BPF_LDX, BPF_LSH, BPF_MAXINSNS, BPF_MEMWORDS, BPF_MOD, BPF_RET, BPF_RSH, BPF_W, BPF_X, SKF_AD_MAX, SKF_AD_OFF,
+  ancillaryOf, bpfOp, bpfSize,
 } from './opcodes.js';
+import { SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
 
 export type CheckProfile = 'socket' | 'seccomp';
 
@@ -35,9 +38,6 @@ export const CHECK_RULES = [
 ] as const;
 export type CheckRule = (typeof CHECK_RULES)[number];
 
-/** Size of `struct seccomp_data`: the only bytes a seccomp filter can load. */
-const SECCOMP_DATA_BYTES = 64;
-
 /** seccomp_attach_filter: every path through the filter tree holds at most 256 KiB of instructions. */
 export const SECCOMP_MAX_CHAIN_INSNS = 32768;
 /** Instructions charged for each filter already installed when another one is attached. */
@@ -50,12 +50,10 @@ function violation(prog: ClassicProgram, pc: number, rule: CheckRule, detail: st
   return new CheckError(pc, i ? classicText(i, pc) : 'no instructions', rule, detail);
 }
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-
 /** Why a code outside the 49 is refused; two near-misses get a more precise word. */
 function opcodeDetail(code: number): string {
-  if (code === 0x0e) return 'ret x does not exist in classic BPF (only ret #k and ret a)';
-  if (code === 0x21) return 'ldx [k] (LDX|W|ABS) exists only inside the kernel, after seccomp rewrites ld [k]';
+  if (code === (BPF_RET | BPF_X)) return 'ret x does not exist in classic BPF (only ret #k and ret a)';
+  if (code === (BPF_LDX | BPF_W | BPF_ABS)) return 'ldx [k] (LDX|W|ABS) exists only inside the kernel, after seccomp rewrites ld [k]';
   return `code ${hex(code)} is not one of the 49 classic instructions Linux accepts`;
 }
 
@@ -168,7 +166,7 @@ function seccompViolation(prog: ClassicProgram, pc: number): CheckError | undefi
       if (ancillaryOf(i.k) !== undefined) {
         return violation(prog, pc, 'seccomp-load', 'ancillary loads do not exist in seccomp filters');
       }
-      if (i.k >= SECCOMP_DATA_BYTES) {
+      if (i.k >= SECCOMP_DATA_SIZE) {
         return violation(prog, pc, 'seccomp-load', `offset ${i.k} is outside struct seccomp_data (64 bytes)`);
       }
       if (i.k & 3) return violation(prog, pc, 'seccomp-load', `offset ${i.k} is not a multiple of 4`);

@@ -17,7 +17,7 @@
 import { DecodeError } from '../errors.js';
 import type { Endian } from './encode.js';
 import { type ClassicInsn, insn } from './insn.js';
-import { parseListing } from './listing.js';
+import { clip, parseListing } from './listing.js';
 
 export type ClassicFormat = 'raw' | 'ddd' | 'dd' | 'comma' | 'listing';
 type TextFormat = Exclude<ClassicFormat, 'raw'>;
@@ -38,14 +38,18 @@ const NUMBER_RE = /^(?:0[xX][0-9a-fA-F]+|\d+)$/;
 const countMismatch = (count: number, found: number): string =>
   `${count} instruction${count === 1 ? '' : 's'} but ${found} follow${found === 1 ? 's' : ''}`;
 
-const clip = (s: string): string => (s.length > 40 ? `${s.slice(0, 40)}...` : s);
+/** False when the bytes hold a control byte other than TAB/LF/VT/FF/CR, or DEL: binary, not text. */
+export function isTextBytes(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if ((b < 0x20 && !(b >= 0x09 && b <= 0x0d)) || b === 0x7f) return false;
+  }
+  return true;
+}
 
 /** The text of the input, or undefined when the bytes are binary (rule 1 above). */
 function textOf(input: Uint8Array | string): string | undefined {
   if (typeof input === 'string') return input;
-  for (const b of input) {
-    if ((b < 0x20 && !(b >= 0x09 && b <= 0x0d)) || b === 0x7f) return undefined;
-  }
+  if (!isTextBytes(input)) return undefined;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(input);
   } catch {

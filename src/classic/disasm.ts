@@ -2,6 +2,7 @@
  * Classic disassembly, byte-for-byte as libpcap 1.10's bpf_image / `tcpdump -d` prints it
  * (checked against the real library by test/classic/disasm-libpcap.test.ts).
  */
+import { hex } from '../hex.js';
 import { type ClassicInsn, type ClassicProgram, classicForm } from './insn.js';
 import { ancillaryOf, type AncillaryName, BPF_JA, BPF_JMP, BPF_LDX, BPF_LEN, BPF_W, bpfClass, bpfOp } from './opcodes.js';
 
@@ -13,7 +14,6 @@ export const ANCILLARY_IMAGE: Readonly<Record<AncillaryName, string>> = {
 };
 
 // bpf_image formats k with %d or %x on a 32-bit value: both see the same 32 bits.
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const signed = (v: number): string => String(v | 0);
 
 /**

@@ -119,3 +119,14 @@ export function loadWidth(code: number): 1 | 2 | 4 {
   const size = code & 0x18;
   return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
 }
+
+/** Successor pcs of the instruction at `pc` (none for RET; a code outside the 49 falls through). */
+export function classicSuccessors(prog: ClassicProgram, pc: number): number[] {
+  const i = prog[pc]!;
+  switch (classicForm(i.code)?.kind) {
+    case 'ret-k': case 'ret-a': return [];
+    case 'ja': return [pc + 1 + i.k];
+    case 'jmp-k': case 'jmp-x': return i.jt === i.jf ? [pc + 1 + i.jt] : [pc + 1 + i.jt, pc + 1 + i.jf];
+    default: return [pc + 1];
+  }
+}

@@ -68,7 +68,8 @@ export function visibleInListing(i: ClassicInsn): ClassicInsn {
   return insn(i.code, conditional ? i.jt : 0, conditional ? i.jf : 0, SHOWS_K.has(f.operand) ? i.k : 0);
 }
 
-const clip = (s: string): string => (s.length > 40 ? `${s.slice(0, 40)}...` : s);
+/** A piece of input quoted in a message, cut to 40 characters. */
+export const clip = (s: string): string => (s.length > 40 ? `${s.slice(0, 40)}...` : s);
 
 /** A listing number: bpf_image prints k with %d or %x, so both signs of a 32-bit value occur. */
 function toU32(text: string, what: string, fail: (d: string) => never): number {

@@ -3,12 +3,17 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { basename, dirname, join } from 'node:path';
 import { InputError, OutputError } from '../errors.js';
 
+/** How messages name an input path: `<stdin>` for `-`. */
+export function sourceName(path: string): string {
+  return path === '-' ? '<stdin>' : path;
+}
+
 /** Reads a whole file, or stdin for `-`. Failures become InputError (exit 66). */
 export function readInput(path: string): Uint8Array {
   try {
     return readFileSync(path === '-' ? 0 : path);
   } catch (e) {
-    throw new InputError(path === '-' ? '<stdin>' : path, describeIoError(e));
+    throw new InputError(sourceName(path), describeIoError(e));
   }
 }
 

@@ -9,15 +9,15 @@
  * labels with `labels: true`.
  */
 import {
-  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_END, BPF_EXIT,
-  BPF_FETCH, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOD,
-  BPF_MOV, BPF_NEG, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X, BPF_XCHG, ALU_OP_NAMES, JMP_OP_NAMES,
-  bpfClass, bpfMode, bpfOp, bpfSize,
+  ATOMIC_ALU_OPS, BPF_ABS, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_END,
+  BPF_EXIT, BPF_FETCH, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LD,
+  BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_ST,
+  BPF_STX, BPF_W, BPF_X, BPF_XCHG, BPF_XOR, ALU_OP_NAMES, JMP_OP_NAMES, SIZE_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
-import type { Insn, Program } from './insn.js';
+import { type Insn, type Program, branchTarget } from './insn.js';
+import { hex, hex64Short } from '../hex.js';
 
-const SIZE_SUFFIX: Readonly<Record<number, string>> = { 0x00: 'w', 0x08: 'h', 0x10: 'b', 0x18: 'dw' };
-const ATOMIC_NAMES: Readonly<Record<number, string>> = { 0x00: 'add', 0x40: 'or', 0x50: 'and', 0xa0: 'xor' };
+const ATOMIC_NAMES: Readonly<Record<number, string>> = Object.fromEntries(ATOMIC_ALU_OPS.map((op) => [op, ALU_OP_NAMES[op]!]));
 
 const reg = (r: number): string => `%r${r}`;
 
@@ -26,12 +26,12 @@ const reg = (r: number): string => `%r${r}`;
  * best in decimal; bit patterns (and/or/xor/mov, unsigned and equality compares, stores)
  * in hex, except small or slightly negative values (-1 reads better than 0xffffffff).
  */
-function formatImm(imm: number, hex = false): string {
-  return !hex || (imm > -4096 && imm < 10) ? String(imm) : `0x${(imm >>> 0).toString(16)}`;
+function formatImm(imm: number, inHex = false): string {
+  return !inHex || (imm > -4096 && imm < 10) ? String(imm) : hex(imm);
 }
 
-const HEX_ALU_OPS: ReadonlySet<number> = new Set([0x40, 0x50, 0xa0, 0xb0]); // or and xor mov
-const SIGNED_JMP_OPS: ReadonlySet<number> = new Set([0x60, 0x70, 0xc0, 0xd0]); // jsgt jsge jslt jsle
+const HEX_ALU_OPS: ReadonlySet<number> = new Set([BPF_OR, BPF_AND, BPF_XOR, BPF_MOV]);
+const SIGNED_JMP_OPS: ReadonlySet<number> = new Set([BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE]);
 
 function formatMem(base: number, off: number): string {
   if (off === 0) return `[${reg(base)}]`;
@@ -39,17 +39,6 @@ function formatMem(base: number, off: number): string {
 }
 
 const formatRel = (n: number): string => (n < 0 ? String(n) : `+${n}`);
-
-/** Where a jump or local call sends control, as a pc, or null. */
-export function branchTarget(i: Insn, pc: number): number | null {
-  const cls = bpfClass(i.code);
-  if (cls !== BPF_JMP && cls !== BPF_JMP32) return null;
-  const op = bpfOp(i.code);
-  if (op === BPF_EXIT) return null;
-  if (op === BPF_CALL) return cls === BPF_JMP && i.src === BPF_PSEUDO_CALL && !(i.code & BPF_X) ? pc + i.imm + 1 : null;
-  if (op === BPF_JA && cls === BPF_JMP32) return pc + i.imm + 1;
-  return pc + i.off + 1;
-}
 
 function alu(i: Insn): string | null {
   const is64 = bpfClass(i.code) === BPF_ALU64;
@@ -77,7 +66,7 @@ function jmp(i: Insn, target: string): string | null {
   if (op === BPF_CALL) {
     if (isX) return `call ${reg(i.dst)}`;
     if (i.src === BPF_PSEUDO_CALL) return `call local ${target}`;
-    if (i.src === 2) return `call runtime ${formatImm(i.imm)}`;
+    if (i.src === BPF_PSEUDO_KFUNC_CALL) return `call runtime ${formatImm(i.imm)}`;
     return `call ${formatImm(i.imm)}`;
   }
   const name = JMP_OP_NAMES[op];
@@ -88,13 +77,11 @@ function jmp(i: Insn, target: string): string | null {
 function mem(i: Insn, next: Insn | undefined): string | null {
   const cls = bpfClass(i.code);
   const mode = bpfMode(i.code);
-  const sz = SIZE_SUFFIX[bpfSize(i.code)]!;
+  const sz = SIZE_NAMES[bpfSize(i.code)]!;
   switch (cls) {
     case BPF_LD:
       if (i.code === (BPF_LD | BPF_IMM | BPF_DW)) {
-        const hi = next?.imm ?? 0;
-        const hex = hi === 0 ? (i.imm >>> 0).toString(16) : `${(hi >>> 0).toString(16)}${(i.imm >>> 0).toString(16).padStart(8, '0')}`;
-        return `lddw ${reg(i.dst)}, 0x${hex}`;
+        return `lddw ${reg(i.dst)}, 0x${hex64Short(i.imm, next?.imm ?? 0)}`;
       }
       if (mode === BPF_ABS) return `ldabs${sz} ${formatImm(i.imm)}`;
       if (mode === BPF_IND) return `ldind${sz} ${reg(i.src)}, ${formatImm(i.imm)}`;
@@ -132,7 +119,7 @@ export function formatInsn(i: Insn, next?: Insn, target?: string): string {
     const rel = bpfOp(i.code) === BPF_CALL || (cls === BPF_JMP32 && bpfOp(i.code) === BPF_JA) ? i.imm : i.off;
     text = jmp(i, target ?? formatRel(rel));
   } else text = mem(i, next);
-  return text ?? `invalid code=0x${i.code.toString(16).padStart(2, '0')} dst=${i.dst} src=${i.src} off=${i.off} imm=${i.imm}`;
+  return text ?? `invalid code=${hex(i.code, 2)} dst=${i.dst} src=${i.src} off=${i.off} imm=${i.imm}`;
 }
 
 export interface AsmFormatOptions {

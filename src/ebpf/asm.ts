@@ -19,24 +19,24 @@
  * Assembling does not validate the program as a whole (src/ebpf/validate.ts does that).
  */
 import {
-  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH,
-  BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_NEG,
-  BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_TO_BE, BPF_TO_LE, BPF_W, BPF_X, BPF_XCHG, MAX_BPF_REG,
+  ALU_OP_NAMES, ATOMIC_ALU_OPS, BPF_ABS, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_DW,
+  BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM,
+  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_ST, BPF_STX, BPF_TO_BE, BPF_TO_LE,
+  BPF_W, BPF_X, BPF_XCHG, JMP_OP_NAMES, MAX_BPF_REG,
 } from './opcodes.js';
 import { bpfInsn, type Insn } from './insn.js';
 import { HELPERS } from './helpers.js';
 import { AsmError } from '../errors.js';
 
+/** Operation codes by mnemonic: the shared name tables read backwards. */
+const opsByName = (names: Readonly<Record<number, string>>, ops: readonly number[]): Readonly<Record<string, number>> =>
+  Object.fromEntries(ops.map((op) => [names[op]!, op]));
 const ALU_OPS: Readonly<Record<string, number>> = {
-  add: 0x00, sub: 0x10, mul: 0x20, div: 0x30, or: 0x40, and: 0x50, lsh: 0x60, rsh: 0x70,
-  mod: 0x90, xor: 0xa0, mov: 0xb0, arsh: 0xc0, sdiv: 0x30, smod: 0x90,
+  ...opsByName(ALU_OP_NAMES, Object.keys(ALU_OP_NAMES).map(Number)), sdiv: BPF_DIV, smod: BPF_MOD,
 };
-const JMP_OPS: Readonly<Record<string, number>> = {
-  jeq: 0x10, jgt: 0x20, jge: 0x30, jset: 0x40, jne: 0x50, jsgt: 0x60, jsge: 0x70,
-  jlt: 0xa0, jle: 0xb0, jslt: 0xc0, jsle: 0xd0,
-};
+const JMP_OPS = opsByName(JMP_OP_NAMES, Object.keys(JMP_OP_NAMES).map(Number));
 const SIZES: Readonly<Record<string, number>> = { b: BPF_B, h: BPF_H, w: BPF_W, dw: BPF_DW };
-const ATOMIC_OPS: Readonly<Record<string, number>> = { add: 0x00, or: 0x40, and: 0x50, xor: 0xa0 };
+const ATOMIC_OPS = opsByName(ALU_OP_NAMES, ATOMIC_ALU_OPS);
 const HELPER_IDS: ReadonlyMap<string, number> = new Map(HELPERS.flatMap((h) => [[h.name, h.id], [`bpf_${h.name}`, h.id]] as [string, number][]));
 
 const LABEL = /^[A-Za-z_.$][\w.$]*$/;
@@ -238,7 +238,7 @@ function encodeOne(mnemonic: string, ops: string[], emit: Emit, target: Target):
     if (from === 32 && cls === BPF_ALU) fail('invalid mnemonic: movsx3232 (a 32-bit move cannot sign-extend 32 bits; use mov32)');
     expectCount(mnemonic, ops, 2, '%rD, %rS');
     if (!isRegOperand(ops[1]!)) fail(`${mnemonic} takes a register source, got '${ops[1]}'`);
-    emit(bpfInsn(cls | 0xb0 | BPF_X, parseReg(ops[0]!), parseReg(ops[1]!), from, 0));
+    emit(bpfInsn(cls | BPF_MOV | BPF_X, parseReg(ops[0]!), parseReg(ops[1]!), from, 0));
     return;
   }
   const end = /^(le|be|swap|bswap)(16|32|64)$/.exec(mnemonic);
@@ -347,7 +347,7 @@ function encodeCallMode(mode: string, what: string, emit: Emit, target: Target):
       emit(bpfInsn(call, 0, BPF_PSEUDO_CALL, 0, target(what, 'imm', false)));
       return;
     case 'runtime':
-      emit(bpfInsn(call, 0, 2, 0, parseImm32(what)));
+      emit(bpfInsn(call, 0, BPF_PSEUDO_KFUNC_CALL, 0, parseImm32(what)));
       return;
   }
   fail(`invalid call mode '${mode}': expected helper, local or runtime`);

@@ -12,11 +12,12 @@ import {
   BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG,
   BPF_DIV, BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE,
   BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LD, BPF_LDX, BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL,
-  BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
+  BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
   SIZE_BYTES, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
-import { type Insn, type Program, isLdImm64 } from './insn.js';
+import { type Insn, type Program, ldImm64Tails } from './insn.js';
 import { helperInfo } from './helpers.js';
+import { hex, hex64Short } from '../hex.js';
 
 /** Operator of each ALU operation in `dst op= src` form. */
 const ALU_SYMBOL: Readonly<Record<number, string>> = {
@@ -47,9 +48,8 @@ const LD_IMM64_KINDS: Readonly<Record<number, (imm: number, next: number) => str
 
 export const INVALID = 'invalid';
 
-const hex32 = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 /** A sign-extended 32-bit immediate as the 64-bit value it stands for. */
-const hex64 = (v: number): string => (v < 0 ? `0xffffffff${(v >>> 0).toString(16).padStart(8, '0')}` : hex32(v));
+const hex64 = (v: number): string => `0x${hex64Short(v, v >> 31)}`;
 const rel = (off: number): string => (off < 0 ? `pc${off}` : `pc+${off}`);
 const memRef = (reg: number, off: number): string => `(r${reg} ${off < 0 ? off : `+${off}`})`;
 const sizeName = (code: number): string => `u${SIZE_BYTES[bpfSize(code)]! * 8}`;
@@ -90,7 +90,7 @@ function alu(i: Insn): string {
     else if (i.off !== 0) return INVALID;
   }
   if (isX) return `${dst} ${s} ${r}${i.src}`;
-  const imm = BITWISE.has(op) ? (is64 ? hex64(i.imm) : hex32(i.imm)) : String(i.imm);
+  const imm = BITWISE.has(op) ? (is64 ? hex64(i.imm) : hex(i.imm)) : String(i.imm);
   return `${dst} ${s} ${imm}`;
 }
 
@@ -105,7 +105,7 @@ function jmp(i: Insn): string {
   if (op === BPF_CALL) {
     if (is32 || isX) return INVALID;
     if (i.src === BPF_PSEUDO_CALL) return `call ${rel(i.imm)}`;
-    if (i.src === 2) return `call kfunc#${i.imm}`;
+    if (i.src === BPF_PSEUDO_KFUNC_CALL) return `call kfunc#${i.imm}`;
     return `call ${helperName(i.imm)}#${i.imm}`;
   }
   if (op === BPF_EXIT) return is32 || isX ? INVALID : 'exit';
@@ -115,7 +115,7 @@ function jmp(i: Insn): string {
   let rhs: string;
   if (isX) rhs = `${r}${i.src}`;
   else if (SIGNED_JUMPS.has(op)) rhs = String(i.imm);
-  else rhs = is32 ? hex32(i.imm) : hex64(i.imm);
+  else rhs = is32 ? hex(i.imm) : hex64(i.imm);
   return `if ${r}${i.dst} ${sym} ${rhs} goto ${rel(i.off)}`;
 }
 
@@ -124,10 +124,7 @@ function ld(i: Insn, next: Insn | undefined): string {
   const size = bpfSize(i.code);
   if (mode === BPF_IMM) {
     if (size !== BPF_DW || !next || next.code !== 0) return INVALID;
-    if (i.src === 0) {
-      const value = (BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0);
-      return `r${i.dst} = 0x${value.toString(16)} ll`;
-    }
+    if (i.src === 0) return `r${i.dst} = 0x${hex64Short(i.imm, next.imm)} ll`;
     const kind = LD_IMM64_KINDS[i.src];
     return kind ? `r${i.dst} = ${kind(i.imm, next.imm)} ll` : INVALID;
   }
@@ -178,18 +175,6 @@ export function disasmInsn(i: Insn, next?: Insn): string {
     case BPF_STX: return stx(i);
   }
   return INVALID;
-}
-
-/**
- * Marks the slots that are the second half of an LD IMM64 (1), read in order from the
- * first instruction, the way the verifier and the interpreter pair them.
- */
-export function ldImm64Tails(prog: Program): Uint8Array {
-  const tails = new Uint8Array(prog.length);
-  for (let pc = 0; pc < prog.length; pc++) {
-    if (isLdImm64(prog[pc]!) && pc + 1 < prog.length && prog[pc + 1]!.code === 0) tails[++pc] = 1;
-  }
-  return tails;
 }
 
 /** One text per slot; the second slot of an LD IMM64 gets ''. */

@@ -11,10 +11,11 @@ import {
   BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_IND, BPF_OR, BPF_W, BPF_XOR, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX,
   BPF_X, BPF_XCHG, JMP_OP_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
-import { type Insn, type Program, isLdImm64 } from './insn.js';
+import { type Insn, type Program, isLdImm64, ldImm64Tails } from './insn.js';
 import { encodeProgram } from './encode.js';
 import { helperInfo, isProjectHelper } from './helpers.js';
-import { disasmInsn, helperName, ldImm64Tails } from './disasm.js';
+import { disasmInsn, helperName } from './disasm.js';
+import { hex, hex64Short } from '../hex.js';
 
 export const OUTPUT_FORMATS = ['listing', 'bin', 'hex', 'json', 'c'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -113,12 +114,12 @@ const cJmpOp = (code: number): string => `BPF_${JMP_OP_NAMES[bpfOp(code)]!.toUpp
  * non-negative) for bit masks and jump constants, decimal otherwise. INT_MIN has no
  * literal of type int.
  */
-function cImm(v: number, hex = false): string {
+function cImm(v: number, inHex = false): string {
   if (v === -0x80000000) return '(-2147483647 - 1)';
-  return hex && v >= 10 ? `0x${v.toString(16)}` : String(v);
+  return inHex && v >= 10 ? hex(v) : String(v);
 }
 const BITWISE_OPS = new Set([BPF_OR, BPF_AND, BPF_XOR]);
-const cRaw = (i: Insn): string => `BPF_RAW_INSN(0x${i.code.toString(16).padStart(2, '0')}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off}, ${cImm(i.imm)})`;
+const cRaw = (i: Insn): string => `BPF_RAW_INSN(${hex(i.code, 2)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off}, ${cImm(i.imm)})`;
 
 /** The kernel macro for one slot when it reproduces the instruction exactly, else BPF_RAW_INSN. */
 function cMacro(i: Insn, next: Insn | undefined): { text: string; slots: 1 | 2 } {
@@ -150,7 +151,7 @@ function cMacro(i: Insn, next: Insn | undefined): { text: string; slots: 1 | 2 }
     case BPF_LD: {
       const mode = bpfMode(i.code);
       if (isLdImm64(i) && next && next.code === 0 && next.dst === 0 && next.src === 0 && next.off === 0 && i.off === 0) {
-        const value = `0x${((BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0)).toString(16)}ULL`;
+        const value = `0x${hex64Short(i.imm, next.imm)}ULL`;
         const text = i.src === 0 ? `BPF_LD_IMM64(${cReg(i.dst)}, ${value})` : `BPF_LD_IMM64_RAW(${cReg(i.dst)}, ${i.src}, ${value})`;
         return { text, slots: 2 };
       }

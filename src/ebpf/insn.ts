@@ -5,7 +5,7 @@
  */
 import {
   BPF_ALU, BPF_ALU64, BPF_CALL, BPF_DW, BPF_END, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K,
-  BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_X, BPF_ABS, BPF_IND, BPF_NEG,
+  BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_X, BPF_ABS, BPF_IND, BPF_NEG, bpfClass, bpfOp,
 } from './opcodes.js';
 
 export interface Insn {
@@ -57,3 +57,29 @@ export const jmp32Imm = (op: number, dst: number, imm: number, off: number): Ins
 export const ja = (off: number): Insn => bpfInsn(BPF_JMP | BPF_JA, 0, 0, off, 0);
 export const call = (helper: number): Insn => bpfInsn(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
 export const exit = (): Insn => bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+
+/**
+ * Where a jump or local call at `pc` sends control, or null for anything else: pc + 1 + off,
+ * or + imm for JMP32 JA (the long jump) and BPF-to-BPF calls.
+ */
+export function branchTarget(i: Insn, pc: number): number | null {
+  const cls = bpfClass(i.code);
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return null;
+  const op = bpfOp(i.code);
+  if (op === BPF_EXIT) return null;
+  if (op === BPF_CALL) return cls === BPF_JMP && i.src === BPF_PSEUDO_CALL && !(i.code & BPF_X) ? pc + i.imm + 1 : null;
+  if (op === BPF_JA && cls === BPF_JMP32) return pc + i.imm + 1;
+  return pc + i.off + 1;
+}
+
+/**
+ * Marks the slots that are the second half of an LD IMM64 (1), read in order from the
+ * first instruction, the way the verifier and the engines pair them.
+ */
+export function ldImm64Tails(prog: Program): Uint8Array {
+  const tails = new Uint8Array(prog.length);
+  for (let pc = 0; pc < prog.length; pc++) {
+    if (isLdImm64(prog[pc]!) && pc + 1 < prog.length && prog[pc + 1]!.code === 0) tails[++pc] = 1;
+  }
+  return tails;
+}

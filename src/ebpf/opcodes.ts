@@ -9,6 +9,7 @@ export {
   BPF_JA, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_K, BPF_X,
   bpfClass, bpfSize, bpfMode, bpfOp, bpfSrc,
 } from '../classic/opcodes.js';
+import { BPF_ADD, BPF_AND, BPF_OR, BPF_XOR } from '../classic/opcodes.js';
 
 // Classes that reuse classic RET/MISC bits.
 export const BPF_JMP32 = 0x06;
@@ -40,8 +41,12 @@ export const BPF_FETCH = 0x01;
 export const BPF_XCHG = 0xe0 | BPF_FETCH;
 export const BPF_CMPXCHG = 0xf0 | BPF_FETCH;
 
-/** CALL src values: helper by id, BPF-to-BPF call by pc-relative imm. */
+/** The ALU operations STX|ATOMIC applies (imm, with or without BPF_FETCH). */
+export const ATOMIC_ALU_OPS: readonly number[] = [BPF_ADD, BPF_OR, BPF_AND, BPF_XOR];
+
+/** CALL src values: helper by id, BPF-to-BPF call by pc-relative imm, kernel function (kfunc) by BTF id. */
 export const BPF_PSEUDO_CALL = 1;
+export const BPF_PSEUDO_KFUNC_CALL = 2;
 
 export const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5;
 export const R6 = 6, R7 = 7, R8 = 8, R9 = 9, R10 = 10;
@@ -62,3 +67,5 @@ export const JMP_OP_NAMES: Readonly<Record<number, string>> = {
   0xc0: 'jslt', 0xd0: 'jsle',
 };
 export const SIZE_BYTES: Readonly<Record<number, 1 | 2 | 4 | 8>> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
+/** Size suffixes, as mnemonics spell them (`ldxw`, `stxdw`). */
+export const SIZE_NAMES: Readonly<Record<number, string>> = { 0x00: 'w', 0x08: 'h', 0x10: 'b', 0x18: 'dw' };

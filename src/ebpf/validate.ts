@@ -10,39 +10,37 @@
  * cannot execute; the conformance runner and `cbpf2ebpf asm` use it too.
  */
 import {
-  ALU_OP_NAMES, BPF_ABS, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_DW,
-  BPF_END, BPF_EXIT, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX,
-  BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X, BPF_XCHG,
-  JMP_OP_NAMES, R10, bpfClass, bpfMode, bpfOp, bpfSize,
+  ALU_OP_NAMES, ATOMIC_ALU_OPS, BPF_ABS, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_DW,
+  BPF_END, BPF_EXIT, BPF_FETCH, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX,
+  BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X,
+  BPF_XCHG, JMP_OP_NAMES, R10, SIZE_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
-import type { Program } from './insn.js';
-import { branchTarget } from './asm-format.js';
+import { type Program, branchTarget } from './insn.js';
 import { VerifyError } from '../errors.js';
+import { hex } from '../hex.js';
 
 /** Atomic operations (imm of STX|ATOMIC): ADD OR AND XOR, each with or without FETCH; XCHG; CMPXCHG. */
 const ATOMIC_IMMS: ReadonlySet<number> = new Set([
-  0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, BPF_XCHG, BPF_CMPXCHG,
+  ...ATOMIC_ALU_OPS.flatMap((op) => [op, op | BPF_FETCH]), BPF_XCHG, BPF_CMPXCHG,
 ]);
-
-const SIZE_NAMES: Readonly<Record<number, string>> = { [BPF_W]: 'w', [BPF_H]: 'h', [BPF_B]: 'b', [BPF_DW]: 'dw' };
 
 /** A short name of an opcode for messages, e.g. `add64 imm`, `ldxw`, `jeq32 reg`. */
 export function opcodeName(code: number): string {
   const cls = bpfClass(code);
-  const hex = `0x${code.toString(16).padStart(2, '0')}`;
+  const unknown = `opcode ${hex(code, 2)}`;
   const size = SIZE_NAMES[bpfSize(code)] ?? '?';
   switch (cls) {
     case BPF_ALU: case BPF_ALU64: {
       const op = bpfOp(code);
       const name = ALU_OP_NAMES[op];
-      if (!name) return `opcode ${hex}`;
+      if (!name) return unknown;
       if (op === BPF_END) return cls === BPF_ALU64 ? 'bswap' : (code & BPF_X) ? 'be' : 'le';
       if (op === BPF_NEG) return `neg${cls === BPF_ALU64 ? '64' : '32'}`;
       return `${name}${cls === BPF_ALU64 ? '64' : '32'} ${(code & BPF_X) ? 'reg' : 'imm'}`;
     }
     case BPF_JMP: case BPF_JMP32: {
       const name = JMP_OP_NAMES[bpfOp(code)];
-      if (!name) return `opcode ${hex}`;
+      if (!name) return unknown;
       if (name === 'call' || name === 'exit') return cls === BPF_JMP ? name : `${name} (jmp32 class)`;
       if (name === 'ja') return cls === BPF_JMP ? 'ja' : 'ja32';
       return `${name}${cls === BPF_JMP32 ? '32' : ''} ${(code & BPF_X) ? 'reg' : 'imm'}`;
@@ -51,12 +49,12 @@ export function opcodeName(code: number): string {
       if (code === (BPF_LD | BPF_IMM | BPF_DW)) return 'lddw';
       if (bpfMode(code) === BPF_ABS) return `ldabs${size}`;
       if (bpfMode(code) === BPF_IND) return `ldind${size}`;
-      return `opcode ${hex}`;
+      return unknown;
     case BPF_LDX: return bpfMode(code) === BPF_MEMSX ? `ldxs${size}` : `ldx${size}`;
     case BPF_ST: return `st${size}`;
     case BPF_STX: return bpfMode(code) === BPF_ATOMIC ? `atomic ${size}` : `stx${size}`;
   }
-  return `opcode ${hex}`;
+  return unknown;
 }
 
 interface Rules {
@@ -158,7 +156,7 @@ function rulesFor(code: number): Rules | string {
       return isX ? JMP_REG_RULES : JMP_IMM_RULES;
     }
   }
-  return `unknown opcode 0x${code.toString(16).padStart(2, '0')}`;
+  return `unknown opcode ${hex(code, 2)}`;
 }
 
 /** rulesFor of every 8-bit opcode. */
@@ -169,7 +167,7 @@ function checkField(name: string, value: number, rule: Rules['off'] | Rules['imm
   if (rule === 'zero') return value === 0 ? null : `unused field ${name} must be 0, is ${value}`;
   const ok = rule instanceof Set ? rule.has(value) : (rule as readonly number[]).includes(value);
   if (ok) return null;
-  const list = rule instanceof Set ? [...rule].map((v) => `0x${v.toString(16)}`) : (rule as readonly number[]).map(String);
+  const list = rule instanceof Set ? [...rule].map((v) => hex(v)) : (rule as readonly number[]).map(String);
   return `${name} must be one of ${list.join(', ')}, is ${value}`;
 }
 
@@ -202,7 +200,7 @@ export function findEncodingProblem(prog: Program): [number, string] | null {
     // Not a byte (only a hand-made Insn can be that): the same rules, computed.
     const rules = RULES[i.code] ?? rulesFor(i.code);
     if (typeof rules === 'string') return [pc, rules];
-    if (rules === CALL_RULES && i.src === 2) return [pc, 'calls to kernel functions (call src 2, kfunc) are not supported'];
+    if (rules === CALL_RULES && i.src === BPF_PSEUDO_KFUNC_CALL) return [pc, 'calls to kernel functions (call src 2, kfunc) are not supported'];
     // Messages, and the opcode names in them, are built only once a problem is found.
     const problem = checkReg('dst', i.dst, rules.dst) ?? checkReg('src', i.src, rules.src)
       ?? checkField('off', i.off, rules.off) ?? checkField('imm', i.imm, rules.imm);

@@ -7,13 +7,13 @@ import { checkClassic } from '../classic/check.js';
 import { classicText } from '../classic/disasm.js';
 import { classicForm, type ClassicInsn, type ClassicProgram } from '../classic/insn.js';
 import { runClassic, type ClassicSemantics } from '../classic/interp.js';
-import { BPF_ABS, BPF_JA, BPF_JMP, BPF_LD, ancillaryOf } from '../classic/opcodes.js';
+import { BPF_JA, BPF_JMP, BPF_LDX, ancillaryOf, bpfClass } from '../classic/opcodes.js';
 import { SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../ebpf/ctx.js';
 import type { Program } from '../ebpf/insn.js';
 import { CheckError, UsageError } from '../errors.js';
 import { translateClassic, type Translation } from '../translate/translate.js';
 import { REG_CTX } from '../translate/regs.js';
-import { standardHelpers, type HelperRegistry } from '../vm/helpers.js';
+import { standardHelpers, xorshift32, type HelperRegistry } from '../vm/helpers.js';
 import { Interpreter } from '../vm/interp.js';
 import { JitEngine } from '../vm/jit/index.js';
 import { ExecEnv, type Engine } from '../vm/types.js';
@@ -94,8 +94,7 @@ function checkForLinux(prog: ClassicProgram): void {
         'Linux refuses backward jumps (tcpdump compiles them for protochain); libpcap runs them: use --engine classic --semantics libpcap');
     }
     if (e.rule === 'mem-uninitialised') {
-      const detail = e.message.slice(`instruction ${e.pc} (${e.text}): ${e.rule}: `.length);
-      throw new CheckError(e.pc, e.text, e.rule, `${detail}; libpcap reads it as 0: use --engine classic --semantics libpcap`);
+      throw new CheckError(e.pc, e.text, e.rule, `${e.detail}; libpcap reads it as 0: use --engine classic --semantics libpcap`);
     }
     throw e;
   }
@@ -110,7 +109,7 @@ function readsMeta(i: ClassicInsn): boolean {
 
 /** Whether the translated program reads the `__sk_buff` context (LEN and field-backed ancillary loads). */
 function readsContext(insns: Program): boolean {
-  return insns.some((i) => (i.code & 7) === 1 && i.src === REG_CTX);
+  return insns.some((i) => bpfClass(i.code) === BPF_LDX && i.src === REG_CTX);
 }
 
 class VmFilter implements PacketFilter {
@@ -135,16 +134,8 @@ class VmFilter implements PacketFilter {
 
 /** The reference interpreter: written to be read, so it takes a view of the packet each run. */
 class ClassicFilter implements PacketFilter {
-  private seed = 0x2545f491;
-  private readonly random = (): number => {
-    // The same reproducible xorshift32 the VM's get_prandom_u32 uses.
-    let s = this.seed;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.seed = s;
-    return s >>> 0;
-  };
+  /** The same reproducible sequence as the VM's get_prandom_u32. */
+  private readonly random = xorshift32();
 
   constructor(private readonly prog: ClassicProgram, private readonly semantics: ClassicSemantics) {}
 
@@ -170,7 +161,7 @@ export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): 
   }
   const helpers = opts.helpers ?? standardHelpers();
   // LD|ABS of any size at SKF_AD_OFF + SKF_AD_PAY_OFFSET.
-  const wantsPayOffset = prog.some((i) => (i.code & ~0x18) === (BPF_LD | BPF_ABS) && ancillaryOf(i.k) === 'PAY_OFFSET');
+  const wantsPayOffset = prog.some((i) => classicForm(i.code)?.kind === 'ld-abs' && ancillaryOf(i.k) === 'PAY_OFFSET');
   const readsMetadata = prog.some(readsMeta);
   if (semantics === 'linux') checkForLinux(prog);
   if (!spec.make) {

@@ -6,13 +6,14 @@
  */
 import { classicText } from '../classic/disasm.js';
 import { runClassic } from '../classic/interp.js';
-import type { SkbMeta } from '../ebpf/ctx.js';
+import { SKB_CTX_SIZE, type SkbMeta, writeSkbContext } from '../ebpf/ctx.js';
 import { disasmInsn } from '../ebpf/disasm.js';
-import { MAX_BPF_REG } from '../ebpf/opcodes.js';
+import { BPF_EXIT, BPF_JMP, MAX_BPF_REG } from '../ebpf/opcodes.js';
+import { BPF_MEMWORDS } from '../classic/opcodes.js';
+import { hex, hex64Short } from '../hex.js';
 import { Interpreter } from '../vm/interp.js';
 import { REGION_STACK, STACK_BYTES, regionName } from '../vm/memory.js';
 import { ExecEnv } from '../vm/types.js';
-import { SKB_CTX_SIZE, writeSkbContext } from '../ebpf/ctx.js';
 import type { PreparedFilter } from './engine.js';
 
 export interface PacketTrace {
@@ -24,8 +25,6 @@ export interface PacketTrace {
   readonly steps: number;
 }
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-
 /** A register as a number, or as region+offset when it holds a pointer. */
 function regText(lo: number, hi: number): string {
   const region = regionName(hi);
@@ -34,8 +33,7 @@ function regText(lo: number, hi: number): string {
     return rel === 0 ? 'fp' : `fp${rel}`;
   }
   if (region !== undefined) return `${region}+${lo >>> 0}`;
-  if (hi === 0) return hex(lo);
-  return `0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}`;
+  return `0x${hex64Short(lo, hi)}`;
 }
 
 const STEP_COLUMN = 44;
@@ -92,7 +90,7 @@ export function traceVm(prep: PreparedFilter, buf: Uint8Array, start: number, ca
   const ret = vm.run(env);
   if (pending >= 0) {
     emit(pending, liveLo, liveHi);
-    if (insns[pending]!.code !== 0x95) lines.push('       ; the packet load failed (out of bounds): the program ends and returns 0');
+    if (insns[pending]!.code !== (BPF_JMP | BPF_EXIT)) lines.push('       ; the packet load failed (out of bounds): the program ends and returns 0');
   }
   return { lines, ret, steps: vm.steps };
 }
@@ -103,7 +101,7 @@ export function traceClassic(prep: PreparedFilter, buf: Uint8Array, start: numbe
   const lines: string[] = [];
   let pending = -1;
   let prevA = 0, prevX = 0;
-  const prevM = new Uint32Array(16);
+  const prevM = new Uint32Array(BPF_MEMWORDS);
   let lastA = 0, lastX = 0;
   let lastM: Uint32Array = prevM;
 
@@ -111,7 +109,7 @@ export function traceClassic(prep: PreparedFilter, buf: Uint8Array, start: numbe
     const changed: string[] = [];
     if (A !== prevA) changed.push(`A=${hex(A)}`);
     if (X !== prevX) changed.push(`X=${hex(X)}`);
-    for (let k = 0; k < 16; k++) if (M[k] !== prevM[k]) changed.push(`M[${k}]=${hex(M[k]!)}`);
+    for (let k = 0; k < BPF_MEMWORDS; k++) if (M[k] !== prevM[k]) changed.push(`M[${k}]=${hex(M[k]!)}`);
     prevA = A;
     prevX = X;
     prevM.set(M);

@@ -4,6 +4,7 @@
  * libseccomp and seccomp-tools spell them.
  */
 import { UsageError } from '../errors.js';
+import { hex } from '../hex.js';
 import { errnoName, MAX_ERRNO, parseErrno } from './errno.js';
 
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
@@ -109,7 +110,7 @@ export interface FormatActionOptions {
  */
 export function formatAction(value: number, opts: FormatActionOptions = {}): string {
   const d = decodeAction(value);
-  if (!d.known) return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
+  if (!d.known) return hex(value, 8);
   const word = SPELLING[d.action];
   if (d.action === 'ERRNO') {
     const name = opts.errnoNames ? errnoName(d.data) : undefined;

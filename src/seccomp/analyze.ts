@@ -4,15 +4,16 @@
  * before the syscall number, the x32 bypass on x86_64, unreachable instructions, and a
  * default action of ALLOW.
  */
-import { type ClassicInsn, type ClassicProgram, classicForm } from '../classic/insn.js';
+import { type ClassicInsn, type ClassicProgram, classicSuccessors } from '../classic/insn.js';
 import { BPF_RET } from '../classic/opcodes.js';
+import { hex, hex64Short } from '../hex.js';
 import { decodeAction, formatAction } from './actions.js';
 import { archesByAudit, type SeccompArch, toArch, X32_SYSCALL_BIT } from './arch.js';
 import { fieldAt } from './data.js';
 import { lineNumber } from './disasm.js';
 import { type Domain, FULL, formatDomain, log2Size, pointDomain, pointOf, restrict, sameDomain } from './domain.js';
-import { type Exploration, type Leaf, type Sym, WORD_ARCH, WORD_NR, WORDS, exploreSeccomp } from './explore.js';
-import { syscallTable } from './syscalls/index.js';
+import { type Exploration, type Leaf, type Sym, WORD_ARCH, WORD_NR, WORDS, exploreSeccomp, wordsOf } from './explore.js';
+import { syscallArch, syscallTable } from './syscalls/index.js';
 
 /** One answer of a filter: a return value (or, for `ret a`, the symbol it returns). */
 export interface Verdict {
@@ -84,8 +85,6 @@ export interface AnalyzeOptions {
   readonly budget?: number;
 }
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-
 /** Names of the input words for an arch's byte order: `nr`, `(u32)args[0]`, `args[0] >> 32`... */
 function wordName(w: number, endian: 'little' | 'big'): string {
   const f = fieldAt(4 * w, endian)!;
@@ -139,7 +138,7 @@ function leafConditions(l: Leaf, initial: Exploration['initial'], endian: 'littl
       const hi = pointOf(effective(highWord));
       if (lo !== undefined && hi !== undefined) {
         const name = f.field === 'ip' ? 'ip' : `args[${f.index}]`;
-        out.push(`${name} == 0x${((BigInt(hi) << 32n) | BigInt(lo)).toString(16)}`);
+        out.push(`${name} == 0x${hex64Short(lo, hi)}`);
         done.add(`w${lowWord}`);
         done.add(`w${highWord}`);
         continue;
@@ -155,9 +154,9 @@ function leafConditions(l: Leaf, initial: Exploration['initial'], endian: 'littl
       const p = pointOf(domain);
       const audit = pointOf(effective(WORD_ARCH));
       const arch = audit === undefined ? undefined : archesByAudit(audit)[0];
-      const table = arch && p !== undefined ? (p >= X32_SYSCALL_BIT && arch.name === 'x86_64' ? 'x32' : arch) : undefined;
+      const table = arch && p !== undefined ? syscallArch(arch, p) : undefined;
       const name = table && p !== undefined ? syscallTable(table).byNumber.get(p) : undefined;
-      if (name) { out.push(`nr == ${table === 'x32' ? 'x32:' : ''}${name}`); done.add(key); continue; }
+      if (name) { out.push(`nr == ${table!.name === 'x32' ? 'x32:' : ''}${name}`); done.add(key); continue; }
     }
     out.push(formatDomain(formatSym(sym, endian), domain));
     done.add(key);
@@ -185,13 +184,12 @@ function dependsOf(leaves: readonly Leaf[], initial: Exploration['initial']): Ou
       found.add(w === WORD_NR ? 'nr' : w === WORD_ARCH ? 'arch' : w < 4 ? 'ip' : 'args');
     }
   };
-  const symWords = (s: Sym): number => (s.t === 'word' ? 1 << s.w : s.t === 'expr' ? s.words : 0);
   for (const l of leaves) {
     for (const [key, { sym, domain }] of l.domains) {
-      if (!sameDomain(initial.get(key)?.domain ?? FULL, domain)) note(symWords(sym));
+      if (!sameDomain(initial.get(key)?.domain ?? FULL, domain)) note(wordsOf(sym));
     }
-    for (const f of l.facts) note(symWords(f.left) | symWords(f.right));
-    if (l.value.t !== 'const') note(symWords(l.value));
+    for (const f of l.facts) note(wordsOf(f.left) | wordsOf(f.right));
+    if (l.value.t !== 'const') note(wordsOf(l.value));
   }
   const order = ['nr', 'arch', 'args', 'ip'] as const;
   return order.filter((d) => found.has(d));
@@ -289,17 +287,9 @@ const isRet = (i: ClassicInsn): boolean => (i.code & 0x07) === BPF_RET;
 /** How many instructions can pass control to each instruction (reached or not). */
 function predecessors(prog: ClassicProgram): Uint32Array {
   const n = new Uint32Array(prog.length + 1);
-  prog.forEach((i, pc) => {
-    const kind = classicForm(i.code)?.kind;
-    if (kind === 'ret-k' || kind === 'ret-a') return;
-    if (kind === 'ja') { n[Math.min(pc + 1 + i.k, prog.length)]!++; return; }
-    if (kind === 'jmp-k' || kind === 'jmp-x') {
-      n[Math.min(pc + 1 + i.jt, prog.length)]!++;
-      if (i.jf !== i.jt) n[Math.min(pc + 1 + i.jf, prog.length)]!++;
-      return;
-    }
-    n[pc + 1]!++;
-  });
+  for (let pc = 0; pc < prog.length; pc++) {
+    for (const next of classicSuccessors(prog, pc)) n[Math.min(next, prog.length)]!++;
+  }
   return n;
 }
 

@@ -15,6 +15,7 @@ import {
   BPF_SUB, BPF_XOR, bpfOp, bpfSize,
 } from '../classic/opcodes.js';
 import { SECCOMP_DATA } from '../ebpf/ctx.js';
+import { hex } from '../hex.js';
 import { formatAction } from './actions.js';
 import { archesByAudit, auditArchName, type SeccompArch, toArch } from './arch.js';
 import { fieldAt } from './data.js';
@@ -32,9 +33,8 @@ export interface SeccompDisasmOptions {
 
 export const DISASM_HEADER = ' line  CODE  JT   JF      K\n=================================\n';
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-const hex2 = (v: number): string => `0x${v.toString(16).padStart(2, '0')}`;
-const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+const hex2 = (v: number): string => hex(v, 2);
+const hex8 = (v: number): string => hex(v, 8);
 export const lineNumber = (pc: number): string => String(pc).padStart(4, '0');
 
 export const ALU_SYMBOLS: ReadonlyMap<number, string> = new Map([

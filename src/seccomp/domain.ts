@@ -6,6 +6,8 @@
  * are checked only against the must-0 bits, which can keep an impossible path alive but
  * never drops a possible one.
  */
+import { hex } from '../hex.js';
+
 export const U32_MAX = 0xffffffff;
 
 export interface Domain {
@@ -179,8 +181,6 @@ function popcount(v: number): number {
   while (x) { x &= x - 1; n++; }
   return n;
 }
-
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 
 /** `name` constrained to `d`, as a C-like condition (`nr >= 0x40000000`, `args[0] != 0x1`). */
 export function formatDomain(name: string, d: Domain): string {

@@ -18,11 +18,9 @@
 import { Cbpf2ebpfError, EXIT_DATAERR } from '../errors.js';
 import type { ClassicProgram } from '../classic/insn.js';
 import { classicForm } from '../classic/insn.js';
-import {
-  BPF_ADD, BPF_AND, BPF_DIV, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_LSH, BPF_MEMWORDS, BPF_MOD, BPF_MUL, BPF_OR, BPF_RSH,
-  BPF_SUB, BPF_W, BPF_XOR, bpfOp, bpfSize,
-} from '../classic/opcodes.js';
+import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MEMWORDS, BPF_W, bpfOp, bpfSize } from '../classic/opcodes.js';
 import { SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
+import { ALU_SYMBOLS } from './disasm.js';
 import { type Domain, FULL, NEGATION, type Relation, contains, holds, restrict, sameDomain } from './domain.js';
 
 export class AnalysisBudgetError extends Cbpf2ebpfError {
@@ -49,11 +47,6 @@ export const wordSym = (w: number): Sym => wordSyms[w]!;
 export function wordsOf(s: Sym): number {
   return s.t === 'word' ? 1 << s.w : s.t === 'expr' ? s.words : 0;
 }
-
-const OP_NAMES = new Map<number, string>([
-  [BPF_ADD, '+'], [BPF_SUB, '-'], [BPF_MUL, '*'], [BPF_DIV, '/'], [BPF_OR, '|'], [BPF_AND, '&'],
-  [BPF_LSH, '<<'], [BPF_RSH, '>>'], [BPF_MOD, '%'], [BPF_XOR, '^'],
-]);
 
 /** u32 result of an ALU operation on constants (divisor != 0). */
 export function aluValue(op: string, a: number, b: number): number {
@@ -261,9 +254,9 @@ export function exploreSeccomp(prog: ClassicProgram, opts: ExploreOptions = {}):
         case 'tax': s.x = s.a; s.pc++; break;
         case 'txa': s.a = s.x; s.pc++; break;
         case 'neg': s.a = alu('neg', s.a, null); s.pc++; break;
-        case 'alu-k': s.a = alu(OP_NAMES.get(bpfOp(i.code))!, s.a, constSym(i.k)); s.pc++; break;
+        case 'alu-k': s.a = alu(ALU_SYMBOLS.get(bpfOp(i.code))!, s.a, constSym(i.k)); s.pc++; break;
         case 'alu-x': {
-          const op = OP_NAMES.get(bpfOp(i.code))!;
+          const op = ALU_SYMBOLS.get(bpfOp(i.code))!;
           if (op === '/' || op === '%') {
             // Division by X == 0 ends the filter with 0 (the kernel's guard).
             const [zero, nonzero] = split(s, s.x, '==', constSym(0), pc, pc);

@@ -8,11 +8,12 @@
  *     // -> { action: 'ERRNO', data: 13, value: 0x5000d, pc: 17, ... }
  */
 import { checkClassic, checkSeccompChain } from '../classic/check.js';
-import { type ClassicFormat, decodeClassic } from '../classic/decode.js';
+import { type ClassicFormat, decodeClassic, isTextBytes } from '../classic/decode.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, insn } from '../classic/insn.js';
 import { readInput } from '../cli/io.js';
 import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
 import { CheckError } from '../errors.js';
+import { hex } from '../hex.js';
 import { type Translation, translateClassic } from '../translate/translate.js';
 import { REG_A, REG_X } from '../translate/regs.js';
 import { Interpreter } from '../vm/interp.js';
@@ -25,7 +26,7 @@ import { assembleSeccomp } from './asm.js';
 import { type SeccompFields, type SyscallInput, seccompFields, writeSeccompData } from './data.js';
 import { disassembleSeccomp, lineNumber, type SeccompDisasmOptions, seccompStatements } from './disasm.js';
 import { SeccompFlow } from './flow.js';
-import { syscallName } from './syscalls/index.js';
+import { syscallArch, syscallName } from './syscalls/index.js';
 
 export interface LoadSeccompOptions {
   /** Name for messages (defaults to the path, or `<input>`). */
@@ -88,8 +89,6 @@ export interface StackResult extends SeccompResult {
   readonly results: readonly SeccompResult[];
 }
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-
 function looksLikeSeccompAsm(text: string): boolean {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/(?:#|\/\/).*$/, '').trim();
@@ -97,11 +96,6 @@ function looksLikeSeccompAsm(text: string): boolean {
     return /^(?:line\s+CODE\b|\d+\s*:|[AX]\s*[-+*/|&^%<>]*=|mem\[|if\s*\(|goto\s|return\s)/.test(line);
   }
   return false;
-}
-
-function isText(bytes: Uint8Array): boolean {
-  for (const b of bytes) if ((b < 0x20 && !(b >= 0x09 && b <= 0x0d)) || b === 0x7f) return false;
-  return true;
 }
 
 function checked(prog: ClassicProgram): CheckError | undefined {
@@ -117,7 +111,7 @@ function checked(prog: ClassicProgram): CheckError | undefined {
 /** Decodes and checks; returns the program and the byte order its records were read in. */
 function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: string): { prog: ClassicInsn[]; endian: 'little' | 'big' } {
   const format = opts.format ?? 'auto';
-  const text = isText(bytes) ? new TextDecoder().decode(bytes) : undefined;
+  const text = isTextBytes(bytes) ? new TextDecoder().decode(bytes) : undefined;
   if (format === 'seccomp' || (format === 'auto' && text !== undefined && looksLikeSeccompAsm(text))) {
     const prog = assembleSeccomp(text ?? new TextDecoder().decode(bytes), { source, ...(opts.arch ? { arch: opts.arch } : {}) });
     const err = checked(prog);
@@ -295,7 +289,7 @@ export function formatTrace(t: SeccompTrace): string {
   const width = Math.max(...t.steps.map((s) => s.text.length));
   const nameOf = (s: TraceStep): string => {
     if (s.text === 'A = sys_number') {
-      const name = syscallName(fields.arch.name === 'x86_64' && s.a >= 0x40000000 ? 'x32' : fields.arch, s.a);
+      const name = syscallName(syscallArch(fields.arch, s.a), s.a);
       return name ? ` (${name})` : '';
     }
     if (s.text === 'A = arch') {

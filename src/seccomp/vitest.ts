@@ -25,7 +25,7 @@ import { errnoName, MAX_ERRNO, parseErrno } from './errno.js';
 import {
   evaluateStack, formatTrace, loadSeccompFilter, SeccompFilter, type SeccompQuery, type SeccompResult, type SeccompTrace,
 } from './filter.js';
-import { syscallName } from './syscalls/index.js';
+import { syscallArch, syscallName } from './syscalls/index.js';
 
 /** What `expect()` takes: a filter, a path, a filter's bytes, or a stack of them (oldest first). */
 export type SeccompSubject = SeccompFilter | string | Uint8Array | readonly (SeccompFilter | string | Uint8Array)[];
@@ -128,7 +128,7 @@ function splitArgs(a: ArgsOrOptions | undefined, o: SyscallOptions | undefined):
 const shown = (v: ArgValue): string => (typeof v === 'string' ? v : String(v));
 
 function describeCall(syscall: string | number, args: readonly ArgValue[], opts: SyscallOptions, fields: SeccompTrace['fields']): string {
-  const table = fields.arch.name === 'x86_64' && (fields.nr & 0x40000000) !== 0 ? 'x32' : fields.arch;
+  const table = syscallArch(fields.arch, fields.nr);
   const name = typeof syscall === 'number' || /^(?:0x[0-9a-f]+|-?\d+)$/i.test(syscall.trim())
     ? `syscall ${String(syscall).trim()}${syscallName(table, fields.nr) ? ` (${syscallName(table, fields.nr)})` : ''}`
     : syscall;

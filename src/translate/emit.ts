@@ -4,10 +4,10 @@
  * jump is recorded with the classic pc it goes to.
  */
 import { type ClassicInsn, classicForm, loadWidth } from '../classic/insn.js';
-import { ancillaryOf, BPF_MEMWORDS } from '../classic/opcodes.js';
+import { ancillaryOf, BPF_MEMWORDS, SKF_AD_OFF } from '../classic/opcodes.js';
 import {
-  BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE,
-  BPF_K, BPF_LSH, BPF_MOD, BPF_RSH, BPF_W, BPF_X, bpfOp,
+  BPF_AND, BPF_B, BPF_DIV, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE,
+  BPF_K, BPF_LSH, BPF_MOD, BPF_RSH, BPF_W, BPF_X, bpfOp, bpfSize,
 } from '../ebpf/opcodes.js';
 import {
   alu32Imm, alu32Reg, bpfInsn, exit, ja, jmpImm, ldAbs, ldInd, ldxMem, mov32Imm, mov64Reg,
@@ -21,8 +21,6 @@ import { SKB, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
 
 export type Profile = 'socket' | 'seccomp';
 
-const sizeOf = (width: 1 | 2 | 4): number => (width === 1 ? BPF_B : width === 2 ? BPF_H : BPF_W);
-
 /** The opposite test for a jump whose true branch is the next instruction; JSET has none. */
 const INVERSE: Readonly<Record<number, number>> = { [BPF_JEQ]: BPF_JNE, [BPF_JGT]: BPF_JLE, [BPF_JGE]: BPF_JLT };
 
@@ -35,7 +33,7 @@ export function expandClassic(i: ClassicInsn, pc: number, profile: Profile): Exp
     case 'ld-ind':
       if (profile === 'seccomp') throw notSeccomp(pc, 'indirect packet loads');
       // The legacy load adds X and the signed k as a 32-bit offset, exactly the classic [x + k].
-      return expansion([ldInd(sizeOf(f.width as 1 | 2 | 4), REG_X, k)]);
+      return expansion([ldInd(bpfSize(i.code), REG_X, k)]);
     case 'ldx-msh': return msh(i, pc, profile);
     case 'ld-imm': return expansion([mov32Imm(REG_A, k)]);
     case 'ldx-imm': return expansion([mov32Imm(REG_X, k)]);
@@ -74,9 +72,10 @@ function lengthLoad(dst: number, profile: Profile): Insn {
 function packetLoad(i: ClassicInsn, pc: number): Expansion {
   const anc = ancillaryOf(i.k);
   if (anc) return expandAncillary(anc);
-  if ((i.k | 0) < 0 && (i.k | 0) >= -0x1000) throw new TranslateError(pc, `unknown ancillary offset ${i.k | 0}`);
+  if ((i.k | 0) < 0 && (i.k | 0) >= SKF_AD_OFF) throw new TranslateError(pc, `unknown ancillary offset ${i.k | 0}`);
   // SKF_NET_OFF / SKF_LL_OFF offsets go through unchanged: the legacy load resolves them.
-  return expansion([ldAbs(sizeOf(loadWidth(i.code)), i.k | 0)]);
+  // Classic and internal BPF share the size bits, so the classic code's size is the load's.
+  return expansion([ldAbs(bpfSize(i.code), i.k | 0)]);
 }
 
 /** seccomp: LD W ABS k is a 32-bit read of struct seccomp_data at k (the context). */

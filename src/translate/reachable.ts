@@ -3,19 +3,8 @@
  * forward, so one sweep in pc order settles it. The translator emits nothing for the others:
  * the Linux verifier rejects a program with an unreachable instruction.
  */
-import { type ClassicProgram, classicForm } from '../classic/insn.js';
+import { type ClassicProgram, classicSuccessors } from '../classic/insn.js';
 import { TranslateError } from '../errors.js';
-
-/** Successor pcs of the instruction at `pc` (none for RET). */
-export function classicSuccessors(prog: ClassicProgram, pc: number): number[] {
-  const i = prog[pc]!;
-  switch (classicForm(i.code)?.kind) {
-    case 'ret-k': case 'ret-a': return [];
-    case 'ja': return [pc + 1 + i.k];
-    case 'jmp-k': case 'jmp-x': return i.jt === i.jf ? [pc + 1 + i.jt] : [pc + 1 + i.jt, pc + 1 + i.jf];
-    default: return [pc + 1];
-  }
-}
 
 export function reachableClassic(prog: ClassicProgram): Uint8Array {
   const seen = new Uint8Array(prog.length);

@@ -23,10 +23,10 @@ import { decodeProgram } from '../ebpf/encode.js';
 import type { Insn } from '../ebpf/insn.js';
 import { validateEncoding } from '../ebpf/validate.js';
 import { Cbpf2ebpfError } from '../errors.js';
-import { Interpreter } from './interp.js';
+import { DEFAULT_BUDGET, Interpreter } from './interp.js';
 import { standardHelpers, type HelperRegistry } from './helpers.js';
 import { ExecEnv, type Engine } from './types.js';
-import { hex64 } from './u64.js';
+import { hex64 } from '../hex.js';
 
 /** The suite's helper 5 (uBPF's unwind): returns its argument; 0 ends the program. */
 export const CONFORMANCE_HELPER_UNWIND = 5;
@@ -198,7 +198,7 @@ export function runConformanceTest(test: ConformanceTest, opts: ConformanceRunOp
   let vm: Engine;
   try {
     validateEncoding(prog);
-    vm = (opts.engine ?? interpreterFactory)(prog, { helpers: conformanceHelpers(), budget: opts.budget ?? 1_000_000 });
+    vm = (opts.engine ?? interpreterFactory)(prog, { helpers: conformanceHelpers(), budget: opts.budget ?? DEFAULT_BUDGET });
   } catch (e) {
     return fromError(test, e, 'load');
   }

@@ -13,6 +13,9 @@ import {
   HELPER_GET_PRANDOM_U32, HELPER_GET_SMP_PROCESSOR_ID, helperInfo,
 } from '../ebpf/helpers.js';
 import { nlattrFind, nlattrFindNested } from '../classic/nlattr.js';
+import { type Program, isLdImm64 } from '../ebpf/insn.js';
+import { BPF_CALL, BPF_JMP } from '../ebpf/opcodes.js';
+import { VerifyError } from '../errors.js';
 import type { ExecEnv, HelperFn, HelperFrame } from './types.js';
 
 export interface HelperDef {
@@ -59,6 +62,25 @@ export class HelperRegistry {
   }
 }
 
+/**
+ * The function each helper call (CALL with src 0) of `program` reaches, by pc (null at every
+ * other pc), looked up once when an engine is built. Throws VerifyError for a call to an id
+ * the registry lacks.
+ */
+export function helperCallTargets(program: Program, helpers: HelperRegistry): (HelperFn | null)[] {
+  const fns = new Array<HelperFn | null>(program.length).fill(null);
+  for (let pc = 0; pc < program.length; pc++) {
+    const i = program[pc]!;
+    if (i.code === (BPF_JMP | BPF_CALL) && i.src === 0) {
+      const h = helpers.get(i.imm);
+      if (!h) throw new VerifyError(pc, `call ${i.imm}: no helper with id ${i.imm} is registered`);
+      fns[pc] = h.fn;
+    }
+    if (isLdImm64(i)) pc++; // the second slot is never executed
+  }
+  return fns;
+}
+
 /** Writes a u32 result to R0, zero-extended. */
 function returnU32(frame: HelperFrame, value: number): void {
   frame.lo[0] = value | 0;
@@ -81,17 +103,29 @@ export interface StandardHelperOptions {
   seed?: number;
 }
 
+/** get_prandom_u32's seed unless one is given. */
+const PRANDOM_SEED = 0x2545f491;
+
+/**
+ * A reproducible xorshift32 sequence of u32 values, from `seed` (0 takes the default): what
+ * get_prandom_u32 returns here, and SKF_AD_RANDOM in the reference interpreter's replays.
+ */
+export function xorshift32(seed: number = PRANDOM_SEED): () => number {
+  let state = seed | 0;
+  if (state === 0) state = PRANDOM_SEED;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+}
+
 /** A registry with get_prandom_u32 (7), get_smp_processor_id (8) and the project helpers. */
 export function standardHelpers(opts: StandardHelperOptions = {}): HelperRegistry {
-  let state = (opts.seed ?? 0x2545f491) | 0;
-  if (state === 0) state = 0x2545f491;
+  const random = xorshift32(opts.seed);
   return new HelperRegistry()
-    .register(HELPER_GET_PRANDOM_U32, (f) => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      returnU32(f, state);
-    })
+    .register(HELPER_GET_PRANDOM_U32, (f) => returnU32(f, random()))
     .register(HELPER_GET_SMP_PROCESSOR_ID, (f) => returnU32(f, f.env.meta?.cpu ?? 0))
     // (ctx, A, X): the netlink attribute search of SKF_AD_NLATTR / SKF_AD_NLATTR_NEST.
     .register(HELPER_CBPF_NLATTR, (f) => returnU32(f, nlattrFind(packetData(f.env), f.lo[2]!, f.lo[3]!)))

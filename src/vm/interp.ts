@@ -25,20 +25,25 @@
  * superinstructions, one dispatch each, unless checked mode or a trace is on. They change
  * nothing observable: results, `steps` and budget faults are those of one-at-a-time.
  */
-import type { Insn, Program } from '../ebpf/insn.js';
+import { type Insn, type Program, branchTarget, isLdImm64 } from '../ebpf/insn.js';
 import { validateEncoding } from '../ebpf/validate.js';
-import { BPF_PSEUDO_CALL, MAX_BPF_REG } from '../ebpf/opcodes.js';
-import { Cbpf2ebpfError, VerifyError, VmError } from '../errors.js';
-import { ExecEnv, type Engine, type HelperFn, type HelperFrame } from './types.js';
-import { HelperRegistry, standardHelpers, type HelperDef } from './helpers.js';
 import {
-  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, describeFault, loadPacketNegative,
+  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_EXIT, BPF_FETCH, BPF_H,
+  BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_K, BPF_LD, BPF_LDX,
+  BPF_LSH, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X, MAX_BPF_REG, R0, R1, R2, R6, R7,
+  bpfClass, bpfMode, bpfOp, bpfSrc,
+} from '../ebpf/opcodes.js';
+import { VmError } from '../errors.js';
+import { ExecEnv, type Engine, type HelperFn, type HelperFrame } from './types.js';
+import { budgetExhausted, callsTooDeep, helperFailed, insnText, memoryFault, noHelperForCallx, ranPastEnd } from './faults.js';
+import { HelperRegistry, helperCallTargets, standardHelpers, type HelperDef } from './helpers.js';
+import {
+  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
 } from './memory.js';
 import {
   OUT, bswap16, bswap32, bswap64, mul64, neg64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64,
   udiv32, udiv64, umod32, umod64,
 } from './u64.js';
-import { formatInsn } from '../ebpf/asm-format.js';
 
 /** Executed-instruction limit of a run unless the options say otherwise (the kernel verifier's 1M). */
 export const DEFAULT_BUDGET = 1_000_000;
@@ -75,10 +80,14 @@ const OP_LDINDW_JCC = 0x80, OP_LDINDH_JCC = 0x88, OP_LDINDB_JCC = 0x90;
 const OP_RET32_K = 0x98, OP_RET64_K = 0xa0;
 const OP_PROLOGUE = 0xa8, OP_MSH = 0xb0;
 const FUSED_LOADS: Readonly<Record<number, number>> = {
-  0x20: OP_LDABSW_JCC, 0x28: OP_LDABSH_JCC, 0x30: OP_LDABSB_JCC, 0x40: OP_LDINDW_JCC, 0x48: OP_LDINDH_JCC, 0x50: OP_LDINDB_JCC,
+  [BPF_LD | BPF_ABS | BPF_W]: OP_LDABSW_JCC, [BPF_LD | BPF_ABS | BPF_H]: OP_LDABSH_JCC, [BPF_LD | BPF_ABS | BPF_B]: OP_LDABSB_JCC,
+  [BPF_LD | BPF_IND | BPF_W]: OP_LDINDW_JCC, [BPF_LD | BPF_IND | BPF_H]: OP_LDINDH_JCC, [BPF_LD | BPF_IND | BPF_B]: OP_LDINDB_JCC,
 };
-/** Conditions a fused load can test, by JMP|K opcode: eq ne gt ge lt le set. */
-const FUSED_CONDS: Readonly<Record<number, number>> = { 0x15: 0, 0x55: 1, 0x25: 2, 0x35: 3, 0xa5: 4, 0xb5: 5, 0x45: 6 };
+/** Conditions a fused load can test, by JMP|K opcode: eq ne gt ge lt le set (the cases of taken()). */
+const FUSED_CONDS: Readonly<Record<number, number>> = {
+  [BPF_JMP | BPF_JEQ | BPF_K]: 0, [BPF_JMP | BPF_JNE | BPF_K]: 1, [BPF_JMP | BPF_JGT | BPF_K]: 2, [BPF_JMP | BPF_JGE | BPF_K]: 3,
+  [BPF_JMP | BPF_JLT | BPF_K]: 4, [BPF_JMP | BPF_JLE | BPF_K]: 5, [BPF_JMP | BPF_JSET | BPF_K]: 6,
+};
 
 /** A fused conditional jump: `v` is the loaded u32, `k` the non-negative immediate. */
 function taken(cond: number, v: number, k: number): boolean {
@@ -97,17 +106,17 @@ function taken(cond: number, v: number, k: number): boolean {
 function internalOp(i: Insn): number {
   const c = i.code;
   switch (c) {
-    case 0x34: return i.off === 1 ? OP_SDIV32_K : c;
-    case 0x3c: return i.off === 1 ? OP_SDIV32_X : c;
-    case 0x37: return i.off === 1 ? OP_SDIV64_K : c;
-    case 0x3f: return i.off === 1 ? OP_SDIV64_X : c;
-    case 0x94: return i.off === 1 ? OP_SMOD32_K : c;
-    case 0x9c: return i.off === 1 ? OP_SMOD32_X : c;
-    case 0x97: return i.off === 1 ? OP_SMOD64_K : c;
-    case 0x9f: return i.off === 1 ? OP_SMOD64_X : c;
-    case 0xbc: return i.off === 8 ? OP_MOVSX8_32 : i.off === 16 ? OP_MOVSX16_32 : c;
-    case 0xbf: return i.off === 8 ? OP_MOVSX8_64 : i.off === 16 ? OP_MOVSX16_64 : i.off === 32 ? OP_MOVSX32_64 : c;
-    case 0x85: return i.src === BPF_PSEUDO_CALL ? OP_CALL_LOCAL : c;
+    case BPF_ALU | BPF_DIV | BPF_K: return i.off === 1 ? OP_SDIV32_K : c;
+    case BPF_ALU | BPF_DIV | BPF_X: return i.off === 1 ? OP_SDIV32_X : c;
+    case BPF_ALU64 | BPF_DIV | BPF_K: return i.off === 1 ? OP_SDIV64_K : c;
+    case BPF_ALU64 | BPF_DIV | BPF_X: return i.off === 1 ? OP_SDIV64_X : c;
+    case BPF_ALU | BPF_MOD | BPF_K: return i.off === 1 ? OP_SMOD32_K : c;
+    case BPF_ALU | BPF_MOD | BPF_X: return i.off === 1 ? OP_SMOD32_X : c;
+    case BPF_ALU64 | BPF_MOD | BPF_K: return i.off === 1 ? OP_SMOD64_K : c;
+    case BPF_ALU64 | BPF_MOD | BPF_X: return i.off === 1 ? OP_SMOD64_X : c;
+    case BPF_ALU | BPF_MOV | BPF_X: return i.off === 8 ? OP_MOVSX8_32 : i.off === 16 ? OP_MOVSX16_32 : c;
+    case BPF_ALU64 | BPF_MOV | BPF_X: return i.off === 8 ? OP_MOVSX8_64 : i.off === 16 ? OP_MOVSX16_64 : i.off === 32 ? OP_MOVSX32_64 : c;
+    case BPF_JMP | BPF_CALL: return i.src === BPF_PSEUDO_CALL ? OP_CALL_LOCAL : c;
   }
   return c;
 }
@@ -121,25 +130,25 @@ const WHY_NEW_FRAME = -2;
 
 /** Registers an instruction reads and writes, for checked mode. */
 function registerUse(i: Insn, helpers: HelperRegistry): [read: number, write: number] {
-  const c = i.code, cls = c & 7, op = c & 0xf0, isX = (c & 8) !== 0;
+  const c = i.code, op = bpfOp(c), isX = bpfSrc(c) === BPF_X;
   const d = bit(i.dst), s = bit(i.src);
-  switch (cls) {
-    case 0: // LD
-      if (c === 0x18) return [0, d];
-      return [(c & 0xe0) === 0x40 ? s : 0, bit(0)];
-    case 1: return [s, d];
-    case 2: return [d, 0];
-    case 3:
-      if ((c & 0xe0) !== 0xc0) return [d | s, 0];
-      if (i.imm === 0xf1) return [d | s | bit(0), bit(0)];
-      return [d | s, (i.imm & 1) ? s : 0];
-    case 4: case 7:
-      if (op === 0xb0) return [isX ? s : 0, d];
+  switch (bpfClass(c)) {
+    case BPF_LD:
+      if (isLdImm64(i)) return [0, d];
+      return [bpfMode(c) === BPF_IND ? s : 0, bit(0)];
+    case BPF_LDX: return [s, d];
+    case BPF_ST: return [d, 0];
+    case BPF_STX:
+      if (bpfMode(c) !== BPF_ATOMIC) return [d | s, 0];
+      if (i.imm === BPF_CMPXCHG) return [d | s | bit(0), bit(0)];
+      return [d | s, (i.imm & BPF_FETCH) ? s : 0];
+    case BPF_ALU: case BPF_ALU64:
+      if (op === BPF_MOV) return [isX ? s : 0, d];
       return [isX ? d | s : d, d];
     default: // JMP, JMP32
-      if (op === 0x00) return [0, 0];
-      if (op === 0x90) return [bit(0), 0];
-      if (op === 0x80) {
+      if (op === BPF_JA) return [0, 0];
+      if (op === BPF_EXIT) return [bit(0), 0];
+      if (op === BPF_CALL) {
         if (isX) return [d, bit(0)];
         if (i.src === BPF_PSEUDO_CALL) return [0, 0];
         const args = helpers.get(i.imm)?.args ?? 5;
@@ -226,7 +235,7 @@ export class Interpreter implements Engine {
     this.offA = new Int32Array(n + 1);
     this.immA = new Int32Array(n + 1);
     this.auxA = new Int32Array(n + 1);
-    this.callFns = new Array<HelperFn | null>(n + 1).fill(null);
+    this.callFns = helperCallTargets(program, this.helpers);
     this.readMask = new Int32Array(this.checked ? n + 1 : 0);
     this.writeMask = new Int32Array(this.checked ? n + 1 : 0);
     for (let pc = 0; pc < n; pc++) {
@@ -237,25 +246,18 @@ export class Interpreter implements Engine {
       this.srcA[pc] = i.src;
       this.offA[pc] = i.off;
       this.immA[pc] = i.imm;
-      const cls = i.code & 7;
-      if (i.code === 0x18) {
+      if (isLdImm64(i)) {
         this.auxA[pc] = program[pc + 1]!.imm;
-      } else if (op === OP_CALL_LOCAL || i.code === 0x06) {
-        this.auxA[pc] = pc + i.imm + 1;
-      } else if ((cls === 5 || cls === 6) && (i.code & 0xf0) !== 0x80 && (i.code & 0xf0) !== 0x90) {
-        this.auxA[pc] = pc + i.off + 1;
-      }
-      if (i.code === 0x85 && i.src === 0) {
-        const h = this.helpers.get(i.imm);
-        if (!h) throw new VerifyError(pc, `call ${i.imm}: no helper with id ${i.imm} is registered`);
-        this.callFns[pc] = h.fn;
+      } else {
+        const target = branchTarget(i, pc);
+        if (target !== null) this.auxA[pc] = target;
       }
       if (this.checked) {
         const [r, w] = registerUse(i, this.helpers);
         this.readMask[pc] = r;
         this.writeMask[pc] = w;
       }
-      if (i.code === 0x18) pc++; // the second slot is never executed
+      if (isLdImm64(i)) pc++; // the second slot is never executed
     }
     this.op[n] = OP_FELL_OFF;
     this.imm2A = new Int32Array(n + 1);
@@ -507,7 +509,7 @@ export class Interpreter implements Engine {
           const h = hi[d] === 0 ? this.helpers.get(lo[d]! >>> 0) : undefined;
           if (!h) {
             this.lastSteps = steps;
-            throw new VmError(i, `callx r${d}: no helper with id ${hi[d] === 0 ? lo[d]! >>> 0 : 'of 64 bits'} is registered`);
+            throw noHelperForCallx(i, d, lo[d]!, hi[d]!);
           }
           if (this.checked) this.checkArgs(i, h);
           const result = this.callHelper(i, h.fn, steps);
@@ -519,7 +521,7 @@ export class Interpreter implements Engine {
           const depth = this.depth;
           if (depth + 1 >= MAX_CALL_FRAMES) {
             this.lastSteps = steps;
-            throw new VmError(i, `local call nests deeper than ${MAX_CALL_FRAMES} frames`);
+            throw callsTooDeep(i);
           }
           const f = this.calls, at = depth * 9;
           f[at] = pc;
@@ -723,7 +725,7 @@ export class Interpreter implements Engine {
 
         default:
           this.lastSteps = steps;
-          if (i === this.len) throw new VmError(i, 'execution ran past the last instruction (no exit)');
+          if (i === this.len) throw ranPastEnd(i);
           throw new VmError(i, `opcode 0x${this.program[i]!.code.toString(16)} cannot execute`);
       }
     }
@@ -738,15 +740,17 @@ export class Interpreter implements Engine {
       const i = program[pc];
       return i !== undefined && i.code === code && i.dst === dst && i.src === src && i.off === 0 && i.imm === imm;
     };
+    const MOV64_X = BPF_ALU64 | BPF_MOV | BPF_X, MOV32_K = BPF_ALU | BPF_MOV | BPF_K, MOV64_K = BPF_ALU64 | BPF_MOV | BPF_K;
     for (let pc = 0; pc + 1 < this.len; pc++) {
       const a = program[pc]!, b = program[pc + 1]!;
-      if (a.code === 0x18) { pc++; continue; }
-      if (is(pc, 0xbf, 6, 1, 0) && is(pc + 1, 0xb4, 0, 0, 0) && is(pc + 2, 0xb4, 7, 0, 0)) {
+      if (isLdImm64(a)) { pc++; continue; }
+      if (is(pc, MOV64_X, R6, R1, 0) && is(pc + 1, MOV32_K, R0, 0, 0) && is(pc + 2, MOV32_K, R7, 0, 0)) {
         this.op[pc] = OP_PROLOGUE;
         continue;
       }
-      if (is(pc, 0xbf, 7, 0, 0) && program[pc + 1]!.code === 0x30 && is(pc + 2, 0x54, 0, 0, 0xf) && is(pc + 3, 0x64, 0, 0, 2)
-        && is(pc + 4, 0xbf, 2, 7, 0) && is(pc + 5, 0xbf, 7, 0, 0) && is(pc + 6, 0xbf, 0, 2, 0)) {
+      if (is(pc, MOV64_X, R7, R0, 0) && program[pc + 1]!.code === (BPF_LD | BPF_ABS | BPF_B)
+        && is(pc + 2, BPF_ALU | BPF_AND | BPF_K, R0, 0, 0xf) && is(pc + 3, BPF_ALU | BPF_LSH | BPF_K, R0, 0, 2)
+        && is(pc + 4, MOV64_X, R2, R7, 0) && is(pc + 5, MOV64_X, R7, R0, 0) && is(pc + 6, MOV64_X, R0, R2, 0)) {
         this.op[pc] = OP_MSH;
         this.imm2A[pc] = program[pc + 1]!.imm;
         continue;
@@ -758,15 +762,15 @@ export class Interpreter implements Engine {
         this.imm2A[pc] = b.imm;
         this.condA[pc] = cond;
         this.auxA[pc] = pc + 1 + b.off + 1;
-      } else if ((a.code === 0xb4 || a.code === 0xb7) && a.dst === 0 && b.code === 0x95) {
-        this.op[pc] = a.code === 0xb4 ? OP_RET32_K : OP_RET64_K;
+      } else if ((a.code === MOV32_K || a.code === MOV64_K) && a.dst === R0 && b.code === (BPF_JMP | BPF_EXIT)) {
+        this.op[pc] = a.code === MOV32_K ? OP_RET32_K : OP_RET64_K;
       }
     }
   }
 
   private budgetFault(pc: number, steps: number): VmError {
     this.lastSteps = steps;
-    return new VmError(pc, `instruction budget of ${this.budget} exhausted (a loop that does not end?)`);
+    return budgetExhausted(pc, this.budget);
   }
 
   /** A packet load outside the packet: the program ends and returns 0. */
@@ -795,41 +799,14 @@ export class Interpreter implements Engine {
     const tag = this.hi[base]!;
     const high = tag === REGION_STACK ? STACK_BYTES : tag === REGION_CTX ? this.ctxLen : this.memLen;
     const low = tag === REGION_STACK ? this.stackLow : 0;
-    const detail = describeFault(write, size, this.lo[base]!, tag, this.offA[pc]!, low, high);
-    return new VmError(pc, `${this.text(pc)}: ${detail}`);
+    return memoryFault(this.program, pc, write, size, this.lo[base]!, tag, low, high);
   }
 
-  /** STX ATOMIC at a checked address: ADD/OR/AND/XOR (+FETCH), XCHG, CMPXCHG, 32 or 64 bits. */
+  /** STX ATOMIC at a checked address; the old value goes to R0 (CMPXCHG) or src (FETCH, XCHG). */
   private atomic(v: DataView, ea: number, size: number, imm: number, s: number): void {
     const lo = this.lo, hi = this.hi;
-    const oldLo = v.getInt32(ea, true);
-    const oldHi = size === 8 ? v.getInt32(ea + 4, true) : 0;
-    const sLo = lo[s]!, sHi = size === 8 ? hi[s]! : 0;
-    let nLo: number, nHi: number;
-    switch (imm & ~1) {
-      case 0x00: {
-        const sum = (oldLo >>> 0) + (sLo >>> 0);
-        nLo = sum | 0;
-        nHi = (oldHi + sHi + (sum > 0xffffffff ? 1 : 0)) | 0;
-        break;
-      }
-      case 0x40: nLo = oldLo | sLo; nHi = oldHi | sHi; break;
-      case 0x50: nLo = oldLo & sLo; nHi = oldHi & sHi; break;
-      case 0xa0: nLo = oldLo ^ sLo; nHi = oldHi ^ sHi; break;
-      case 0xe0: nLo = sLo; nHi = sHi; break; // XCHG
-      default: { // CMPXCHG: store src if memory equals R0; R0 gets the old value either way
-        const r0Hi = size === 8 ? hi[0]! : 0;
-        if (lo[0] === oldLo && r0Hi === oldHi) { nLo = sLo; nHi = sHi; } else { nLo = oldLo; nHi = oldHi; }
-        lo[0] = oldLo;
-        hi[0] = oldHi;
-        v.setInt32(ea, nLo, true);
-        if (size === 8) v.setInt32(ea + 4, nHi, true);
-        return;
-      }
-    }
-    v.setInt32(ea, nLo, true);
-    if (size === 8) v.setInt32(ea + 4, nHi, true);
-    if (imm & 1) { lo[s] = oldLo; hi[s] = oldHi; }
+    atomicUpdate(v, ea, size, imm, lo[s]!, hi[s]!, lo[0]!, hi[0]!);
+    if (imm === BPF_CMPXCHG) { lo[0] = OUT[0]!; hi[0] = OUT[1]!; } else if (imm & BPF_FETCH) { lo[s] = OUT[0]!; hi[s] = OUT[1]!; }
   }
 
   /** Calls a helper; anything but our own errors it throws becomes a VmError naming it. */
@@ -838,20 +815,18 @@ export class Interpreter implements Engine {
       return fn(this.frame);
     } catch (e) {
       this.lastSteps = steps;
-      if (e instanceof Cbpf2ebpfError) throw e;
-      const h = this.helperAt(pc);
-      throw new VmError(pc, `helper ${h?.name ?? '?'} (${h?.id ?? '?'}) failed: ${(e as Error)?.message ?? String(e)}`);
+      throw helperFailed(pc, this.helperAt(pc), e);
     }
   }
 
   private helperAt(pc: number): HelperDef | undefined {
     const i = this.program[pc]!;
-    return this.helpers.get(i.code === 0x8d ? this.lo[i.dst]! >>> 0 : i.imm);
+    return this.helpers.get(i.code === (BPF_JMP | BPF_CALL | BPF_X) ? this.lo[i.dst]! >>> 0 : i.imm);
   }
 
   /** The instruction at pc in assembler syntax, for messages. */
   private text(pc: number): string {
-    return formatInsn(this.program[pc]!, this.program[pc + 1]);
+    return insnText(this.program, pc);
   }
 
   // ---- checked mode and tracing (only reached when one of them is on)
@@ -870,7 +845,7 @@ export class Interpreter implements Engine {
     if (why === WHY_NEVER_WRITTEN) cause = 'it was never written';
     else if (why === WHY_NEW_FRAME) cause = 'a called function starts with nothing in r0 and r6-r9';
     else {
-      const kind = (this.program[why]!.code & 7) === 0 ? 'packet load' : 'call';
+      const kind = bpfClass(this.program[why]!.code) === BPF_LD ? 'packet load' : 'call';
       cause = `the ${kind} at insn ${why} (${this.text(why)}) clobbered r1-r5`;
     }
     return new VmError(pc, `${this.text(pc)}: reads r${reg}, which holds nothing: ${cause}`);

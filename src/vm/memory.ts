@@ -19,8 +19,10 @@
  * the unused frames below it.
  */
 import { SKF_LL_OFF, SKF_NET_OFF } from '../classic/opcodes.js';
+import { BPF_ADD, BPF_AND, BPF_FETCH, BPF_OR, BPF_XCHG, BPF_XOR } from '../ebpf/opcodes.js';
 import type { ExecEnv } from './types.js';
-import { hex64 } from './u64.js';
+import { OUT } from './u64.js';
+import { hex, hex64 } from '../hex.js';
 
 export const REGION_CTX = 0x43545800;
 export const REGION_MEM = 0x4d454d00;
@@ -54,7 +56,7 @@ export function describeFault(write: boolean, size: number, baseLo: number, base
   if (name === undefined) {
     const base = regionName(baseHi);
     return base === undefined
-      ? `${what}: not a pointer (no region has upper half 0x${(hi >>> 0).toString(16)})`
+      ? `${what}: not a pointer (no region has upper half ${hex(hi)})`
       : `${what}: outside the ${base} region (offset ${ea} from its start)`;
   }
   const at = ea >>> 0;
@@ -85,4 +87,34 @@ export function loadPacketNegative(env: ExecEnv, k: number, size: number): numbe
   if (size === 1) return p[at]!;
   if (size === 2) return (p[at]! << 8) | p[at + 1]!;
   return ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
+}
+
+/**
+ * STX ATOMIC at a checked address: ADD/OR/AND/XOR (+FETCH), XCHG, CMPXCHG, 32 or 64 bits.
+ * Leaves the old memory value in OUT (upper half 0 for 32 bits): the engine moves it to src
+ * (FETCH, XCHG) or R0 (CMPXCHG).
+ */
+export function atomicUpdate(v: DataView, ea: number, size: number, imm: number, sLo: number, sHi: number, r0Lo: number, r0Hi: number): void {
+  const oldLo = v.getInt32(ea, true);
+  const oldHi = size === 8 ? v.getInt32(ea + 4, true) : 0;
+  if (size !== 8) { sHi = 0; r0Hi = 0; }
+  let nLo: number, nHi: number;
+  switch (imm & ~BPF_FETCH) {
+    case BPF_ADD: {
+      const sum = (oldLo >>> 0) + (sLo >>> 0);
+      nLo = sum | 0;
+      nHi = (oldHi + sHi + (sum > 0xffffffff ? 1 : 0)) | 0;
+      break;
+    }
+    case BPF_OR: nLo = oldLo | sLo; nHi = oldHi | sHi; break;
+    case BPF_AND: nLo = oldLo & sLo; nHi = oldHi & sHi; break;
+    case BPF_XOR: nLo = oldLo ^ sLo; nHi = oldHi ^ sHi; break;
+    case BPF_XCHG & ~BPF_FETCH: nLo = sLo; nHi = sHi; break;
+    default: // CMPXCHG: store src if memory equals R0
+      if (r0Lo === oldLo && r0Hi === oldHi) { nLo = sLo; nHi = sHi; } else { nLo = oldLo; nHi = oldHi; }
+  }
+  v.setInt32(ea, nLo, true);
+  if (size === 8) v.setInt32(ea + 4, nHi, true);
+  OUT[0] = oldLo;
+  OUT[1] = oldHi;
 }

@@ -208,15 +208,3 @@ export function bswap64(lo: number, hi: number): void {
 }
 export const sext8 = (x: number): number => (x << 24) >> 24;
 export const sext16 = (x: number): number => (x << 16) >> 16;
-/** High half of a sign-extended int32. */
-export const sextHi = (x: number): number => x >> 31;
-
-/** `0x` and 16 hex digits, for messages. */
-export function hex64(lo: number, hi: number): string {
-  return `0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`;
-}
-
-/** Shortest hex digits (no prefix) of an unsigned 64-bit value, as the conformance plugin protocol prints R0. */
-export function hex64Short(lo: number, hi: number): string {
-  return hi === 0 ? (lo >>> 0).toString(16) : `${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}`;
-}

@@ -5,9 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  OUT, add64, bswap16, bswap32, bswap64, eq64, hex64, hex64Short, les64, leu64, lts64, ltu64, mul64, mulhiU32,
+  OUT, add64, bswap16, bswap32, bswap64, eq64, les64, leu64, lts64, ltu64, mul64, mulhiU32,
   neg64, sar64, sdiv32, sdiv64, sext16, sext8, shl64, shr64, smod32, smod64, sub64, udiv32, udiv64, umod32, umod64,
 } from '../../src/vm/u64.js';
+import { hex, hex64, hex64Short } from '../../src/hex.js';
 
 const M64 = (1n << 64n) - 1n;
 const split = (v: bigint): [number, number] => {
@@ -120,5 +121,8 @@ describe('64-bit arithmetic on int32 halves', () => {
     expect(hex64(0x44332211, 0x88776655 | 0)).toBe('0x8877665544332211');
     expect(hex64Short(0x11, 0)).toBe('11');
     expect(hex64Short(1, 1)).toBe('100000001');
+    expect(hex(-1)).toBe('0xffffffff');
+    expect(hex(0x15, 2)).toBe('0x15');
+    expect(hex(5, 2)).toBe('0x05');
   });
 });

@@ -5,7 +5,7 @@ import { formatAsm } from '../../ebpf/asm-format.js';
 import { OUTPUT_FORMATS, formatProgram } from '../../ebpf/format.js';
 import { validateEncoding } from '../../ebpf/validate.js';
 import { UsageError } from '../../errors.js';
-import { readInput, writeFileAtomic } from '../io.js';
+import { readInput, sourceName, writeFileAtomic } from '../io.js';
 
 const FORMATS = [...OUTPUT_FORMATS, 'asm'] as const;
 type Format = (typeof FORMATS)[number];
@@ -39,7 +39,7 @@ export const asmCommand: CommandModule<object, AsmArgs> = {
       .example('$0 asm prog.s -o prog.bin', 'assemble to raw instructions')
       .example('$0 asm prog.s -f listing', 'show each instruction with its encoding'),
   handler: (argv) => {
-    const source = argv.file === '-' ? '<stdin>' : argv.file;
+    const source = sourceName(argv.file);
     const text = new TextDecoder().decode(readInput(argv.file));
     const prog = assemble(text, source);
     if (prog.length === 0) throw new UsageError(`${source}: no instructions`);

@@ -13,7 +13,7 @@ import { DecodeError, UsageError } from '../../errors.js';
 import { conformanceHelpers, parseHexBytes } from '../../vm/conformance.js';
 import { Interpreter } from '../../vm/interp.js';
 import { ExecEnv } from '../../vm/types.js';
-import { hex64Short } from '../../vm/u64.js';
+import { hex64Short } from '../../hex.js';
 import { readInput } from '../io.js';
 
 interface PluginArgs {

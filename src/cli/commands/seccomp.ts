@@ -11,7 +11,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { checkClassic } from '../../classic/check.js';
-import { CLASSIC_FORMATS } from '../../classic/decode.js';
+import { CLASSIC_FORMATS, isTextBytes } from '../../classic/decode.js';
 import { type Endian, encodeClassicRaw, formatComma, formatDd, formatDdd } from '../../classic/encode.js';
 import type { ClassicProgram } from '../../classic/insn.js';
 import { DecodeError, UsageError } from '../../errors.js';
@@ -23,8 +23,8 @@ import {
   checkedArches, evaluateStack, formatTrace, loadSeccompFilter, type LoadSeccompOptions, type SeccompFilter, type SeccompQuery,
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
-import { syscallName } from '../../seccomp/syscalls/index.js';
-import { readInput, writeFileAtomic } from '../io.js';
+import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
+import { readInput, sourceName, writeFileAtomic } from '../io.js';
 import { filterPositional } from '../options.js';
 
 const INPUT_FORMATS = ['auto', ...CLASSIC_FORMATS, 'seccomp'] as const;
@@ -63,7 +63,7 @@ function withSeccompInput<T>(y: Argv<T>, archDescription: string): Argv<T & Load
 
 function loadOptions(argv: LoadArgs, path: string): LoadSeccompOptions {
   return {
-    source: path === '-' ? '<stdin>' : path,
+    source: sourceName(path),
     endian: argv.endian,
     format: argv['input-format'],
     ...(argv.arch !== undefined ? { arch: argv.arch } : {}),
@@ -132,7 +132,7 @@ function evaluateHandler(argv: EvalArgs): void {
     return;
   }
   if (argv.json) {
-    const table = fields.arch.name === 'x86_64' && (fields.nr & 0x40000000) !== 0 ? 'x32' : fields.arch;
+    const table = syscallArch(fields.arch, fields.nr);
     const head = {
       arch: fields.arch.name,
       syscall: syscallName(table, fields.nr) ?? null,
@@ -262,9 +262,9 @@ const asmCommand: CommandModule<object, AsmArgs> = {
       .example('$0 seccomp asm policy.asm -o policy.bpf', 'assemble edited pseudo-code into raw records')
       .example('$0 seccomp disasm policy.bpf | $0 seccomp asm - -f ddd', 'convert a raw filter to tcpdump -ddd form') as unknown as Argv<AsmArgs>,
   handler: (argv) => {
-    const source = argv.file === '-' ? '<stdin>' : argv.file;
+    const source = sourceName(argv.file);
     const bytes = readInput(argv.file);
-    if (bytes.some((b) => (b < 0x20 && !(b >= 0x09 && b <= 0x0d)) || b === 0x7f)) {
+    if (!isTextBytes(bytes)) {
       throw new DecodeError(source, 'not text: seccomp asm reads the pseudo-code `seccomp disasm` prints (give a raw filter to `seccomp disasm`)');
     }
     const text = new TextDecoder().decode(bytes);

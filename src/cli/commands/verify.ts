@@ -12,7 +12,7 @@ import type { Insn } from '../../ebpf/insn.js';
 import { VerifyError } from '../../errors.js';
 import { translateClassic } from '../../translate/translate.js';
 import { verifyProgram } from '../../vm/verifier/index.js';
-import { readInput } from '../io.js';
+import { readInput, sourceName } from '../io.js';
 import { type FilterInputArgs, filterInputOptions } from '../options.js';
 
 interface VerifyArgs extends Omit<FilterInputArgs, 'filter'> {
@@ -50,7 +50,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example('tcpdump -ddd "tcp port 80" | $0 verify --classic -', 'translate a tcpdump filter and verify the result')
       .example('$0 verify --classic --ctx seccomp policy.bpf', 'verify the translation of a seccomp filter') as unknown as Argv<VerifyArgs>,
   handler: (argv) => {
-    const source = argv.prog === '-' ? '<stdin>' : argv.prog;
+    const source = sourceName(argv.prog);
     const bytes = readInput(argv.prog);
     let insns: Insn[];
     let origin: Int32Array | undefined;

@@ -3,7 +3,7 @@
  * kernel's syscall tables.
  */
 import { UsageError } from '../../errors.js';
-import { type ArchName, type SeccompArch, toArch } from '../arch.js';
+import { type ArchName, type SeccompArch, toArch, X32_SYSCALL_BIT } from '../arch.js';
 import { AARCH64_SYSCALLS } from './aarch64.js';
 import { ARM_SYSCALLS } from './arm.js';
 import { I386_SYSCALLS } from './i386.js';
@@ -46,6 +46,15 @@ export function syscallTable(arch: SeccompArch | string): SyscallTable {
     cache.set(name, t);
   }
   return t;
+}
+
+/**
+ * The arch whose table names `nr` as `seccomp_data.nr` holds it under `arch`: x32 for an
+ * x86_64 number with the x32 bit set (x32 calls share x86_64's AUDIT_ARCH), else `arch`.
+ */
+export function syscallArch(arch: SeccompArch | string, nr: number): SeccompArch {
+  const a = toArch(arch);
+  return a.name === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0 ? toArch('x32') : a;
 }
 
 /** The name of syscall `nr` on `arch`, or undefined. */

@@ -7,8 +7,8 @@
  * The pc one past the last instruction is a virtual block: execution that reaches it faults
  * ("ran past the last instruction"), as in the interpreter.
  */
-import type { Insn, Program } from '../../ebpf/insn.js';
-import { BPF_PSEUDO_CALL } from '../../ebpf/opcodes.js';
+import { type Insn, type Program, branchTarget, isLdImm64 } from '../../ebpf/insn.js';
+import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_PSEUDO_CALL, bpfClass, bpfOp } from '../../ebpf/opcodes.js';
 
 export type Terminator =
   | 'fall'   // runs into the next block
@@ -42,18 +42,15 @@ export interface Cfg {
   readonly forwardOnly: boolean;
 }
 
+/** JA or a conditional jump, JMP or JMP32 class. */
 const isJump = (i: Insn): boolean => {
-  const cls = i.code & 7;
-  if (cls !== 5 && cls !== 6) return false;
-  const op = i.code & 0xf0;
-  return op !== 0x80 && op !== 0x90;
+  const cls = bpfClass(i.code);
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return false;
+  const op = bpfOp(i.code);
+  return op !== BPF_CALL && op !== BPF_EXIT;
 };
-const isLocalCall = (i: Insn): boolean => i.code === 0x85 && i.src === BPF_PSEUDO_CALL;
-
-/** Where a jump at pc lands (JMP32 JA takes imm, everything else off). */
-export function jumpTarget(i: Insn, pc: number): number {
-  return pc + 1 + (i.code === 0x06 ? i.imm : i.off);
-}
+const isLocalCall = (i: Insn): boolean => i.code === (BPF_JMP | BPF_CALL) && i.src === BPF_PSEUDO_CALL;
+const isExit = (i: Insn): boolean => i.code === (BPF_JMP | BPF_EXIT);
 
 export function buildCfg(prog: Program): Cfg {
   const len = prog.length;
@@ -63,15 +60,12 @@ export function buildCfg(prog: Program): Cfg {
   let hasLocalCalls = false;
   for (let pc = 0; pc < len; pc++) {
     const i = prog[pc]!;
-    if (i.code === 0x18) { pc++; continue; }
-    if (isJump(i)) {
-      leader[jumpTarget(i, pc)] = 1;
+    if (isLdImm64(i)) { pc++; continue; }
+    if (isJump(i) || isLocalCall(i)) {
+      leader[branchTarget(i, pc)!] = 1;
       leader[pc + 1] = 1;
-    } else if (isLocalCall(i)) {
-      hasLocalCalls = true;
-      leader[pc + 1 + i.imm] = 1;
-      leader[pc + 1] = 1;
-    } else if (i.code === 0x95) {
+      if (isLocalCall(i)) hasLocalCalls = true;
+    } else if (isExit(i)) {
       leader[pc + 1] = 1;
     }
   }
@@ -85,14 +79,14 @@ export function buildCfg(prog: Program): Cfg {
     for (;;) {
       const i = prog[pc]!;
       pcs.push(pc);
-      const next = pc + (i.code === 0x18 ? 2 : 1);
+      const next = pc + (isLdImm64(i) ? 2 : 1);
       if (isJump(i)) {
-        target = jumpTarget(i, pc);
-        term = (i.code & 0xf0) === 0 ? 'ja' : 'cond';
+        target = branchTarget(i, pc)!;
+        term = bpfOp(i.code) === BPF_JA ? 'ja' : 'cond';
       } else if (isLocalCall(i)) {
-        target = pc + 1 + i.imm;
+        target = branchTarget(i, pc)!;
         term = 'call';
-      } else if (i.code === 0x95) {
+      } else if (isExit(i)) {
         term = 'exit';
       }
       pc = next;

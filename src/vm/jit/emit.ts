@@ -13,12 +13,12 @@
  * `st` plus a constant after a join of paths of different lengths (see compile.ts).
  */
 import type { Insn, Program } from '../../ebpf/insn.js';
+import { SIZE_BYTES } from '../../ebpf/opcodes.js';
 import { REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';
 import { transfer, type Knowledge } from './knowledge.js';
 import { ALL, HI, LO } from './liveness.js';
 import { hi, lo, num, reg } from './source.js';
 
-const SIZE: Readonly<Record<number, 1 | 2 | 4 | 8>> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 const MAIN_STACK_LOW = STACK_BYTES - STACK_FRAME_BYTES;
 
 /** Locals a run binds on entry when the code uses them (see compile.ts). */
@@ -37,7 +37,7 @@ export interface Steps {
   k: number;
 }
 
-export const stepsExpr = (s: Steps): string => (s.dyn ? (s.k === 0 ? 'st' : `st + ${num(s.k)}`) : num(s.k));
+const stepsExpr = (s: Steps): string => (s.dyn ? (s.k === 0 ? 'st' : `st + ${num(s.k)}`) : num(s.k));
 
 export class InsnEmitter {
   readonly out: string[] = [];
@@ -258,7 +258,7 @@ export class InsnEmitter {
   }
 
   private ldx(pc: number, i: Insn): void {
-    const size = SIZE[i.code & 0x18]!, signed = (i.code & 0xe0) === 0x80, d = i.dst;
+    const size = SIZE_BYTES[i.code & 0x18]!, signed = (i.code & 0xe0) === 0x80, d = i.dst;
     const at = this.address(pc, i.src, i.off, size, false);
     if (at === null) return;
     const [v, ea] = at;
@@ -271,7 +271,7 @@ export class InsnEmitter {
   }
 
   private store(pc: number, i: Insn): void {
-    const size = SIZE[i.code & 0x18]!, isReg = (i.code & 7) === 3, s = i.src;
+    const size = SIZE_BYTES[i.code & 0x18]!, isReg = (i.code & 7) === 3, s = i.src;
     const at = this.address(pc, i.dst, i.off, size, true);
     if (at === null) return;
     const [v, ea] = at;
@@ -300,7 +300,7 @@ export class InsnEmitter {
       this.line(`${this.wl(d, num(i.imm | 0))}${this.wh(d, num(this.prog[pc + 1]!.imm | 0))}`);
       return;
     }
-    const size = SIZE[i.code & 0x18]!;
+    const size = SIZE_BYTES[i.code & 0x18]!;
     const get = size === 4 ? 'getInt32' : size === 2 ? 'getUint16' : 'getUint8';
     const k = i.imm | 0;
     this.use('pkt');

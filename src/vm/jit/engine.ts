@@ -9,10 +9,9 @@
  */
 import type { Program } from '../../ebpf/insn.js';
 import { validateEncoding } from '../../ebpf/validate.js';
-import { VerifyError } from '../../errors.js';
-import { standardHelpers, type HelperRegistry } from '../helpers.js';
+import { helperCallTargets, standardHelpers, type HelperRegistry } from '../helpers.js';
 import { DEFAULT_BUDGET, Interpreter, type InterpreterOptions } from '../interp.js';
-import type { Engine, ExecEnv, HelperFn } from '../types.js';
+import type { Engine, ExecEnv } from '../types.js';
 import { buildCfg, type Cfg } from './blocks.js';
 import { compiled } from './cache.js';
 import { needsBudget, type Layout, type Variant } from './compile.js';
@@ -46,17 +45,7 @@ export class JitEngine implements Engine {
     const helpers = opts.helpers ?? standardHelpers();
     const budget = opts.budget ?? DEFAULT_BUDGET;
     if (!(budget >= 1)) throw new RangeError(`budget must be at least 1, got ${budget}`);
-    const fns = new Array<HelperFn | null>(program.length).fill(null);
-    for (let pc = 0; pc < program.length; pc++) {
-      const i = program[pc]!;
-      if (i.code === 0x85 && i.src === 0) {
-        const h = helpers.get(i.imm);
-        if (!h) throw new VerifyError(pc, `call ${i.imm}: no helper with id ${i.imm} is registered`);
-        fns[pc] = h.fn;
-      }
-      if (i.code === 0x18) pc++;
-    }
-    const S = new JitState(program, helpers, budget, fns);
+    const S = new JitState(program, helpers, budget, helperCallTargets(program, helpers));
     this.state = S;
     this.cfg = buildCfg(program);
     this.budgeted = needsBudget(this.cfg, budget);

@@ -65,13 +65,6 @@ export function entryKnowledge(variant: Variant): Knowledge {
   return k;
 }
 
-/** Only R10 as on entry: block entries of programs the JIT does not analyse across blocks. */
-export function frameKnowledge(): Knowledge {
-  const k = new Knowledge();
-  k.set(10, STACK_BYTES, REGION_STACK);
-  return k;
-}
-
 /** The 64-bit add of int32 halves, as halves; used to follow pointer arithmetic. */
 function add64(aLo: number, aHi: number, bLo: number, bHi: number): [number, number] {
   const s = (aLo >>> 0) + (bLo >>> 0);

@@ -2,15 +2,15 @@
  * What compiled programs call at run time: the per-engine state they read (memory views,
  * the stack, the helper frame, the local-call stack) and the shared functions for the slow
  * or rare paths (faults, negative packet offsets, helpers, atomics, 64-bit mul/div/shift).
- * Fault messages are built here exactly as the interpreter builds them, from the pc and the
+ * Faults come from src/vm/faults.ts, as the interpreter's do, built from the pc and the
  * register values the generated code passes, so both engines fail with the same VmError.
  */
 import type { Program } from '../../ebpf/insn.js';
-import { formatInsn } from '../../ebpf/asm-format.js';
-import { Cbpf2ebpfError, VmError } from '../../errors.js';
+import type { VmError } from '../../errors.js';
+import { budgetExhausted, callsTooDeep, helperFailed, memoryFault, noHelperForCallx, ranPastEnd } from '../faults.js';
 import type { HelperDef, HelperRegistry } from '../helpers.js';
 import {
-  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, describeFault, loadPacketNegative,
+  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
 } from '../memory.js';
 import type { ExecEnv, HelperFn, HelperFrame } from '../types.js';
 import * as u64 from '../u64.js';
@@ -85,33 +85,27 @@ export class JitState {
   }
 }
 
-/** The instruction at pc in assembler syntax, for messages. */
-function text(S: JitState, pc: number): string {
-  return formatInsn(S.program[pc]!, S.program[pc + 1]);
-}
-
 /** A bad memory access (write: 0/1) through the base register value (baseLo, baseHi). */
 function memFault(S: JitState, env: ExecEnv, pc: number, write: number, size: number, baseLo: number, baseHi: number, r10: number, steps: number): VmError {
   S.out[0] = steps;
   const high = baseHi === REGION_STACK ? STACK_BYTES : baseHi === REGION_CTX ? env.ctx.length : env.mem ? env.mem.length : 0;
   const low = baseHi === REGION_STACK ? r10 - STACK_FRAME_BYTES : 0;
-  const detail = describeFault(write !== 0, size, baseLo, baseHi, S.program[pc]!.off, low, high);
-  return new VmError(pc, `${text(S, pc)}: ${detail}`);
+  return memoryFault(S.program, pc, write !== 0, size, baseLo, baseHi, low, high);
 }
 
 function budgetFault(S: JitState, pc: number, steps: number): VmError {
   S.out[0] = steps;
-  return new VmError(pc, `instruction budget of ${S.budget} exhausted (a loop that does not end?)`);
+  return budgetExhausted(pc, S.budget);
 }
 
 function fellOff(S: JitState, steps: number): VmError {
   S.out[0] = steps;
-  return new VmError(S.program.length, 'execution ran past the last instruction (no exit)');
+  return ranPastEnd(S.program.length);
 }
 
 function deepCall(S: JitState, pc: number, steps: number): VmError {
   S.out[0] = steps;
-  return new VmError(pc, `local call nests deeper than ${MAX_CALL_FRAMES} frames`);
+  return callsTooDeep(pc);
 }
 
 /** The region view for an access of `size` bytes at offset `ea` of region `tag`, or null. */
@@ -124,8 +118,7 @@ function view(S: JitState, env: ExecEnv, tag: number, ea: number, size: number, 
 
 function helperFailure(S: JitState, pc: number, h: HelperDef | undefined, e: unknown, steps: number): unknown {
   S.out[0] = steps;
-  if (e instanceof Cbpf2ebpfError) return e;
-  return new VmError(pc, `helper ${h?.name ?? '?'} (${h?.id ?? '?'}) failed: ${(e as Error)?.message ?? String(e)}`);
+  return helperFailed(pc, h, e);
 }
 
 /** Calls the helper of the call at pc; the registers are already in S.fl/S.fh. */
@@ -144,43 +137,13 @@ function callHelperX(S: JitState, env: ExecEnv, pc: number, idLo: number, idHi: 
   const h = idHi === 0 ? S.helpers.get(idLo >>> 0) : undefined;
   if (!h) {
     S.out[0] = steps;
-    throw new VmError(pc, `callx r${S.program[pc]!.dst}: no helper with id ${idHi === 0 ? idLo >>> 0 : 'of 64 bits'} is registered`);
+    throw noHelperForCallx(pc, S.program[pc]!.dst, idLo, idHi);
   }
   try {
     return h.fn(S.frame);
   } catch (e) {
     throw helperFailure(S, pc, h, e, steps);
   }
-}
-
-/**
- * STX ATOMIC at a checked address: ADD/OR/AND/XOR (+FETCH), XCHG, CMPXCHG, 32 or 64 bits.
- * Leaves the old memory value in OUT (upper half 0 for 32 bits); the generated code moves
- * it to src (FETCH, XCHG) or R0 (CMPXCHG).
- */
-function atomic(v: DataView, ea: number, size: number, imm: number, sLo: number, sHi: number, r0Lo: number, r0Hi: number): void {
-  const oldLo = v.getInt32(ea, true);
-  const oldHi = size === 8 ? v.getInt32(ea + 4, true) : 0;
-  if (size !== 8) { sHi = 0; r0Hi = 0; }
-  let nLo: number, nHi: number;
-  switch (imm & ~1) {
-    case 0x00: {
-      const sum = (oldLo >>> 0) + (sLo >>> 0);
-      nLo = sum | 0;
-      nHi = (oldHi + sHi + (sum > 0xffffffff ? 1 : 0)) | 0;
-      break;
-    }
-    case 0x40: nLo = oldLo | sLo; nHi = oldHi | sHi; break;
-    case 0x50: nLo = oldLo & sLo; nHi = oldHi & sHi; break;
-    case 0xa0: nLo = oldLo ^ sLo; nHi = oldHi ^ sHi; break;
-    case 0xe0: nLo = sLo; nHi = sHi; break; // XCHG
-    default: // CMPXCHG: store src if memory equals R0
-      if (r0Lo === oldLo && r0Hi === oldHi) { nLo = sLo; nHi = sHi; } else { nLo = oldLo; nHi = oldHi; }
-  }
-  v.setInt32(ea, nLo, true);
-  if (size === 8) v.setInt32(ea + 4, nHi, true);
-  u64.OUT[0] = oldLo;
-  u64.OUT[1] = oldHi;
 }
 
 /**
@@ -198,7 +161,7 @@ export const RUNTIME = Object.freeze({
   neg: loadPacketNegative,
   call: callHelper,
   callx: callHelperX,
-  atomic,
+  atomic: atomicUpdate,
   imul: Math.imul,
   mul64: u64.mul64,
   udiv64: u64.udiv64,

@@ -5,13 +5,12 @@
  * and instructions no path reaches. Its post-order feeds the liveness pass.
  */
 import {
-  BPF_CALL, BPF_DW, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_COMPLEXITY_LIMIT_INSNS,
-  bpfClass, bpfOp,
+  BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_COMPLEXITY_LIMIT_INSNS, bpfClass, bpfOp,
 } from '../../ebpf/opcodes.js';
-import type { Insn } from '../../ebpf/insn.js';
+import { type Insn, branchTarget, isLdImm64, ldImm64Tails } from '../../ebpf/insn.js';
 import { VerifyError } from '../../errors.js';
 import { findEncodingProblem } from '../../ebpf/validate.js';
-import { isConditionalJump, jumpOffset, restrictionProblem } from './encoding.js';
+import { isConditionalJump, restrictionProblem } from './encoding.js';
 import { compressPcs } from './path.js';
 
 export interface Cfg {
@@ -41,10 +40,7 @@ export function buildCfg(prog: readonly Insn[], maxInsns = BPF_COMPLEXITY_LIMIT_
   const structural = findEncodingProblem(prog);
   if (structural) throw new VerifyError(structural[0], structural[1]);
 
-  const ldImm64Tail = new Uint8Array(n);
-  for (let pc = 0; pc < n; pc++) {
-    if (prog[pc]!.code === (BPF_LD | BPF_IMM | BPF_DW) && pc + 1 < n) ldImm64Tail[++pc] = 1;
-  }
+  const ldImm64Tail = ldImm64Tails(prog);
 
   const succ0 = new Int32Array(n).fill(-1);
   const succ1 = new Int32Array(n).fill(-1);
@@ -59,14 +55,14 @@ export function buildCfg(prog: readonly Insn[], maxInsns = BPF_COMPLEXITY_LIMIT_
     const isJmp = cls === BPF_JMP || cls === BPF_JMP32;
     if (isJmp && op === BPF_EXIT) continue;
     if (isJmp && op === BPF_JA) {
-      succ0[pc] = edgeTarget(pc, pc + 1 + jumpOffset(i), n, ldImm64Tail, true);
+      succ0[pc] = edgeTarget(pc, branchTarget(i, pc)!, n, ldImm64Tail, true);
     } else if (isConditionalJump(i)) {
       succ0[pc] = edgeTarget(pc, pc + 1, n, ldImm64Tail, false);
-      const taken = edgeTarget(pc, pc + 1 + i.off, n, ldImm64Tail, true);
+      const taken = edgeTarget(pc, branchTarget(i, pc)!, n, ldImm64Tail, true);
       if (taken !== pc + 1) succ1[pc] = taken;
     } else {
       // Calls return to the next instruction like any other instruction.
-      const next = i.code === (BPF_LD | BPF_IMM | BPF_DW) ? pc + 2 : pc + 1;
+      const next = isLdImm64(i) ? pc + 2 : pc + 1;
       succ0[pc] = edgeTarget(pc, next, n, ldImm64Tail, false);
     }
   }

@@ -16,7 +16,7 @@ import {
   BPF_NEG, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_X, MAX_BPF_STACK, R0, R1, R10, R2, R6, SIZE_BYTES,
   ALU_OP_NAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc,
 } from '../../ebpf/opcodes.js';
-import type { Insn } from '../../ebpf/insn.js';
+import { type Insn, branchTarget } from '../../ebpf/insn.js';
 import { VerifyError } from '../../errors.js';
 import type { Cfg } from './cfg.js';
 import { seccompAccessProblem, skbAccessProblem } from './ctx-access.js';
@@ -427,7 +427,7 @@ class Walker {
     }
     const is32 = bpfClass(i.code) === BPF_JMP32;
     if (op === BPF_JA) {
-      const target = pc + 1 + (is32 ? i.imm : i.off);
+      const target = branchTarget(i, pc)!;
       if (target !== pc + 1) this.path = pathJump(this.path, pc, target);
       this.pc = target;
       return true;
@@ -449,7 +449,7 @@ class Walker {
     const d = i.dst;
     const dk = this.read(pc, d);
     const sk = x ? this.read(pc, i.src) : CONST;
-    const target = pc + 1 + i.off;
+    const target = branchTarget(i, pc)!;
     const dv = dk === CONST ? this.constOf(d) : 0n;
     const sv = x ? (sk === CONST ? this.constOf(i.src) : 0n) : BigInt.asUintN(64, BigInt(i.imm));
     if (target === pc + 1) {

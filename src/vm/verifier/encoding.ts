@@ -34,8 +34,3 @@ export function isConditionalJump(i: Insn): boolean {
   const op = bpfOp(i.code);
   return op !== BPF_JA && op !== BPF_CALL && op !== BPF_EXIT;
 }
-
-/** The jump offset of a JA or conditional jump: JMP32 JA carries it in imm (long jump). */
-export function jumpOffset(i: Insn): number {
-  return bpfClass(i.code) === BPF_JMP32 && bpfOp(i.code) === BPF_JA ? i.imm : i.off;
-}

@@ -13,6 +13,7 @@
  * value an 8-byte store spilled there (so pointers and constants survive a spill and fill).
  * Only the bottom `depth` bytes the program can touch are modelled.
  */
+import { hex64Short } from '../../hex.js';
 
 export const NOT_INIT = 0;
 export const SCALAR = 1;
@@ -74,7 +75,7 @@ export function describeValue(kind: number, lo: number, hi: number): string {
   switch (kind) {
     case NOT_INIT: return 'nothing (uninitialised)';
     case SCALAR: return 'a scalar';
-    case CONST: return `the constant ${hi === 0 ? lo >>> 0 : hi === -1 && lo < 0 ? lo : `0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}`}`;
+    case CONST: return `the constant ${hi === 0 ? lo >>> 0 : hi === -1 && lo < 0 ? lo : `0x${hex64Short(lo, hi)}`}`;
     case PTR_CTX: return `a context pointer${lo ? ` (offset ${lo})` : ''}`;
     case PTR_STACK: return `a stack pointer (fp${lo < 0 ? lo : `+${lo}`})`;
     case PTR_MEM: return `a memory pointer (offset ${lo})`;
