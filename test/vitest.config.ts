@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // src/cli/*.cts are CommonJS TypeScript (see src/cli/yargs.cts); Vite transforms only .ts by default.
+  oxc: { include: /\.[cm]?tsx?$/ },
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],

@@ -3,21 +3,16 @@
  * src/cli/commands/ and only parses arguments, calls the library and prints.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type yargsFactory from 'yargs/yargs';
 import { Cbpf2ebpfError, EXIT_USAGE, UsageError } from '../errors.js';
 import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.js';
+import yargs from './yargs.cjs';
+import { version } from './version.cjs';
 
 /**
  * The commands this run needs: the one its first word names; for a filter path, the default
  * command; for anything else (help, a mistyped command, options first) all of them, so that
  * yargs can list and suggest.
  */
-// yargs 17's CommonJS build loads in about a quarter of the time of its ESM entry or of
-// yargs 18 (whose string-width compiles large Unicode regexes at import): on a replay that
-// difference is as long as filtering a million packets.
-const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof yargsFactory;
-
 function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
   if (argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return commands;
   const first = argv.find((a) => !a.startsWith('-') || a === '-');
@@ -38,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(version)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;

@@ -4,7 +4,7 @@
  * launcher bin/cbpf2ebpf as a child process (stdin, pipes and the real exit status).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
@@ -55,20 +55,32 @@ export async function runMain(args: string[], stdoutAs: StdoutAs = 'utf8'): Prom
   };
 }
 
-/** The launcher; it runs dist/, which `npm test` builds first (tsc -p . && vitest run). */
+/**
+ * The launcher; it runs the bundle dist/cbpf2ebpf.cjs, which `npm test` builds first
+ * (`npm run build`: tsc, then esbuild).
+ */
 export const launcher = join(root, 'bin/cbpf2ebpf');
+export const bundle = join(root, 'dist/cbpf2ebpf.cjs');
 
 /** The suffix for the name of a launcher test that skips because dist/ is not built. */
 export const notBuiltNote = (built: boolean): string => (built ? '' : ' (skipped: dist/ not built)');
 
 /**
- * Whether dist/ has the module of `command` (src/cli/commands/<command>.ts), so the launcher
- * can run it; when not, says on the console which tests skip and how to build.
+ * Whether the launcher can run `command` (src/cli/commands/<command>.ts) from the bundle;
+ * when not, says on the console which tests skip and how to build. A bundle older than the
+ * compiled modules would test old code, so that is an error, not a skip.
  */
 export function launcherBuilt(command: string): boolean {
-  const built = existsSync(join(root, `dist/cli/commands/${command}.js`));
-  if (!built) console.warn(`skipping the bin/cbpf2ebpf ${command} tests: dist/ is not built (run \`npx tsc -p .\`)`);
-  return built;
+  const modules = join(root, 'dist/cli/main.js');
+  const built = existsSync(bundle) && existsSync(join(root, `dist/cli/commands/${command}.js`));
+  if (!built) {
+    console.warn(`skipping the bin/cbpf2ebpf ${command} tests: dist/ is not built (run \`npm run build\`)`);
+    return false;
+  }
+  if (statSync(bundle).mtimeMs < statSync(modules).mtimeMs) {
+    throw new Error('dist/cbpf2ebpf.cjs is older than dist/cli/main.js: run `npm run build` (tsc alone does not bundle)');
+  }
+  return true;
 }
 
 export interface BinOptions {

@@ -1,16 +1,21 @@
 /**
  * `cbpf2ebpf [translate] FILTER`: in process through main() for output and exit codes, and
- * through the built launcher (bin/cbpf2ebpf -> dist/) for stdin and the default command.
+ * through the built launcher (bin/cbpf2ebpf -> dist/cbpf2ebpf.cjs) for stdin, the default
+ * command, --version and the bundle itself.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeClassic } from '../../src/classic/decode.js';
 import { decodeProgram, encodeProgram } from '../../src/ebpf/encode.js';
 import { formatListing } from '../../src/ebpf/format.js';
 import { translateClassic } from '../../src/translate/translate.js';
-import { launcherBuilt, notBuiltNote, runBin, runBinBytes, runMain } from './run-main.js';
+import { launcher, launcherBuilt, notBuiltNote, runBin, runBinBytes, runMain } from './run-main.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-translate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -127,5 +132,21 @@ describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${notBuiltNote(built)}`, () => {
     const r = runBin(['-'], { input: '1\n0 0 0 0\n' });
     expect(r.status).toBe(65);
     expect(r.stderr.trim().split('\n').length).toBe(1);
+  });
+  it('prints the package version from any working directory', () => {
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    const r = spawnSync(process.execPath, [launcher, '--version'], { cwd: tmpdir(), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+  it('runs the same from the bundle as from the compiled modules', () => {
+    const args = [join(root, 'fixtures/filters/EN10MB/tcp-port.ddd'), '--annotate'];
+    const fromBundle = runBin(args);
+    const fromModules = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const { main } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/cli/main.js')).href)});
+       process.exitCode = await main(process.argv.slice(1));`, ...args], { encoding: 'utf8' });
+    expect(fromBundle.status).toBe(0);
+    expect(fromBundle.stdout).toContain('r0 = *(u16 *)skb[12]');
+    expect(fromModules.stdout).toBe(fromBundle.stdout);
   });
 });
