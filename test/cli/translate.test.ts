@@ -4,7 +4,7 @@
  * command, --version and the bundle itself.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -137,6 +137,26 @@ describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${notBuiltNote(built)}`, () => {
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     const r = spawnSync(process.execPath, [launcher, '--version'], { cwd: tmpdir(), encoding: 'utf8' });
     expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+  it('runs from a copy of the bundle whose code cache is missing, stale or garbage', () => {
+    const copy = mkdtempSync(join(tmp, 'install-'));
+    mkdirSync(join(copy, 'bin'));
+    mkdirSync(join(copy, 'dist'));
+    for (const f of ['bin/cbpf2ebpf', 'bin/package.json', 'dist/cbpf2ebpf.cjs']) copyFileSync(join(root, f), join(copy, f));
+    const run = () => spawnSync(process.execPath, [join(copy, 'bin/cbpf2ebpf'), '--version'], { encoding: 'utf8' });
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(run().stdout.trim()).toBe(version); // no cache
+    const cache = join(copy, 'dist/cbpf2ebpf.cjs.cache');
+    copyFileSync(join(root, 'dist/cbpf2ebpf.cjs.cache'), cache); // stamped for another file's mtime
+    expect(run().stdout.trim()).toBe(version);
+    const { size, mtimeMs } = statSync(join(copy, 'dist/cbpf2ebpf.cjs'));
+    const stamp = Buffer.alloc(16);
+    stamp.writeDoubleLE(size, 0);
+    stamp.writeDoubleLE(mtimeMs, 8);
+    writeFileSync(cache, Buffer.concat([stamp, Buffer.alloc(4096, 0x5a)])); // right stamp, garbage code
+    const r = run();
+    expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(version);
   });
   it('runs the same from the bundle as from the compiled modules', () => {
