@@ -186,7 +186,7 @@ try {
         say(`MISMATCH ${expr}: libpcap ${acc.libpcap}, interp ${acc.interp}, jit ${acc.jit}, classic ${accClassic}`);
         failed = true;
       }
-      say(`| \`${expr}\` | ${text.split('\n')[0]} | ${fx(best.libpcap)} | ${fx(best.libpcap / classicSteps, 2)} | ${fx(best.interp)} | ${fx(best.interp / steps.interp, 2)} | ${fx(best.jit)} | ${fx(best.libpcap / best.interp, 2)}x | ${fx(best.libpcap / best.jit, 2)}x |`);
+      say(`| \`${expr.replaceAll('|', '\\|')}\` | ${text.split('\n')[0]} | ${fx(best.libpcap)} | ${fx(best.libpcap / classicSteps, 2)} | ${fx(best.interp)} | ${fx(best.interp / steps.interp, 2)} | ${fx(best.jit)} | ${fx(best.libpcap / best.interp, 2)}x | ${fx(best.libpcap / best.jit, 2)}x |`);
     }
     say();
   };
