@@ -4,7 +4,7 @@
  * command, --version and the bundle itself.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -158,6 +158,21 @@ describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${notBuiltNote(built)}`, () => {
     const r = run();
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(version);
+  });
+  it('runs the compiled modules instead of a bundle older than them', () => {
+    const copy = mkdtempSync(join(tmp, 'stale-'));
+    cpSync(join(root, 'bin'), join(copy, 'bin'), { recursive: true });
+    cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    copyFileSync(join(root, 'package.json'), join(copy, 'package.json'));
+    const bundle = join(copy, 'dist/cbpf2ebpf.cjs');
+    writeFileSync(bundle, "exports.main = async () => { process.stdout.write('from the bundle\\n'); return 0; };\n");
+    const run = () => spawnSync(process.execPath, [join(copy, 'bin/cbpf2ebpf'), '--version'], { encoding: 'utf8' }).stdout.trim();
+    const modules = statSync(join(copy, 'dist/cli/main.js')).mtime;
+    utimesSync(bundle, modules, new Date(modules.getTime() + 60_000));
+    expect(run()).toBe('from the bundle');
+    utimesSync(bundle, modules, new Date(modules.getTime() - 60_000));
+    expect(run()).toMatch(/^\d+\.\d+\.\d+$/);
   });
   it('runs the same from the bundle as from the compiled modules', () => {
     const args = [join(root, 'fixtures/filters/EN10MB/tcp-port.ddd'), '--annotate'];
