@@ -125,10 +125,7 @@ class VmFilter implements PacketFilter {
     const env = this.env;
     if (this.usesContext) writeSkbContext(meta, this.ctx);
     env.meta = meta;
-    env.pkt = buf;
-    env.pktStart = start;
-    env.pktLen = caplen;
-    return this.engine.run(env);
+    return this.engine.runPacket(env, buf, start, caplen);
   }
 }
 

@@ -276,6 +276,18 @@ export class Interpreter implements Engine {
     return this.lastSteps;
   }
 
+  runPacket(env: ExecEnv, pkt: Uint8Array, start: number, len: number): number {
+    env.setPacket(pkt, start, len);
+    const mem = env.mem;
+    if (mem === null) return this.run(env);
+    env.mem = null;
+    try {
+      return this.run(env);
+    } finally {
+      env.mem = mem;
+    }
+  }
+
   run(env: ExecEnv): number {
     this.bind(env);
     return this.exec();

@@ -43,6 +43,12 @@ export type HelperFn = (frame: HelperFrame) => void | boolean;
 export interface Engine {
   /** Runs the program once and returns R0's low 32 bits, unsigned. Throws VmError on a fault. */
   run(env: ExecEnv): number;
+  /**
+   * run(env) over the packet window given here, with R1 = env.ctx (env.mem is not
+   * consulted), for loops that have the window in hand: the JIT then neither stores it into
+   * env nor loads it back. env's packet fields may or may not be updated.
+   */
+  runPacket(env: ExecEnv, pkt: Uint8Array, start: number, len: number): number;
   /** R0's upper 32 bits after the last run, unsigned. */
   readonly r0hi: number;
   /** Instructions executed by the last run. */

@@ -85,7 +85,7 @@ export function needsBudget(cfg: Cfg, budget: number): boolean {
 
 /** Entry bindings, in this order, of the locals the code uses. */
 const STATE_LOCALS: ReadonlyArray<[StateLocal, string]> = [
-  ['pkt', 'pd = S.pv(env.pkt), ps = env.pktStart, pl = env.pktLen'],
+  ['pkt', 'pd = S.pv(pkt)'],
   ['cv', 'cv = S.cv(env.ctx)'], ['cl', 'cl = env.ctx.length'], ['mv', 'mv = S.mv(env.mem)'], ['ml', 'ml = env.mem ? env.mem.length : 0'],
   ['sv', 'sv = S.sv'], ['fl', 'FL = S.fl'], ['fh', 'FH = S.fh'], ['cs', 'CS = S.cs'], ['B', 'B = S.budget'],
 ];
@@ -308,17 +308,26 @@ export function generateSource(prog: Program, opts: CodegenOptions, cfg: Cfg = b
 
 /** A compiled program bound to one engine's state: runs it once over env. */
 export type RunFn = (env: ExecEnv) => number;
+/** The same run with the packet window given as arguments; env's packet fields are not read. */
+export type PacketRunFn = (env: ExecEnv, pkt: Uint8Array, start: number, len: number) => number;
+/** Both entries of a compiled program bound to one engine. */
+export interface BoundRun {
+  readonly run: RunFn;
+  readonly packet: PacketRunFn;
+}
 /** Binds a compiled program to an engine's state (and the run of the other variant, for env.mem). */
-export type MakeRun = (S: JitState, other: RunFn | null) => RunFn;
+export type MakeRun = (S: JitState, other: RunFn | null) => BoundRun;
 type Factory = (rt: Runtime) => MakeRun;
 
 /**
- * Compiles the body of a run function into a MakeRun. The body binds what it uses of env
- * to locals (`pd` packet DataView, `ps` window start, `pl` window length, `cv`/`cl` context,
- * `mv`/`ml` caller memory), then runs. The ctx variant hands runs with caller memory to
- * `other` (the mem variant).
- * Each engine gets its own closure, so a caller's `engine.run(env)` call site sees one
- * target and V8 can inline the whole program into the caller's loop.
+ * Compiles the body of a run function into a MakeRun. The body takes the packet window as
+ * parameters (`pkt`, `ps` start, `pl` length), binds what it uses of env to locals (`pd`
+ * packet DataView, `cv`/`cl` context, `mv`/`ml` caller memory), then runs. `run(env)` passes
+ * env's packet window; `packet(env, pkt, start, len)` is for a loop that has the window in
+ * hand (as libpcap's bpf_filter takes it) and saves the stores and loads through env. The
+ * ctx variant's `run` hands runs with caller memory to `other` (the mem variant).
+ * Each engine gets its own closures, so a caller's call site sees one target and V8 can
+ * inline the whole program into the caller's loop.
  */
 export function instantiate(body: string, variant: Variant, runtime: Runtime): MakeRun {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the generated source obeys source.ts's invariant
@@ -326,9 +335,10 @@ export function instantiate(body: string, variant: Variant, runtime: Runtime): M
   return factory(runtime);
 }
 
-/** The whole text handed to `new Function('$', ...)`: runtime bindings, the run function around `body`. */
+/** The whole text handed to `new Function('$', ...)`: runtime bindings, the run functions around `body`. */
 export function factorySource(body: string, variant: Variant): string {
   const bind = RUNTIME_NAMES.map((n) => `${n} = $.${n}`).join(', ');
-  const dispatch = variant === 'ctx' ? 'if (env.mem) return other(env);\n' : '';
-  return `const ${bind};\nreturn function (S, other) { const R = S.out; return function (env) {\n${dispatch}${body}\n}; };`;
+  const dispatch = variant === 'ctx' ? 'if (env.mem) return other(env); ' : '';
+  return `const ${bind};\nreturn function (S, other) { const R = S.out; const packet = function (env, pkt, ps, pl) {\n${body}\n};\n`
+    + `return { packet, run: function (env) { ${dispatch}return packet(env, env.pkt, env.pktStart, env.pktLen); } }; };`;
 }

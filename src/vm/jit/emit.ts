@@ -20,6 +20,11 @@ import { ALL, HI, LO } from './liveness.js';
 import { hi, lo, num, reg } from './source.js';
 
 const MAIN_STACK_LOW = STACK_BYTES - STACK_FRAME_BYTES;
+/**
+ * The run takes the packet window as parameters (compile.ts); the runtime's slow paths
+ * (negative offsets, helpers) read it from env, so it is written there before them.
+ */
+const SYNC_PACKET = 'env.pkt = pkt; env.pktStart = ps; env.pktLen = pl; ';
 
 /** Locals a run binds on entry when the code uses them (see compile.ts). */
 export type StateLocal = 'pkt' | 'cv' | 'cl' | 'mv' | 'ml' | 'sv' | 'fl' | 'fh' | 'cs' | 'B' | 'fail';
@@ -306,7 +311,7 @@ export class InsnEmitter {
     this.use('pkt');
     if ((i.code & 0xe0) === 0x20) { // ABS
       if (k < 0) {
-        this.line(`t = neg(env, ${num(k)}, ${num(size)}); if (t === -1) ${this.failedLoad()} ${this.wl(0, 't | 0')}${this.wh(0, '0')}`);
+        this.line(`${SYNC_PACKET}t = neg(env, ${num(k)}, ${num(size)}); if (t === -1) ${this.failedLoad()} ${this.wl(0, 't | 0')}${this.wh(0, '0')}`);
         return;
       }
       if (k + size > this.k.pkt) this.line(`if (pl < ${num(k + size)}) ${this.failedLoad()}`);
@@ -315,7 +320,7 @@ export class InsnEmitter {
     }
     // IND: X + k as a signed 32-bit offset (it wraps, as in Linux).
     this.line(`t = (${this.L(i.src)} + ${num(k)}) | 0; if ((t >>> 0) + ${num(size)} <= pl) t = pd.${get}(ps + t); `
-      + `else { t = neg(env, t, ${num(size)}); if (t === -1) ${this.failedLoad()} } ${this.wl(0, 't | 0')}${this.wh(0, '0')}`);
+      + `else { ${SYNC_PACKET}t = neg(env, t, ${num(size)}); if (t === -1) ${this.failedLoad()} } ${this.wl(0, 't | 0')}${this.wh(0, '0')}`);
   }
 
   // ---- helper calls (BPF-to-BPF calls and exits end blocks: see compile.ts)
@@ -327,6 +332,7 @@ export class InsnEmitter {
     for (let r = 0; r <= 10; r++) spill.push(`FL[${reg(r)}] = ${this.L(r)}; FH[${reg(r)}] = ${this.H(r)};`);
     this.line(spill.join(' '));
     const steps = this.steps();
+    this.line(SYNC_PACKET);
     this.line(i.code === 0x8d
       ? `r = callx(S, env, ${num(pc)}, ${this.L(i.dst)}, ${this.H(i.dst)}, ${steps});`
       : `r = call(S, env, ${num(pc)}, ${steps});`);

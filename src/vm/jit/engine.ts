@@ -32,6 +32,8 @@ export class JitEngine implements Engine {
    * that calls one engine.
    */
   readonly run: (env: ExecEnv) => number;
+  /** runPacket of the Engine contract; an own property like run, for the same reason. */
+  readonly runPacket: (env: ExecEnv, pkt: Uint8Array, start: number, len: number) => number;
   private readonly state: JitState;
   private readonly cfg: Cfg;
   private readonly budgeted: boolean;
@@ -52,10 +54,12 @@ export class JitEngine implements Engine {
     // The mem variant (R1 = caller memory) is compiled on its first use.
     let runMem: ((env: ExecEnv) => number) | null = null;
     const mem = (env: ExecEnv): number => {
-      runMem ??= compiled(program, this.cfg, 'mem', this.budgeted).make(S, null);
+      runMem ??= compiled(program, this.cfg, 'mem', this.budgeted).make(S, null).run;
       return runMem(env);
     };
-    this.run = compiled(program, this.cfg, 'ctx', this.budgeted).make(S, mem);
+    const bound = compiled(program, this.cfg, 'ctx', this.budgeted).make(S, mem);
+    this.run = bound.run;
+    this.runPacket = bound.packet;
   }
 
   /** R0's upper 32 bits after the last run, unsigned. */
