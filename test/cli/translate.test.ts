@@ -159,6 +159,15 @@ describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${notBuiltNote(built)}`, () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(version);
   });
+  it('says in one line, with exit 70, that a damaged bundle cannot start', () => {
+    const copy = mkdtempSync(join(tmp, 'damaged-'));
+    cpSync(join(root, 'bin'), join(copy, 'bin'), { recursive: true });
+    mkdirSync(join(copy, 'dist'));
+    writeFileSync(join(copy, 'dist/cbpf2ebpf.cjs'), 'exports.main = (;\n');
+    const r = spawnSync(process.execPath, [join(copy, 'bin/cbpf2ebpf'), '--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(70);
+    expect(r.stderr).toMatch(/^cbpf2ebpf: cannot start: .+\n$/);
+  });
   it('runs the compiled modules instead of a bundle older than them', () => {
     const copy = mkdtempSync(join(tmp, 'stale-'));
     cpSync(join(root, 'bin'), join(copy, 'bin'), { recursive: true });
