@@ -4,7 +4,8 @@
  *
  * Classic BPF: decodeClassic, checkClassic, runClassic, encodeClassicRaw / formatDdd /
  * formatDd / formatComma, disassembleClassic. Internal BPF: translateClassic,
- * decodeProgram / encodeProgram, disassemble / formatProgram.
+ * decodeProgram / encodeProgram, disassemble / formatProgram, assemble, verifyProgram, and
+ * the engines that run it (Interpreter, JitEngine) with their helper registry.
  */
 export * from './errors.js';
 
@@ -27,6 +28,14 @@ export * from './ebpf/ctx.js';
 export { disassemble, disasmInsn } from './ebpf/disasm.js';
 export * from './ebpf/format.js';
 export * from './translate/translate.js';
+
+// The internal BPF virtual machine: assembler, verifier, interpreter, JIT, helpers
+export { assemble, assembleWithInfo, type AsmResult } from './ebpf/asm.js';
+export { verifyProgram, assertVerified, type VerifyOptions, type VerifyResult } from './vm/verifier/index.js';
+export { ExecEnv, type Engine, type HelperFn, type HelperFrame } from './vm/types.js';
+export { HelperRegistry, standardHelpers, type HelperDef, type StandardHelperOptions } from './vm/helpers.js';
+export { Interpreter, DEFAULT_BUDGET, type InterpreterOptions } from './vm/interp.js';
+export { JitEngine, compileProgram, raiseInliningBudget, type JitOptions } from './vm/jit/index.js';
 
 // Captures
 export * from './capture/index.js';
