@@ -28,6 +28,7 @@ import { defaultSkbMeta } from '../../src/ebpf/ctx.js';
 import { encodeProgram } from '../../src/ebpf/encode.js';
 import { bpfInsn, exit, mov32Imm, mov64Reg } from '../../src/ebpf/insn.js';
 import { CheckError } from '../../src/errors.js';
+import { dissectLink, defaultLinkOptions } from '../../src/replay/link.js';
 import { translateClassic } from '../../src/translate/translate.js';
 import { arbClassicProgram, arbPacket } from '../classic/arbitrary.js';
 import { hasTcpdump, tcpdumpFilters } from './filters.js';
@@ -198,8 +199,23 @@ describe.skipIf(!kernel)(`Linux verifier accepts translated programs${kernelUnav
   }, 120_000);
 });
 
-/** A fresh seed per run, printed with any failure so the run can be replayed. */
-const randomSeed = (): number => (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+/** A fresh seed per run, printed with any failure; CBPF2EBPF_SEED=N replays that run. */
+const randomSeed = (): number => Number(process.env.CBPF2EBPF_SEED ?? NaN) | 0 || (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+
+/**
+ * skb->protocol in the kernel's test run of packet P: bpf_load sends P[0..14) zero-padded, then
+ * P, and eth_type_trans reads that frame. Our own Ethernet link step must read it the same way,
+ * including 802.3 length fields (0x0001 Novell raw, else 0x0004 LLC).
+ */
+function testRunProtocol(pkt: Uint8Array): number {
+  const frame = new Uint8Array(14 + pkt.length);
+  frame.set(pkt.subarray(0, 14));
+  frame.set(pkt, 14);
+  const win = { buf: frame, start: 0, caplen: frame.length, wirelen: frame.length };
+  const meta = defaultSkbMeta();
+  dissectLink(LINKTYPE_EN10MB, win, meta, defaultLinkOptions(), win);
+  return meta.protocol;
+}
 
 /** Replaces the ancillary loads whose value the kernel run cannot reproduce by constants. */
 function deterministic(prog: ClassicProgram): ClassicInsn[] {
@@ -242,7 +258,7 @@ describe.skipIf(!kernel)('BPF_PROG_TEST_RUN of translations agrees with the clas
       const got = results[n]![m];
       if (typeof got === 'string') return; // the kernel refused this packet (e.g. a too-short IPv4 header)
       // What the kernel's test run gives a socket filter: see test/native/bpf_load.c.
-      const meta = { ...defaultSkbMeta(), len: pkt.length, protocol: pkt.length >= 14 ? (pkt[12]! << 8) | pkt[13]! : 0, netOff: 0 };
+      const meta = { ...defaultSkbMeta(), len: pkt.length, protocol: testRunProtocol(pkt), netOff: 0 };
       const want = runClassic(c.prog, { pkt, meta }, { semantics: 'linux' }).ret;
       if (got !== want) {
         expect.fail(`seed ${seed}: kernel ${got}, classic ${want} on packet ${Buffer.from(pkt).toString('hex')} for\n${disassembleClassic(c.prog)}`);
@@ -251,6 +267,20 @@ describe.skipIf(!kernel)('BPF_PROG_TEST_RUN of translations agrees with the clas
     }));
     expect(compared).toBeGreaterThan(500);
   }, 120_000);
+
+  it('SKF_AD_PROTOCOL of 802.3 length-field and short frames is what our link step says', () => {
+    // The test run's frame is P[0..14) then P, so the word after its header is P[0..2).
+    const frames = [
+      Uint8Array.of(0x46, 0x45, 0x0b, 0x4c, 0xfa), // shorter than a header: type 0, LLC
+      Uint8Array.of(0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x40, 0xff, 0xff), // length field, then 0xFFFF
+      Uint8Array.of(0xaa, 0xaa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05, 0xff, 0xff, 0xff), // length field, then LLC
+      Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x00), // the first ethertype
+    ];
+    const prog = [anc('PROTOCOL'), RET_A];
+    const want = frames.map(testRunProtocol);
+    expect(want).toEqual([0x0004, 0x0001, 0x0004, 0x0600]);
+    expect(kernelRun(prog, frames)).toEqual(want);
+  });
 
   describe.skipIf(!hasTcpdump || !tcpdumpFilters)('tcpdump filters over real captures', () => {
     it('the translation keeps exactly the packets `tcpdump -r` keeps', () => {
