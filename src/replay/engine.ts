@@ -115,6 +115,8 @@ function readsContext(insns: Program): boolean {
 class VmFilter implements PacketFilter {
   private readonly env = new ExecEnv();
   private readonly ctx: DataView;
+  private viewOf: Uint8Array | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(private readonly engine: Engine, private readonly usesContext: boolean) {
     this.env.ctx = new Uint8Array(SKB_CTX_SIZE);
@@ -125,7 +127,12 @@ class VmFilter implements PacketFilter {
     const env = this.env;
     if (this.usesContext) writeSkbContext(meta, this.ctx);
     env.meta = meta;
-    return this.engine.runPacket(env, buf, start, caplen);
+    // The reader refills one buffer, so the view is made once per buffer (runPacket's contract).
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.engine.runPacket(env, this.view, start, caplen);
   }
 }
 

@@ -276,8 +276,8 @@ export class Interpreter implements Engine {
     return this.lastSteps;
   }
 
-  runPacket(env: ExecEnv, pkt: Uint8Array, start: number, len: number): number {
-    env.setPacket(pkt, start, len);
+  runPacket(env: ExecEnv, view: DataView, start: number, len: number): number {
+    env.setPacketView(view, start, len);
     const mem = env.mem;
     if (mem === null) return this.run(env);
     env.mem = null;

@@ -27,6 +27,28 @@ export class ExecEnv {
     this.pktStart = start;
     this.pktLen = len;
   }
+
+  // One DataView per packet buffer, made when the buffer changes, not per run.
+  private viewBytes: Uint8Array | null = null;
+  private view: DataView | null = null;
+
+  /** A DataView over the whole of `pkt` (the same object until `pkt` changes). */
+  pktView(): DataView {
+    if (this.viewBytes !== this.pkt) {
+      this.viewBytes = this.pkt;
+      this.view = new DataView(this.pkt.buffer, this.pkt.byteOffset, this.pkt.byteLength);
+    }
+    return this.view!;
+  }
+
+  /** setPacket over the bytes of `view` (pkt becomes a Uint8Array over them, made once per view). */
+  setPacketView(view: DataView, start: number, len: number): void {
+    if (view !== this.view || this.viewBytes === null) {
+      this.view = view;
+      this.viewBytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    }
+    this.setPacket(this.viewBytes, start, len);
+  }
 }
 
 /** What a helper sees: the register file as 32-bit halves, and the run's environment. */
@@ -44,13 +66,16 @@ export interface Engine {
   /** Runs the program once and returns R0's low 32 bits, unsigned. Throws VmError on a fault. */
   run(env: ExecEnv): number;
   /**
-   * run(env) over the packet window given here, with R1 = env.ctx (env.mem is not
-   * consulted), for loops that have the window in hand: the JIT then neither stores it into
-   * env nor loads it back. env's packet fields may or may not be updated.
+   * The packet loop's entry: run(env) over bytes [start, start + len) of `view`, with
+   * R1 = env.ctx (env.mem is not consulted), returning R0's low 32 bits. Made for loops that
+   * hold a buffer of many packets, as libpcap's bpf_filter takes one: the caller makes one
+   * DataView per buffer, and the JIT neither stores the window into env nor records the
+   * run, so r0hi, steps and exitPc are left unspecified (run(env) keeps them). env's packet
+   * fields may or may not be updated.
    */
-  runPacket(env: ExecEnv, pkt: Uint8Array, start: number, len: number): number;
-  /** R0's upper 32 bits after the last run, unsigned. */
+  runPacket(env: ExecEnv, view: DataView, start: number, len: number): number;
+  /** R0's upper 32 bits after the last run(env), unsigned. */
   readonly r0hi: number;
-  /** Instructions executed by the last run. */
+  /** Instructions executed by the last run(env). */
   readonly steps: number;
 }

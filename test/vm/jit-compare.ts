@@ -47,25 +47,27 @@ function envFor(input: RunInput, meta: SkbMeta): ExecEnv {
 /**
  * One run's result. With `packetArgs` (socket-filter inputs only), the engine runs through
  * runPacket with the window as arguments and env's own packet fields pointing at nothing,
- * so a run that still read them would differ.
+ * so a run that still read them would differ; R0's upper half and the steps are then not
+ * part of the result (runPacket does not record them).
  */
 function outcome(engine: Engine, env: ExecEnv, packetArgs = false): string {
+  const viaPacket = packetArgs && env.mem === null;
   let result: string;
   try {
     let lo: number;
-    if (packetArgs && env.mem === null) {
+    if (viaPacket) {
       const { pkt, pktStart, pktLen } = env;
       env.setPacket(new Uint8Array(0), 0, 0);
-      lo = engine.runPacket(env, pkt, pktStart, pktLen);
+      lo = engine.runPacket(env, new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength), pktStart, pktLen);
     } else {
       lo = engine.run(env);
     }
-    result = `r0 = ${engine.r0hi.toString(16)}:${lo.toString(16)}`;
+    result = viaPacket ? `r0 = ${lo.toString(16)}` : `r0 = ${engine.r0hi.toString(16)}:${lo.toString(16)}; steps ${engine.steps}`;
   } catch (e) {
     result = `${(e as Error).constructor.name}: ${(e as Error).message}`;
   }
   const mem = env.mem ? Buffer.from(env.mem).toString('hex') : '-';
-  return `${result}; steps ${engine.steps}; mem ${mem}; ctx ${Buffer.from(env.ctx).toString('hex')}`;
+  return `${result}; mem ${mem}; ctx ${Buffer.from(env.ctx).toString('hex')}`;
 }
 
 function build(make: () => Engine): Engine | string {
@@ -93,11 +95,11 @@ export function compareEngines(prog: Insn[], inputs: RunInput[], helpers: () => 
   }
   const meta = defaultSkbMeta();
   for (let n = 0; n < inputs.length; n++) {
-    const want = outcome(interp, envFor(inputs[n]!, meta));
-    // Every other input goes through runPacket, so both entries of the JIT are compared.
+    // Every other input goes through runPacket, so both entries of each engine are compared.
+    const want = outcome(interp, envFor(inputs[n]!, meta), n % 2 === 1);
     const got = outcome(jit, envFor(inputs[n]!, meta), n % 2 === 1);
     if (want !== got) {
-      return `input ${n} (budget ${budget ?? 'default'}):\n  interp ${want}\n  jit    ${got}\n${listing()}\n--- jit source ---\n${(jit as JitEngine).source(inputs[n]!.mem ? 'mem' : 'ctx')}`;
+      return `input ${n} (budget ${budget ?? 'default'}):\n  interp ${want}\n  jit    ${got}\n${listing()}\n--- jit source ---\n${(jit as JitEngine).source(inputs[n]!.mem ? 'mem' : 'ctx', n % 2 === 1 && !inputs[n]!.mem ? 'packet' : 'run')}`;
     }
   }
   return null;

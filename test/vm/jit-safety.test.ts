@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { bpfInsn, type Insn } from '../../src/ebpf/insn.js';
 import { findEncodingProblem } from '../../src/ebpf/validate.js';
 import { buildCfg } from '../../src/vm/jit/blocks.js';
-import { factorySource, generateSource } from '../../src/vm/jit/compile.js';
+import { factorySource, generateBodies } from '../../src/vm/jit/compile.js';
 import { RUNTIME_NAMES } from '../../src/vm/jit/runtime.js';
 import { label, num, reg } from '../../src/vm/jit/source.js';
 import { arbEbpfProgram } from './jit-arbitrary.js';
@@ -20,7 +20,7 @@ const TOKEN = /[A-Za-z_$][A-Za-z0-9_$]*|\d+|\s+|[;:,.(){}[\]=+\-*&|^~!<>?]/g;
 const KEYWORDS = ['const', 'let', 'return', 'function', 'if', 'else', 'for', 'switch', 'case', 'default', 'break',
   'continue', 'throw', 'true', 'false', 'null', 'loop', 'fail'];
 /** Locals and parameters of the generated code, state fields, DataView methods. */
-const NAMES = ['S', 'other', 'env', 'mem', 'ctx', 'pkt', 'packet', 'run', 'length', 'pv', 'pd', 'ps', 'pl', 'pktStart', 'pktLen', 'st', 't', 'v', 'r', 'pc', 'dp',
+const NAMES = ['S', 'other', 'env', 'mem', 'ctx', 'packet', 'run', 'body', 'length', 'pktView', 'setPacketView', 'pd', 'ps', 'pl', 'pktStart', 'pktLen', 'st', 't', 'v', 'r', 'pc', 'dp',
   'cv', 'cl', 'mv', 'ml', 'sv', 'FL', 'FH', 'CS', 'B', 'R', 'out', 'fl', 'fh', 'cs', 'budget',
   'getInt8', 'getUint8', 'getInt16', 'getUint16', 'getInt32', 'setInt8', 'setInt16', 'setInt32'];
 const ALLOWED = new Set([...KEYWORDS, ...NAMES, ...RUNTIME_NAMES, '$']);
@@ -44,7 +44,7 @@ const anyInsn: fc.Arbitrary<Insn> = fc.record({
 function sources(prog: Insn[]): string[] {
   if (findEncodingProblem(prog) !== null) return [];
   const cfg = buildCfg(prog);
-  return (['ctx', 'mem'] as const).flatMap((variant) => [false, true].map((budgeted) => factorySource(generateSource(prog, { variant, budgeted }, cfg), variant)));
+  return (['ctx', 'mem'] as const).flatMap((variant) => [false, true].map((budgeted) => factorySource(generateBodies(prog, { variant, budgeted }, cfg), variant)));
 }
 
 describe('generated source is made of fixed fragments and integers', () => {

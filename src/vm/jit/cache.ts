@@ -9,11 +9,12 @@
 import type { Program } from '../../ebpf/insn.js';
 import { encodeProgram } from '../../ebpf/encode.js';
 import type { Cfg } from './blocks.js';
-import { generateSource, instantiate, layoutOf, type Layout, type MakeRun, type Variant } from './compile.js';
+import { generateBodies, instantiate, layoutOf, type Bodies, type Layout, type MakeRun, type Variant } from './compile.js';
 import { RUNTIME } from './runtime.js';
 
 export interface Compiled {
-  readonly source: string;
+  /** The bodies of run(env) and of the packet entry. */
+  readonly source: Bodies;
   readonly layout: Layout;
   /** Binds the program to an engine's state. */
   readonly make: MakeRun;
@@ -34,7 +35,7 @@ export function compiled(prog: Program, cfg: Cfg, variant: Variant, budgeted: bo
   }
   compileCount++;
   let layout = layoutOf(cfg);
-  let source = generateSource(prog, { variant, budgeted }, cfg);
+  let source = generateBodies(prog, { variant, budgeted }, cfg);
   let make: MakeRun;
   try {
     make = instantiate(source, variant, RUNTIME);
@@ -42,7 +43,7 @@ export function compiled(prog: Program, cfg: Cfg, variant: Variant, budgeted: bo
     // Deeply nested labels can exhaust the parser's stack: the switch layout is flat.
     if (!(e instanceof RangeError) || layout === 'switch') throw e;
     layout = 'switch';
-    source = generateSource(prog, { variant, budgeted, forceSwitch: true }, cfg);
+    source = generateBodies(prog, { variant, budgeted, forceSwitch: true }, cfg);
     make = instantiate(source, variant, RUNTIME);
   }
   c = { source, layout, make };

@@ -54,6 +54,8 @@ export interface CodegenOptions {
   budgeted: boolean;
   /** Use the switch layout even where the structured one applies. */
   forceSwitch?: boolean;
+  /** Record each run in S.out (EmitMode.results); default true. */
+  results?: boolean;
 }
 
 /**
@@ -85,7 +87,6 @@ export function needsBudget(cfg: Cfg, budget: number): boolean {
 
 /** Entry bindings, in this order, of the locals the code uses. */
 const STATE_LOCALS: ReadonlyArray<[StateLocal, string]> = [
-  ['pkt', 'pd = S.pv(pkt)'],
   ['cv', 'cv = S.cv(env.ctx)'], ['cl', 'cl = env.ctx.length'], ['mv', 'mv = S.mv(env.mem)'], ['ml', 'ml = env.mem ? env.mem.length : 0'],
   ['sv', 'sv = S.sv'], ['fl', 'FL = S.fl'], ['fh', 'FH = S.fh'], ['cs', 'CS = S.cs'], ['B', 'B = S.budget'],
 ];
@@ -261,7 +262,7 @@ class BlockWriter {
 export function generateSource(prog: Program, opts: CodegenOptions, cfg: Cfg = buildCfg(prog)): string {
   const layout = opts.forceSwitch ? 'switch' : layoutOf(cfg);
   const budgeted = opts.budgeted || layout === 'switch';
-  const e = new InsnEmitter(prog, { budgeted, localCalls: cfg.hasLocalCalls });
+  const e = new InsnEmitter(prog, { budgeted, localCalls: cfg.hasLocalCalls, results: opts.results ?? true });
   const entry = blockEntries(cfg, prog, opts.variant, layout, budgeted);
   const w = new BlockWriter(e, cfg, prog, layout, budgeted, entry, liveness(cfg, prog));
 
@@ -282,7 +283,7 @@ export function generateSource(prog: Program, opts: CodegenOptions, cfg: Cfg = b
   }
 
   let body = e.out;
-  if (e.uses.has('fail')) body = ['fail: {', ...body, '}', 'R[0] = st; R[1] = 0; R[2] = -1; return 0;'];
+  if (e.uses.has('fail')) body = ['fail: {', ...body, '}', `${e.record('st', '0', -1)}return 0;`];
   const text = body.join('\n');
 
   // Declare the locals the code mentions, with their entry values.
@@ -306,39 +307,56 @@ export function generateSource(prog: Program, opts: CodegenOptions, cfg: Cfg = b
   ].join('\n');
 }
 
+/** The bodies of both entries: run(env)'s, and for the ctx variant the packet entry's. */
+export function generateBodies(prog: Program, opts: Omit<CodegenOptions, 'results'>, cfg: Cfg = buildCfg(prog)): Bodies {
+  return {
+    run: generateSource(prog, opts, cfg),
+    packet: opts.variant === 'ctx' ? generateSource(prog, { ...opts, results: false }, cfg) : null,
+  };
+}
+
 /** A compiled program bound to one engine's state: runs it once over env. */
 export type RunFn = (env: ExecEnv) => number;
-/** The same run with the packet window given as arguments; env's packet fields are not read. */
-export type PacketRunFn = (env: ExecEnv, pkt: Uint8Array, start: number, len: number) => number;
-/** Both entries of a compiled program bound to one engine. */
+/** The packet entry (Engine.runPacket): the window as arguments, the run not recorded. */
+export type PacketRunFn = (env: ExecEnv, view: DataView, start: number, len: number) => number;
+/** The entries of a compiled program bound to one engine (the mem variant has no packet entry). */
 export interface BoundRun {
   readonly run: RunFn;
-  readonly packet: PacketRunFn;
+  readonly packet: PacketRunFn | null;
 }
 /** Binds a compiled program to an engine's state (and the run of the other variant, for env.mem). */
 export type MakeRun = (S: JitState, other: RunFn | null) => BoundRun;
 type Factory = (rt: Runtime) => MakeRun;
 
+/** The bodies of a compiled program's entries (generateSource's output). */
+export interface Bodies {
+  /** run(env): records each run in S.out. */
+  readonly run: string;
+  /** runPacket: the same code without the records; null for the mem variant. */
+  readonly packet: string | null;
+}
+
 /**
- * Compiles the body of a run function into a MakeRun. The body takes the packet window as
- * parameters (`pkt`, `ps` start, `pl` length), binds what it uses of env to locals (`pd`
- * packet DataView, `cv`/`cl` context, `mv`/`ml` caller memory), then runs. `run(env)` passes
- * env's packet window; `packet(env, pkt, start, len)` is for a loop that has the window in
- * hand (as libpcap's bpf_filter takes it) and saves the stores and loads through env. The
- * ctx variant's `run` hands runs with caller memory to `other` (the mem variant).
- * Each engine gets its own closures, so a caller's call site sees one target and V8 can
- * inline the whole program into the caller's loop.
+ * Compiles the bodies into a MakeRun. A body takes the packet window as parameters (`pd`
+ * a DataView over the buffer, `ps` start, `pl` length), binds what it uses of env to locals
+ * (`cv`/`cl` context, `mv`/`ml` caller memory), then runs. `run(env)` passes env's packet
+ * window; `packet(env, view, start, len)` is for a loop that holds a buffer of packets (as
+ * libpcap's bpf_filter takes one): its DataView stays the same across calls, so V8 keeps
+ * it in registers. The ctx variant's `run` hands runs with caller memory to `other` (the
+ * mem variant). Each engine gets its own closures, so a caller's call site sees one target
+ * and V8 can inline the whole program into the caller's loop.
  */
-export function instantiate(body: string, variant: Variant, runtime: Runtime): MakeRun {
+export function instantiate(bodies: Bodies, variant: Variant, runtime: Runtime): MakeRun {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the generated source obeys source.ts's invariant
-  const factory = new Function('$', factorySource(body, variant)) as Factory;
+  const factory = new Function('$', factorySource(bodies, variant)) as Factory;
   return factory(runtime);
 }
 
-/** The whole text handed to `new Function('$', ...)`: runtime bindings, the run functions around `body`. */
-export function factorySource(body: string, variant: Variant): string {
+/** The whole text handed to `new Function('$', ...)`: runtime bindings, the entries around the bodies. */
+export function factorySource(bodies: Bodies, variant: Variant): string {
   const bind = RUNTIME_NAMES.map((n) => `${n} = $.${n}`).join(', ');
   const dispatch = variant === 'ctx' ? 'if (env.mem) return other(env); ' : '';
-  return `const ${bind};\nreturn function (S, other) { const R = S.out; const packet = function (env, pkt, ps, pl) {\n${body}\n};\n`
-    + `return { packet, run: function (env) { ${dispatch}return packet(env, env.pkt, env.pktStart, env.pktLen); } }; };`;
+  const packet = bodies.packet === null ? 'null' : `function (env, pd, ps, pl) {\n${bodies.packet}\n}`;
+  return `const ${bind};\nreturn function (S, other) { const R = S.out; const body = function (env, pd, ps, pl) {\n${bodies.run}\n};\n`
+    + `return { packet: ${packet}, run: function (env) { ${dispatch}return body(env, env.pktView(), env.pktStart, env.pktLen); } }; };`;
 }

@@ -24,16 +24,22 @@ const MAIN_STACK_LOW = STACK_BYTES - STACK_FRAME_BYTES;
  * The run takes the packet window as parameters (compile.ts); the runtime's slow paths
  * (negative offsets, helpers) read it from env, so it is written there before them.
  */
-const SYNC_PACKET = 'env.pkt = pkt; env.pktStart = ps; env.pktLen = pl; ';
+const SYNC_PACKET = 'env.setPacketView(pd, ps, pl); ';
 
 /** Locals a run binds on entry when the code uses them (see compile.ts). */
-export type StateLocal = 'pkt' | 'cv' | 'cl' | 'mv' | 'ml' | 'sv' | 'fl' | 'fh' | 'cs' | 'B' | 'fail';
+export type StateLocal = 'cv' | 'cl' | 'mv' | 'ml' | 'sv' | 'fl' | 'fh' | 'cs' | 'B' | 'fail';
 
 export interface EmitMode {
   /** Check the instruction budget before every instruction (then `st` counts exactly). */
   readonly budgeted: boolean;
   /** The program has BPF-to-BPF calls: R10 moves, so stack bounds come from `l10`. */
   readonly localCalls: boolean;
+  /**
+   * Record each run in S.out (steps, R0's upper half, the exit pc), as run(env) does. The
+   * packet entry does not: in a loop over packets in memory, three stores per packet cost
+   * about a third of a short filter's time (docs/benchmarks.md).
+   */
+  readonly results: boolean;
 }
 
 /** Steps executed so far: `k`, plus `st` when `dyn`. */
@@ -93,7 +99,12 @@ export class InsnEmitter {
   /** Ends the run normally with R0 as the knowledge before the current instruction has it. */
   finish(pc: number): string {
     const l0 = this.k.lo[0];
-    return `R[0] = ${this.steps()}; R[1] = ${this.H(0)}; R[2] = ${num(pc)}; return ${l0 === null ? 'l0 >>> 0' : num(l0 >>> 0)};`;
+    return `${this.record(this.steps(), this.H(0), pc)}return ${l0 === null ? 'l0 >>> 0' : num(l0 >>> 0)};`;
+  }
+
+  /** The stores that record a run's end in S.out, when the mode keeps them. */
+  record(steps: string, r0hi: string, pc: number): string {
+    return this.mode.results ? `R[0] = ${steps}; R[1] = ${r0hi}; R[2] = ${num(pc)}; ` : '';
   }
 
   /** Ends the run with R0 = 0 (a packet load outside the packet), through the shared exit. */
@@ -308,7 +319,6 @@ export class InsnEmitter {
     const size = SIZE_BYTES[i.code & 0x18]!;
     const get = size === 4 ? 'getInt32' : size === 2 ? 'getUint16' : 'getUint8';
     const k = i.imm | 0;
-    this.use('pkt');
     if ((i.code & 0xe0) === 0x20) { // ABS
       if (k < 0) {
         this.line(`${SYNC_PACKET}t = neg(env, ${num(k)}, ${num(size)}); if (t === -1) ${this.failedLoad()} ${this.wl(0, 't | 0')}${this.wh(0, '0')}`);
@@ -340,7 +350,7 @@ export class InsnEmitter {
     const load: string[] = [];
     for (let r = 0; r <= 5; r++) load.push(`${lo(r)} = FL[${reg(r)}]; ${hi(r)} = FH[${reg(r)}];`);
     this.line(load.join(' '));
-    this.line(`if (r === false) { R[0] = ${steps}; R[1] = h0; R[2] = ${num(pc)}; return l0 >>> 0; }`);
+    this.line(`if (r === false) { ${this.record(steps, 'h0', pc)}return l0 >>> 0; }`);
   }
 
   // ---- conditional jumps

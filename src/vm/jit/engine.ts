@@ -33,7 +33,7 @@ export class JitEngine implements Engine {
    */
   readonly run: (env: ExecEnv) => number;
   /** runPacket of the Engine contract; an own property like run, for the same reason. */
-  readonly runPacket: (env: ExecEnv, pkt: Uint8Array, start: number, len: number) => number;
+  readonly runPacket: (env: ExecEnv, view: DataView, start: number, len: number) => number;
   private readonly state: JitState;
   private readonly cfg: Cfg;
   private readonly budgeted: boolean;
@@ -59,7 +59,7 @@ export class JitEngine implements Engine {
     };
     const bound = compiled(program, this.cfg, 'ctx', this.budgeted).make(S, mem);
     this.run = bound.run;
-    this.runPacket = bound.packet;
+    this.runPacket = bound.packet!;
   }
 
   /** R0's upper 32 bits after the last run, unsigned. */
@@ -93,9 +93,9 @@ export class JitEngine implements Engine {
     return compiled(this.program, this.cfg, 'ctx', this.budgeted).layout;
   }
 
-  /** The generated JavaScript of the run function's body, for inspection. */
-  source(variant: Variant = 'ctx'): string {
-    return compiled(this.program, this.cfg, variant, this.budgeted).source;
+  /** The generated JavaScript of run(env)'s body, or of runPacket's, for inspection. */
+  source(variant: Variant = 'ctx', entry: 'run' | 'packet' = 'run'): string {
+    return compiled(this.program, this.cfg, variant, this.budgeted).source[entry] ?? '';
   }
 }
 

@@ -42,9 +42,8 @@ export class JitState {
   /** Helper of each helper-call pc. */
   readonly fns: (HelperFn | null)[];
 
-  // DataViews of the last buffers seen: a view is built only when the caller's buffer changes.
-  private pb: Uint8Array = EMPTY;
-  private pdv: DataView = new DataView(EMPTY.buffer);
+  // DataViews of the last buffers seen: a view is built only when the caller's buffer changes
+  // (the packet's comes from the caller of runPacket, or from ExecEnv.pktView()).
   private cb: Uint8Array = EMPTY;
   private cdv: DataView = new DataView(EMPTY.buffer);
   private mb: Uint8Array = EMPTY;
@@ -54,15 +53,6 @@ export class JitState {
     this.budget = budget;
     this.fns = fns;
     this.frame = new Frame(this.fl, this.fh, null as unknown as ExecEnv);
-  }
-
-  /** View of env.pkt. */
-  pv(b: Uint8Array): DataView {
-    if (b !== this.pb) {
-      this.pb = b;
-      this.pdv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    }
-    return this.pdv;
   }
 
   /** View of env.ctx. */
