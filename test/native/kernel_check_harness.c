@@ -78,7 +78,7 @@ static int seccomp_check(struct sock_filter *prog, unsigned long n)
 {
 	struct sock_fprog fprog = { .len = (unsigned short)n, .filter = prog };
 	pid_t pid;
-	int status, result;
+	int status, result, state;
 
 	if (n > 0xffff)
 		return EINVAL;
@@ -102,12 +102,17 @@ static int seccomp_check(struct sock_filter *prog, unsigned long n)
 		for (;;)
 			; /* no system calls from here: the parent kills us */
 	}
-	while (__atomic_load_n(&shared[0], __ATOMIC_SEQ_CST) == 0) {
-		if (waitpid(pid, &status, WNOHANG) == pid) /* died before reporting */
-			return -1;
+	while ((state = __atomic_load_n(&shared[0], __ATOMIC_SEQ_CST)) == 0) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			/* It exits right after reporting a refusal, so look again before calling it a crash. */
+			state = __atomic_load_n(&shared[0], __ATOMIC_SEQ_CST);
+			if (state == 0) /* died before reporting */
+				return -1;
+			return state == 1 ? 0 : shared[1];
+		}
 		sched_yield();
 	}
-	result = shared[0] == 1 ? 0 : shared[1];
+	result = state == 1 ? 0 : shared[1];
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return result;
