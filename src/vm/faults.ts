@@ -7,7 +7,7 @@ import type { Program } from '../ebpf/insn.js';
 import { formatInsn } from '../ebpf/asm-format.js';
 import { Cbpf2ebpfError, VmError } from '../errors.js';
 import type { HelperDef } from './helpers.js';
-import { MAX_CALL_FRAMES, describeFault } from './memory.js';
+import { MAX_CALL_FRAMES, REGION_CTX, REGION_STACK, STACK_BYTES, describeFault } from './memory.js';
 
 /** The instruction at pc in assembler syntax, for messages. */
 export function insnText(program: Program, pc: number): string {
@@ -40,9 +40,13 @@ export function helperFailed(pc: number, h: HelperDef | undefined, e: unknown): 
 
 /**
  * A load or store at pc through the base register value (baseLo, baseHi) that leaves its
- * region; `low`/`high` bound the offsets the region allows.
+ * region. The region's bounds: the stack from `stackLow` (the frame's bottom) to its top,
+ * the context's and caller memory's from 0 to their lengths.
  */
-export function memoryFault(program: Program, pc: number, write: boolean, size: number, baseLo: number, baseHi: number, low: number, high: number): VmError {
+export function memoryFault(program: Program, pc: number, write: boolean, size: number, baseLo: number, baseHi: number,
+  stackLow: number, ctxLen: number, memLen: number): VmError {
+  const low = baseHi === REGION_STACK ? stackLow : 0;
+  const high = baseHi === REGION_STACK ? STACK_BYTES : baseHi === REGION_CTX ? ctxLen : memLen;
   const detail = describeFault(write, size, baseLo, baseHi, program[pc]!.off, low, high);
   return new VmError(pc, `${insnText(program, pc)}: ${detail}`);
 }

@@ -808,10 +808,7 @@ export class Interpreter implements Engine {
 
   private memFault(pc: number, steps: number, write: boolean, size: number, base: number): VmError {
     this.lastSteps = steps;
-    const tag = this.hi[base]!;
-    const high = tag === REGION_STACK ? STACK_BYTES : tag === REGION_CTX ? this.ctxLen : this.memLen;
-    const low = tag === REGION_STACK ? this.stackLow : 0;
-    return memoryFault(this.program, pc, write, size, this.lo[base]!, tag, low, high);
+    return memoryFault(this.program, pc, write, size, this.lo[base]!, this.hi[base]!, this.stackLow, this.ctxLen, this.memLen);
   }
 
   /** STX ATOMIC at a checked address; the old value goes to R0 (CMPXCHG) or src (FETCH, XCHG). */

@@ -78,9 +78,7 @@ export class JitState {
 /** A bad memory access (write: 0/1) through the base register value (baseLo, baseHi). */
 function memFault(S: JitState, env: ExecEnv, pc: number, write: number, size: number, baseLo: number, baseHi: number, r10: number, steps: number): VmError {
   S.out[0] = steps;
-  const high = baseHi === REGION_STACK ? STACK_BYTES : baseHi === REGION_CTX ? env.ctx.length : env.mem ? env.mem.length : 0;
-  const low = baseHi === REGION_STACK ? r10 - STACK_FRAME_BYTES : 0;
-  return memoryFault(S.program, pc, write !== 0, size, baseLo, baseHi, low, high);
+  return memoryFault(S.program, pc, write !== 0, size, baseLo, baseHi, r10 - STACK_FRAME_BYTES, env.ctx.length, env.mem ? env.mem.length : 0);
 }
 
 function budgetFault(S: JitState, pc: number, steps: number): VmError {
