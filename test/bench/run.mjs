@@ -127,7 +127,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const packets = Number(opt('--packets', 1_000_000));
 const rounds = Number(opt('--rounds', 5));
-const repeats = Number(opt('--repeats', 2));
+const repeats = Number(opt('--repeats', 3));
 const filters = args.flatMap((a, i) => (a === '--filter' ? [args[i + 1]] : []));
 const useFilters = filters.length > 0 ? filters : FILTERS;
 
