@@ -205,6 +205,11 @@ export function findEncodingProblem(prog: Program): [number, string] | null {
     const problem = checkReg('dst', i.dst, rules.dst) ?? checkReg('src', i.src, rules.src)
       ?? checkField('off', i.off, rules.off) ?? checkField('imm', i.imm, rules.imm);
     if (problem) return [pc, `${opcodeName(i.code)}: ${problem}`];
+    // FETCH and XCHG write the old value back into src (CMPXCHG into R0), so src must not be R10.
+    if (rules === ATOMIC_RULES && (i.imm & BPF_FETCH) !== 0 && i.imm !== BPF_CMPXCHG) {
+      const written = checkReg('src', i.src, 'write');
+      if (written) return [pc, `${opcodeName(i.code)}: ${written}`];
+    }
     if (i.code === (BPF_JMP | BPF_CALL) && i.src !== 0 && i.src !== BPF_PSEUDO_CALL) {
       return [pc, `call: src must be 0 (helper) or 1 (local call), is ${i.src}`];
     }

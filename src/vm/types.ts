@@ -43,11 +43,11 @@ export class ExecEnv {
 
   /** setPacket over the bytes of `view` (pkt becomes a Uint8Array over them, made once per view). */
   setPacketView(view: DataView, start: number, len: number): void {
-    if (view !== this.view || this.viewBytes === null) {
+    if (view !== this.view) {
       this.view = view;
       this.viewBytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     }
-    this.setPacket(this.viewBytes, start, len);
+    this.setPacket(this.viewBytes!, start, len);
   }
 }
 

@@ -34,7 +34,7 @@ export const arbInsn: fc.Arbitrary<Insn[]> = fc.oneof(
   fc.tuple(size, reg, memOff, imm).map(([sz, d, o, k]) => [bpfInsn(0x62 | sz, d, 0, o, k)]),
   fc.tuple(size, reg, reg, memOff).map(([sz, d, s, o]) => [bpfInsn(0x63 | sz, d, s, o, 0)]),
   fc.tuple(fc.constantFrom(0xc3, 0xdb), reg, reg, memOff, fc.constantFrom(0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1))
-    .map(([c, d, s, o, k]) => [bpfInsn(c, d, s, o, k)]),
+    .map(([c, d, s, o, k]) => [bpfInsn(c, d, (k & 1) !== 0 && k !== 0xf1 && s === 10 ? 9 : s, o, k)]), // FETCH and XCHG write src
   // jumps and calls
   fc.tuple(fc.constantFrom(0x05, 0x06), fc.constantFrom(0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0), fc.boolean(), reg, reg, imm, jumpOff)
     .map(([cls, op, x, d, s, k, o]) => [bpfInsn(cls | op | (x ? 8 : 0), d, x ? s : 0, o, x ? 0 : k)]),

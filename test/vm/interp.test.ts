@@ -272,6 +272,11 @@ describe('faults', () => {
   it('refuses malformed programs and unknown helpers before running', () => {
     expect(() => new Interpreter([bpfInsn(0x07, 0, 0, 1, 1), bpfInsn(0x95, 0, 0, 0, 0)])).toThrow(VerifyError);
     expect(() => new Interpreter(assemble('mov %r10, 1\nexit'))).toThrow(/read-only frame pointer/);
+    // FETCH and XCHG write src; CMPXCHG and plain atomics only read it.
+    for (const op of ['fetch or', 'fetch add', 'xchg']) {
+      expect(() => new Interpreter(assemble(`mov %r1, 0\nlock ${op} [%r1+0], %r10\nexit`)), op).toThrow(/insn 1: .*writes r10, the read-only frame pointer/);
+    }
+    for (const op of ['or', 'cmpxchg']) expect(() => new Interpreter(assemble(`mov %r1, 0\nlock ${op} [%r1+0], %r10\nmov %r0, 0\nexit`)), op).not.toThrow();
     expect(() => new Interpreter(assemble('ja +5\nexit'))).toThrow(/target 6 is outside the program/);
     expect(() => new Interpreter(assemble('call 12345\nexit'))).toThrow(/no helper with id 12345/);
     expect(() => new Interpreter([])).toThrow(/empty/);

@@ -166,7 +166,9 @@ function memPiece(s: Slot, opts: Required<ArbEbpfOptions>): Piece {
   if (form < 5) return { insns: [bpfInsn(0x63 | size, base, rreg(s.b >> 3), off, 0)] };
   if (form < 7) return { insns: [bpfInsn(0x62 | size, base, 0, off, s.imm)] };
   const asz = size === 0x18 ? 0x18 : 0x00;
-  return { insns: [bpfInsn(0xc3 | asz, base, rreg(s.b >> 3), off & ~(asz === 0x18 ? 7 : 3), ATOMIC_OPS[(s.imm >>> 0) % ATOMIC_OPS.length]!)] };
+  const op = ATOMIC_OPS[(s.imm >>> 0) % ATOMIC_OPS.length]!;
+  const src = (op & 1) !== 0 && op !== 0xf1 ? wreg(s.b >> 3) : rreg(s.b >> 3); // FETCH and XCHG write src
+  return { insns: [bpfInsn(0xc3 | asz, base, src, off & ~(asz === 0x18 ? 7 : 3), op)] };
 }
 
 /** Registers set from the slot seeds, so that bodies start from varied values and pointers. */
