@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup-seed.ts'],
     // Differential and kernel tests spawn compilers and processes; shared CI machines are slow.
     testTimeout: 120_000,
     hookTimeout: 120_000,
