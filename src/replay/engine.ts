@@ -115,8 +115,6 @@ function readsContext(insns: Program): boolean {
 class VmFilter implements PacketFilter {
   private readonly env = new ExecEnv();
   private readonly ctx: DataView;
-  private viewOf: Uint8Array | null = null;
-  private view: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(private readonly engine: Engine, private readonly usesContext: boolean) {
     this.env.ctx = new Uint8Array(SKB_CTX_SIZE);
@@ -127,12 +125,9 @@ class VmFilter implements PacketFilter {
     const env = this.env;
     if (this.usesContext) writeSkbContext(meta, this.ctx);
     env.meta = meta;
-    // The reader refills one buffer, so the view is made once per buffer (runPacket's contract).
-    if (buf !== this.viewOf) {
-      this.viewOf = buf;
-      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
-    return this.engine.runPacket(env, this.view, start, caplen);
+    // The reader refills one buffer, so env makes its view once per buffer (runPacket's contract).
+    if (buf !== env.pkt) env.setPacket(buf, 0, 0);
+    return this.engine.runPacket(env, env.pktView(), start, caplen);
   }
 }
 

@@ -199,8 +199,8 @@ describe.skipIf(!kernel)(`Linux verifier accepts translated programs${kernelUnav
   }, 120_000);
 });
 
-/** A fresh seed per run, printed with any failure; CBPF2EBPF_SEED=N replays that run. */
-const randomSeed = (): number => Number(process.env.CBPF2EBPF_SEED ?? NaN) | 0 || (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+/** A fresh seed per run, printed with any failure; CBPF2EBPF_SEED=N replays it (test/setup-seed.ts). */
+const randomSeed = (): number => fc.readConfigureGlobal().seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
 
 /**
  * skb->protocol in the kernel's test run of packet P: bpf_load sends P[0..14) zero-padded, then
