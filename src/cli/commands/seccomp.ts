@@ -24,7 +24,7 @@ import {
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
-import { readInput, sourceName, writeFileAtomic } from '../io.js';
+import { readInput, sourceName, writeFileAtomic } from '../../io/files.js';
 import { filterPositional } from '../options.js';
 
 const INPUT_FORMATS = ['auto', ...CLASSIC_FORMATS, 'seccomp'] as const;

@@ -1,4 +1,4 @@
-/** File input and atomic output for the CLI and the library. */
+/** File input and atomic output, shared by the library and the CLI. */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, OutputError } from '../errors.js';
