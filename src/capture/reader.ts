@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { describeIoError, sourceName } from '../io/files.js';
+import { describeIoError, sourceName } from '../io/input.js';
 import { CaptureCore, STEP_PACKET, STEP_NEED, type CaptureReadOptions } from './core.js';
 import type { CaptureFormat } from './decoder.js';
 import type { CaptureInterface, CaptureRecord } from './record.js';

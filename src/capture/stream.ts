@@ -6,7 +6,7 @@
 import { close, open, read } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InputError } from '../errors.js';
-import { describeIoError, sourceName } from '../io/files.js';
+import { describeIoError, sourceName } from '../io/input.js';
 import { CaptureCore, STEP_NEED, STEP_PACKET, type CaptureReadOptions } from './core.js';
 import type { CaptureFormat } from './decoder.js';
 import { packetFromRecord, type CaptureInterface, type CapturePacket } from './record.js';

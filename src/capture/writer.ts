@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { OutputError } from '../errors.js';
-import { describeIoError } from '../io/files.js';
+import { describeIoError } from '../io/input.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAPNG_SHB } from './decoder.js';
 import { MAXIMUM_SNAPLEN } from './linktype.js';
 import { LT_FCS_PRESENT } from './pcap.js';

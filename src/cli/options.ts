@@ -6,7 +6,7 @@ import type { Argv, Options, PositionalOptions } from 'yargs';
 import { type ClassicFormat, CLASSIC_FORMATS, decodeClassic } from '../classic/decode.js';
 import type { Endian } from '../classic/encode.js';
 import type { ClassicInsn } from '../classic/insn.js';
-import { readInput, sourceName } from '../io/files.js';
+import { readInput, sourceName } from '../io/input.js';
 
 export const ENDIANS: readonly Endian[] = ['little', 'big'];
 

@@ -16,7 +16,7 @@ import { linktypeName } from '../capture/linktype.js';
 import { CaptureWriter, precisionFor } from '../capture/writer.js';
 import { defaultSkbMeta } from '../ebpf/ctx.js';
 import { CaptureError, OutputError, UsageError } from '../errors.js';
-import { readInput, sourceName } from '../io/files.js';
+import { readInput, sourceName } from '../io/input.js';
 import { prepareFilter, type EngineName, type PrepareOptions } from './engine.js';
 import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
 import { tracePacket, type PacketTrace } from './trace.js';

@@ -10,7 +10,7 @@
 import { checkClassic, checkSeccompChain } from '../classic/check.js';
 import { type ClassicFormat, decodeClassic, isTextBytes } from '../classic/decode.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, insn } from '../classic/insn.js';
-import { readInput } from '../io/files.js';
+import { readInput } from '../io/input.js';
 import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
 import { CheckError } from '../errors.js';
 import { hex } from '../hex.js';

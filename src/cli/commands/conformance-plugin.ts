@@ -14,7 +14,7 @@ import { conformanceHelpers, parseHexBytes } from '../../vm/conformance.js';
 import { Interpreter } from '../../vm/interp.js';
 import { ExecEnv } from '../../vm/types.js';
 import { hex64Short } from '../../hex.js';
-import { readInput } from '../../io/files.js';
+import { readInput } from '../../io/input.js';
 
 interface PluginArgs {
   memory?: string;

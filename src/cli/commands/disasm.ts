@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { disassembleClassic } from '../../classic/disasm.js';
 import { type Endian, encodeClassicRaw, formatComma, formatDd, formatDdd } from '../../classic/encode.js';
 import type { ClassicProgram } from '../../classic/insn.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { writeFileAtomic } from '../../io/output.js';
 import { ENDIANS, type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 const OUTPUT_FORMATS = ['d', 'ddd', 'dd', 'comma', 'bin'] as const;

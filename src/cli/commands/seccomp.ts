@@ -24,7 +24,8 @@ import {
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
-import { readInput, sourceName, writeFileAtomic } from '../../io/files.js';
+import { readInput, sourceName } from '../../io/input.js';
+import { writeFileAtomic } from '../../io/output.js';
 import { filterPositional } from '../options.js';
 
 const INPUT_FORMATS = ['auto', ...CLASSIC_FORMATS, 'seccomp'] as const;

@@ -7,7 +7,7 @@ import type { CommandModule } from 'yargs';
 import { checkClassic } from '../../classic/check.js';
 import { type OutputFormat, OUTPUT_FORMATS, formatProgram, notLoadableReason } from '../../ebpf/format.js';
 import { translateClassic } from '../../translate/translate.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { writeFileAtomic } from '../../io/output.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 interface TranslateArgs extends FilterInputArgs {

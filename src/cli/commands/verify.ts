@@ -12,7 +12,7 @@ import type { Insn } from '../../ebpf/insn.js';
 import { VerifyError } from '../../errors.js';
 import { translateClassic } from '../../translate/translate.js';
 import { verifyProgram } from '../../vm/verifier/index.js';
-import { readInput, sourceName } from '../../io/files.js';
+import { readInput, sourceName } from '../../io/input.js';
 import { type FilterInputArgs, filterInputOptions } from '../options.js';
 
 interface VerifyArgs extends Omit<FilterInputArgs, 'filter'> {
