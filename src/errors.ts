@@ -36,6 +36,16 @@ export class OutputError extends Cbpf2ebpfError {
   }
 }
 
+/**
+ * The reader of our output went away (a closed pipe, as in `| head -1`). Not a failure: the
+ * CLI stops quietly with exit 0, as a program killed by SIGPIPE would stop.
+ */
+export class OutputClosed extends Cbpf2ebpfError {
+  constructor(readonly path: string) {
+    super(`${path}: the reader closed it`, EXIT_OK);
+  }
+}
+
 export interface DecodePosition {
   /** 1-based line of a text form. */
   line?: number;

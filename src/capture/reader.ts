@@ -6,19 +6,13 @@
  *   try { while (r.next()) use(r.current.buf, r.current.offset, r.current.caplen); }
  *   finally { r.close(); }
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { describeIoError, sourceName } from '../io/input.js';
 import { CaptureCore, STEP_PACKET, STEP_NEED, type CaptureReadOptions } from './core.js';
+import { fillAsync, fillSync } from './fill.js';
 import type { CaptureFormat } from './decoder.js';
 import type { CaptureInterface, CaptureRecord } from './record.js';
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/** Blocks the thread for ms milliseconds (a non-blocking stdin has nothing yet). */
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
 
 export class CaptureReader {
   private readonly core: CaptureCore;
@@ -108,27 +102,31 @@ export class CaptureReader {
     this.fd = -1;
   }
 
-  private fill(): void {
-    const w = this.core.w;
-    w.prepareFill();
-    let n: number;
-    for (;;) {
-      try {
-        n = readSync(this.fd, w.buf, w.end, w.buf.length - w.end, null);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') {
-          sleepSync(2);
-          continue;
-        }
-        if (code === 'EOF') {
-          n = 0;
-          break;
-        }
-        throw new InputError(this.source, describeIoError(e));
-      }
+  /**
+   * Moves to the next packet if its bytes are already read: STEP_PACKET (`current` filled),
+   * STEP_NEED (call fill() or fillAsync(), then poll again) or STEP_END. For loops that must
+   * not block on a slow pipe.
+   */
+  poll(): number {
+    return this.core.advance();
+  }
+
+  /** Reads more of the file (blocking). */
+  fill(): void {
+    fillSync(this.core.w, this.fd, this.source);
+  }
+
+  /** Reads more of the file without blocking the event loop. */
+  fillAsync(): Promise<void> {
+    return fillAsync(this.core.w, this.fd, this.source);
+  }
+
+  /** True when reads may wait on another program (a pipe, a terminal, a socket), not on a disk. */
+  get mayBlock(): boolean {
+    try {
+      return !fstatSync(this.fd).isFile();
+    } catch {
+      return false;
     }
-    w.commit(n);
   }
 }

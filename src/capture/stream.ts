@@ -3,20 +3,16 @@
  * object with its own copy of the bytes. Reads are asynchronous, so the event loop keeps
  * running while a large file streams through a fixed-size buffer.
  */
-import { close, open, read } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
+import { close, open } from 'node:fs';
 import { InputError } from '../errors.js';
 import { describeIoError, sourceName } from '../io/input.js';
 import { CaptureCore, STEP_NEED, STEP_PACKET, type CaptureReadOptions } from './core.js';
+import { fillAsync } from './fill.js';
 import type { CaptureFormat } from './decoder.js';
 import { packetFromRecord, type CaptureInterface, type CapturePacket } from './record.js';
 
 function openAsync(path: string): Promise<number> {
   return new Promise((resolve, reject) => open(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
-}
-
-function readAsync(fd: number, buf: Uint8Array, offset: number, length: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buf, offset, length, null, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** A capture being read; iterate it once with `for await`. */
@@ -95,26 +91,8 @@ export class CaptureStream implements AsyncIterable<CapturePacket> {
     }
   }
 
-  private async fill(fd: number): Promise<void> {
-    const w = this.core.w;
-    w.prepareFill();
-    for (;;) {
-      try {
-        w.commit(await readAsync(fd, w.buf, w.end, w.buf.length - w.end));
-        return;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') {
-          await delay(2);
-          continue;
-        }
-        if (code === 'EOF') {
-          w.commit(0);
-          return;
-        }
-        throw new InputError(this.source, describeIoError(e));
-      }
-    }
+  private fill(fd: number): Promise<void> {
+    return fillAsync(this.core.w, fd, this.source);
   }
 }
 

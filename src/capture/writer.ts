@@ -1,14 +1,13 @@
 /**
  * Capture file output: classic pcap (µs or ns magic) or a single-section pcapng. Records are
- * gathered in one reused buffer and written in large chunks to a temporary file beside the
- * destination; close() flushes, syncs and renames it into place, so a crash never leaves a
- * half-written capture under the real name, and abort() removes the temporary file.
+ * gathered in one reused buffer and handed to the output in large chunks: by default an
+ * OutputFile (a temporary file renamed into place by close(), so a failure never leaves a
+ * half-written capture under the real name, and abort() leaves the destination untouched),
+ * or any ByteSink, such as a pipe that applies back-pressure.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { OutputError } from '../errors.js';
-import { describeIoError } from '../io/input.js';
+import { OutputFile } from '../io/output.js';
+import type { ByteSink } from '../io/sink.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAPNG_SHB } from './decoder.js';
 import { MAXIMUM_SNAPLEN } from './linktype.js';
 import { LT_FCS_PRESENT } from './pcap.js';
@@ -22,6 +21,8 @@ export interface WriterInterface {
   snaplen?: number;
   /** pcapng if_name. */
   name?: string;
+  /** pcapng: this interface's timestamp unit (default: the file's precision). */
+  precision?: 'us' | 'ns';
 }
 
 export interface CaptureWriterOptions {
@@ -31,12 +32,14 @@ export interface CaptureWriterOptions {
   linktype: number;
   /** Default 262144 (libpcap's maximum); packets longer than this are cut (0: no limit). */
   snaplen?: number;
-  /** Timestamp precision written: 'us' (default; nanoseconds are truncated) or 'ns'. */
+  /** Timestamp precision written: 'us' (default; nanoseconds are truncated) or 'ns'; pcapng: of interfaces that do not say. */
   precision?: 'us' | 'ns';
   /** pcap only: announce this many bytes of FCS per packet in the linktype field (even, <= 30). */
   fcsLen?: number;
   /** pcapng only: further interfaces, numbered from 1 (interface 0 is linktype/snaplen). */
   moreInterfaces?: WriterInterface[];
+  /** pcapng only: describe no interface yet (`linktype` is ignored); add them with addInterface(). */
+  deferInterfaces?: boolean;
   /** Write big-endian headers (default little-endian). */
   bigEndian?: boolean;
   /** Size of the write buffer (default 1 MiB). */
@@ -51,8 +54,6 @@ export function precisionFor(interfaces: readonly CaptureInterface[]): 'us' | 'n
 export class CaptureWriter {
   /** Packets written so far. */
   packets = 0;
-  private fd: number;
-  private readonly tmpPath: string | null;
   private buf: Uint8Array;
   private view: DataView;
   private used = 0;
@@ -60,54 +61,62 @@ export class CaptureWriter {
   private readonly le: boolean;
   private readonly ns: boolean;
   private readonly pcapng: boolean;
-  private readonly snaplens: number[];
+  private readonly snaplens: number[] = [];
+  /** pcapng: whether each interface records nanoseconds. */
+  private readonly nsOf: boolean[] = [];
   private readonly halves: Halves = { hi: 0, lo: 0 };
 
-  private constructor(readonly path: string, fd: number, tmpPath: string | null, opts: CaptureWriterOptions) {
-    this.fd = fd;
-    this.tmpPath = tmpPath;
+  private constructor(private readonly out: ByteSink, opts: CaptureWriterOptions) {
     this.buf = new Uint8Array(Math.max(opts.bufferSize ?? 1 << 20, 4096));
     this.view = new DataView(this.buf.buffer);
     this.le = !opts.bigEndian;
     this.ns = opts.precision === 'ns';
     this.pcapng = opts.format === 'pcapng';
     const ifaces: WriterInterface[] = [{ linktype: opts.linktype, ...(opts.snaplen !== undefined ? { snaplen: opts.snaplen } : {}) }, ...(opts.moreInterfaces ?? [])];
-    if (!this.pcapng && ifaces.length > 1) throw new OutputError(path, 'a pcap file has a single link type; use pcapng for several interfaces');
-    // A snapshot length of 0 (pcapng: "no limit") cuts nothing.
-    this.snaplens = ifaces.map((i) => i.snaplen ?? MAXIMUM_SNAPLEN).map((s) => (s === 0 ? Infinity : s));
+    if (!this.pcapng && ifaces.length > 1) throw new OutputError(out.path, 'a pcap file has a single link type; use pcapng for several interfaces');
     if (this.pcapng) {
       this.sectionHeader();
-      for (const i of ifaces) this.interfaceDescription(i);
+      if (!opts.deferInterfaces) for (const i of ifaces) this.addInterface(i);
     } else {
       this.pcapHeader(opts);
+      this.snaplens.push(snaplenLimit(opts.snaplen));
     }
   }
 
   /**
-   * Starts writing `path` (`-` = stdout, written directly). Throws OutputError when the
-   * temporary file cannot be created.
+   * Starts writing `path` (`-` = stdout) atomically (see OutputFile). Throws OutputError when
+   * it cannot be created.
    */
   static create(path: string, opts: CaptureWriterOptions): CaptureWriter {
-    if (path === '-') return new CaptureWriter(path, 1, null, opts);
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    let fd: number;
+    return CaptureWriter.to(OutputFile.open(path), opts);
+  }
+
+  /** Starts writing into `out`; on a failure to start, `out` is aborted. */
+  static to(out: ByteSink, opts: CaptureWriterOptions): CaptureWriter {
     try {
-      fd = openSync(tmp, 'wx', 0o644);
+      return new CaptureWriter(out, opts);
     } catch (e) {
-      throw new OutputError(path, describeIoError(e));
-    }
-    try {
-      return new CaptureWriter(path, fd, tmp, opts);
-    } catch (e) {
-      closeSync(fd);
-      unlinkSync(tmp);
+      out.abort();
       throw e;
     }
   }
 
-  /** The temporary file being written (null for stdout). */
+  /** The name messages use for the output. */
+  get path(): string {
+    return this.out.path;
+  }
+
+  /** The temporary file being written (null when writing through, or not to a file). */
   get temporaryPath(): string | null {
-    return this.tmpPath;
+    return this.out instanceof OutputFile ? this.out.temporaryPath : null;
+  }
+
+  /** pcapng: describes one more interface (numbered from 0 in the order added) and returns its id. */
+  addInterface(i: WriterInterface): number {
+    if (!this.pcapng) throw new OutputError(this.path, 'a pcap file has a single link type; use pcapng for several interfaces');
+    this.interfaceDescription(i, (i.precision ?? (this.ns ? 'ns' : 'us')) === 'ns');
+    this.snaplens.push(snaplenLimit(i.snaplen));
+    return this.snaplens.length - 1;
   }
 
   /**
@@ -134,33 +143,23 @@ export class CaptureWriter {
     this.writePacket(rec.buf, rec.offset, rec.caplen, rec.wirelen, rec.tsSec, rec.tsNsec, interfaceId);
   }
 
-  /** Writes out everything, syncs, and renames the temporary file to the destination. */
+  /** Writes out everything and makes the output final (renames the temporary file into place). */
   close(): void {
     if (this.closed) return;
     try {
       this.flush();
-      if (this.tmpPath !== null) {
-        fsyncSync(this.fd);
-        closeSync(this.fd);
-        this.fd = -1;
-        renameSync(this.tmpPath, this.path);
-      }
       this.closed = true;
+      this.out.commit();
     } catch (e) {
       this.abort();
-      throw e instanceof OutputError ? e : new OutputError(this.path, describeIoError(e));
+      throw e;
     }
   }
 
-  /** Drops the output: the temporary file is removed and the destination left untouched. */
+  /** Drops the output: the destination is left as it was. */
   abort(): void {
     this.closed = true;
-    if (this.tmpPath === null) return;
-    if (this.fd >= 0) {
-      try { closeSync(this.fd); } catch { /* already unusable */ }
-      this.fd = -1;
-    }
-    try { unlinkSync(this.tmpPath); } catch { /* already gone */ }
+    this.out.abort();
   }
 
   private pcapHeader(opts: CaptureWriterOptions): void {
@@ -207,10 +206,11 @@ export class CaptureWriter {
     this.used += 28;
   }
 
-  private interfaceDescription(i: WriterInterface): void {
+  private interfaceDescription(i: WriterInterface, ns: boolean): void {
+    this.nsOf.push(ns);
     const name = i.name !== undefined ? new TextEncoder().encode(i.name) : null;
     const nameLen = name ? 4 + ((name.length + 3) & ~3) : 0;
-    const len = 16 + (this.ns ? 8 : 0) + nameLen + 4 + 4; // fixed part, options, opt_endofopt, trailer
+    const len = 16 + (ns ? 8 : 0) + nameLen + 4 + 4; // fixed part, options, opt_endofopt, trailer
     const v = this.reserve(len);
     const p = this.used;
     this.buf.fill(0, p, p + len);
@@ -219,7 +219,7 @@ export class CaptureWriter {
     v.setUint16(p + 8, i.linktype, this.le);
     v.setUint32(p + 12, i.snaplen ?? MAXIMUM_SNAPLEN, this.le);
     let o = p + 16;
-    if (this.ns) {
+    if (ns) {
       v.setUint16(o, IF_TSRESOL, this.le); // 10^-9
       v.setUint16(o + 2, 1, this.le);
       this.buf[o + 4] = 9;
@@ -240,7 +240,7 @@ export class CaptureWriter {
     if (!(tsSec >= 0 && tsSec <= 18446744073)) throw new OutputError(this.path, `timestamp ${tsSec} s does not fit a 64-bit nanosecond count`);
     const padded = (caplen + 3) & ~3;
     const len = 32 + padded;
-    if (this.ns) joinUnits(tsSec, 1e9, tsNsec, this.halves);
+    if (this.nsOf[interfaceId]) joinUnits(tsSec, 1e9, tsNsec, this.halves);
     else joinUnits(tsSec, 1e6, Math.floor(tsNsec / 1000), this.halves);
     const v = this.reserve(28);
     const p = this.used;
@@ -292,11 +292,16 @@ export class CaptureWriter {
 
   private writeOut(src: Uint8Array, offset: number, len: number): void {
     try {
-      let done = 0;
-      while (done < len) done += writeSync(this.fd, src, offset + done, len - done);
+      this.out.write(src, offset, len);
     } catch (e) {
       this.abort();
-      throw new OutputError(this.path, describeIoError(e));
+      throw e;
     }
   }
+}
+
+/** A snapshot length as a cut: 0 (pcapng: "no limit") cuts nothing. */
+function snaplenLimit(snaplen: number | undefined): number {
+  const s = snaplen ?? MAXIMUM_SNAPLEN;
+  return s === 0 ? Infinity : s;
 }

@@ -3,10 +3,12 @@
  * src/cli/commands/ and only parses arguments, calls the library and prints.
  */
 import { existsSync } from 'node:fs';
-import { Cbpf2ebpfError, EXIT_USAGE, UsageError } from '../errors.js';
+import { Cbpf2ebpfError, EXIT_USAGE, OutputClosed, UsageError } from '../errors.js';
+import { removeTemporariesOnSignals } from '../io/output.js';
 import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.js';
 import yargs from './yargs.cjs';
 import { version } from './version.cjs';
+import { stdout } from './stdout.js';
 
 /**
  * The commands this run needs: the one its first word names; for a filter path, the default
@@ -24,6 +26,8 @@ function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const out = stdout();
+  removeTemporariesOnSignals();
   let usageFailure: string | undefined;
   const parser = yargs(argv)
     .scriptName('cbpf2ebpf')
@@ -53,6 +57,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cbpf2ebpf: ${usageFailure}\nTry 'cbpf2ebpf --help'.\n`);
     return EXIT_USAGE;
   }
+  try {
+    await out.end();
+  } catch (e) {
+    return reportError(e);
+  }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
@@ -69,6 +78,8 @@ function skipHelpCache(parser: unknown): void {
 
 /** One line on stderr, and the error's exit code; never a stack trace for user errors. */
 export function reportError(e: unknown): number {
+  // The reader of our output went away: nothing to say, nobody to say it to.
+  if (e instanceof OutputClosed) return e.exitCode;
   if (e instanceof Cbpf2ebpfError) {
     process.stderr.write(`cbpf2ebpf: ${e.message}\n`);
     return e.exitCode;

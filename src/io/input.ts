@@ -22,6 +22,7 @@ export function describeIoError(e: unknown): string {
     case 'ENOENT': return 'no such file';
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a directory';
-    default: return err.message ?? String(e);
+    // Node's text is `CODE: what, syscall path`: keep the what.
+    default: return /^[A-Z0-9_]+: (.*?)(?:, \w+(?: '.*')?)?$/.exec(err.message ?? '')?.[1] ?? err.message ?? String(e);
   }
 }

@@ -1,6 +1,6 @@
 /** Replaying captures through classic filters, as a Linux packet socket would. */
 export {
-  replay, replaySync, loadFilter, ReplayPacket,
+  replay, replaySync, loadFilter, ReplaySession, ReplayPacket,
   type ReplayOptions, type ReplayResult, type PacketResult, type ReplayTrace,
 } from './replay.js';
 export {

@@ -33,8 +33,11 @@ export async function runMain(args: string[], stdoutAs: 'bytes'): Promise<MainRu
 export async function runMain(args: string[], stdoutAs: StdoutAs = 'utf8'): Promise<MainRun<string | Buffer> & { stdoutWrites: number }> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const capture = (into: Buffer[]) => (chunk: string | Uint8Array): boolean => {
+  // Calls the write's callback as a stream would: main() waits for stdout to take everything.
+  const capture = (into: Buffer[]) => (chunk: string | Uint8Array, encOrDone?: unknown, done?: unknown): boolean => {
     into.push(Buffer.from(chunk));
+    const callback = typeof encOrDone === 'function' ? encOrDone : done;
+    if (typeof callback === 'function') queueMicrotask(() => (callback as () => void)());
     return true;
   };
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out));

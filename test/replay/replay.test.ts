@@ -104,7 +104,7 @@ describe('-w: the kept packets, cut to what the filter returned', () => {
       const input = readPackets(capturePath(capture));
       const want = input.filter((_, k) => r.results![k]!.ret !== 0);
       expect(want.length).toBeGreaterThan(0);
-      expect(r.written).toEqual({ path: out, packets: want.length });
+      expect(r.written).toEqual({ path: out, format: 'pcap', packets: want.length });
       const got = readPackets(out);
       expect(got.map((p) => [p.caplen, p.wirelen, p.tsSec, p.tsNsec, p.linktype])).toEqual(
         want.map((p) => [Math.min(p.caplen, 100), p.wirelen, p.tsSec, ns ? p.tsNsec : Math.floor(p.tsNsec / 1000) * 1000, p.linktype]));
@@ -127,6 +127,52 @@ describe('-w: the kept packets, cut to what the filter returned', () => {
     expect(got[0]!.linktype).toBe(276);
     expect(got[0]!.tsNsec % 1000).not.toBe(0);
     expect(got.map((p) => [p.tsSec, p.tsNsec])).toEqual(readPackets(capturePath('generated/mix-sll2.pcapng')).filter((p) => p.data[1] === 0x00).map((p) => [p.tsSec, p.tsNsec]));
+  });
+
+  describe('as pcapng (-w NAME.pcapng, or writeFormat)', () => {
+    /** Every packet with the interface it came from, as our reader sees it. */
+    const readWithInterfaces = (path: string) => {
+      const r = CaptureReader.open(path);
+      const out: Array<{ data: number[]; caplen: number; wirelen: number; tsSec: number; tsNsec: number; linktype: number; snaplen: number; name?: string; nanosecond: boolean }> = [];
+      while (r.next()) {
+        const c = r.current;
+        const i = c.iface!;
+        out.push({ data: [...c.copyData()], caplen: c.caplen, wirelen: c.wirelen, tsSec: c.tsSec, tsNsec: c.tsNsec, linktype: c.linktype, snaplen: i.snaplen, ...(i.name !== undefined ? { name: i.name } : {}), nanosecond: i.nanosecond });
+      }
+      r.close();
+      return { packets: out, format: r.format };
+    };
+    const keepAll = ddd('6 0 0 262144');
+    for (const name of ['multi-linktype.pcapng', 'multi-section.pcapng', 'tsresol.pcapng', 'mix-sll2.pcapng', 'le-ns.pcap']) {
+      it(`${name}: every interface, link type, name and nanosecond timestamp is kept`, () => {
+        const input = capturePath(`generated/${name}`);
+        const out = join(tmp, `${name}.kept.pcapng`);
+        const r = replaySync(keepAll, input, { write: out });
+        expect(r.written).toEqual({ path: out, format: 'pcapng', packets: r.packets });
+        const got = readWithInterfaces(out);
+        expect(got.format).toBe('pcapng');
+        expect(got.packets).toEqual(readWithInterfaces(input).packets);
+      });
+    }
+
+    it('writeFormat picks the format whatever the name', () => {
+      const out = join(tmp, 'named.pcap');
+      replaySync(keepAll, capturePath('generated/multi-linktype.pcapng'), { write: out, writeFormat: 'pcapng' });
+      expect(readWithInterfaces(out).format).toBe('pcapng');
+      expect(() => replaySync(keepAll, capturePath('generated/multi-linktype.pcapng'), { write: join(tmp, 'x.pcapng'), writeFormat: 'pcap' }))
+        .toThrow(/but the file holds EN10MB packets; a pcap file has one link type \(write pcapng to keep both\)/);
+    });
+
+    it.skipIf(tcpdumpMissing !== undefined)(`tcpdump reads it, with the same nanosecond timestamps${tcpdumpMissing ? ` (skipped: ${tcpdumpMissing})` : ''}`, () => {
+      const input = capturePath('generated/tsresol.pcapng');
+      const out = join(tmp, 'tsresol.kept.pcapng');
+      replaySync(keepAll, input, { write: out });
+      const times = (path: string) => execFileSync('tcpdump', ['-n', '-tt', '--nano', '-r', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim().split('\n').map((l) => l.split(' ')[0]);
+      const want = times(input);
+      expect(want.length).toBeGreaterThan(0);
+      expect(times(out)).toEqual(want);
+    });
   });
 
   it('an empty result still writes a valid capture', () => {

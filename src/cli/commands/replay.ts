@@ -12,7 +12,9 @@ import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES, type EngineName } from '../../re
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING, type LinkOptions } from '../../replay/link.js';
 import { ChunkedWriter, formatSummary, jsonLine, resultLine } from '../../replay/output.js';
 import { ProgressBar, wantsProgress } from '../../replay/progress.js';
-import { replaySync, type ReplayOptions, type ReplayPacket } from '../../replay/replay.js';
+import { replay, type ReplayOptions, type ReplayPacket } from '../../replay/replay.js';
+import { descriptorAlias } from '../../io/output.js';
+import { stdout } from '../stdout.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 interface ReplayArgs extends FilterInputArgs {
@@ -31,6 +33,7 @@ interface ReplayArgs extends FilterInputArgs {
   results: boolean;
   json: boolean;
   write?: string;
+  'write-format'?: 'pcap' | 'pcapng';
   trace?: number;
   'trace-classic'?: number;
   annotate: boolean;
@@ -89,7 +92,15 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('cpu', { describe: 'CPU number SKF_AD_CPU returns', type: 'number', default: 0 })
       .option('results', { describe: "print the filter's return value for each packet, one per line (what libpcap's bpf_filter returns)", type: 'boolean', default: false })
       .option('json', { describe: 'print one JSON object per packet', type: 'boolean', default: false })
-      .option('write', { alias: 'w', describe: 'write the kept packets, each cut to the length the filter returned, to this pcap file (atomically)', type: 'string' })
+      .option('write', {
+        alias: 'w',
+        describe: 'write the kept packets, each cut to the length the filter returned, to this file (atomically; - for stdout, the summary then goes to stderr)',
+        type: 'string',
+      })
+      .option('write-format', {
+        describe: 'format of the --write file: pcap (one link type) or pcapng (every interface and its timestamp precision); default: pcapng for a .pcapng name, else pcap',
+        choices: ['pcap', 'pcapng'] as const,
+      })
       .option('trace', { describe: 'trace packet N (1-based) step by step: each instruction and the registers it changed', type: 'number' })
       .option('annotate', { describe: 'with --trace: show the classic instruction each step comes from', type: 'boolean', default: false })
       .option('trace-classic', { describe: 'the same as --trace N --annotate', type: 'number' })
@@ -100,7 +111,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .example('$0 replay web.ddd trace.pcap -w kept.pcap', 'write the packets the filter keeps')
       .example('$0 replay web.ddd trace.pcap --trace-classic 3', 'trace packet 3, with the classic instruction of each step')
       .example('$0 replay proto.ddd trace.pcap --engine classic --semantics libpcap', 'run a protochain filter (Linux refuses it) as libpcap does') as unknown as Argv<ReplayArgs>,
-  handler: (argv) => {
+  handler: async (argv) => {
     // This process exists to run one compiled filter in a hot loop: let V8 inline it there.
     if (argv.engine === 'jit') raiseInliningBudget();
     if (argv.results && argv.json) throw new UsageError('--results and --json cannot be used together');
@@ -111,7 +122,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (traceN !== undefined && (argv.results || argv.json || argv.write !== undefined)) {
       throw new UsageError('--trace prints one packet; it does not go with --results, --json or --write');
     }
-    if ((argv.results || argv.json) && argv.write === '-') throw new UsageError('--write - and --results/--json would both use stdout');
+    if ((argv.results || argv.json) && argv.write !== undefined && descriptorAlias(argv.write) === 1) {
+      throw new UsageError(`--write ${argv.write} and --results/--json would both use stdout`);
+    }
+    if (argv['write-format'] !== undefined && argv.write === undefined) throw new UsageError('--write-format goes with --write FILE');
     if (argv.semantics === 'libpcap' && argv.engine !== 'classic') {
       throw new UsageError(`--semantics libpcap needs --engine classic (the ${argv.engine} engine runs the translated program with Linux's semantics)`);
     }
@@ -132,12 +146,16 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (pt !== undefined) link.pktType = pt;
 
     const prog = loadClassicFromArgs(argv);
-    const out = new ChunkedWriter((text) => process.stdout.write(text));
-    const opts: ReplayOptions = { engine: argv.engine, semantics: argv.semantics, link, keepGoing: true };
-    if (argv.write !== undefined) opts.write = argv.write;
+    const out = stdout();
+    const text = new ChunkedWriter((chunk) => out.write(chunk));
+    // With the packets on stdout, the summary and warnings go to stderr.
+    const toStdout = argv.write !== undefined && descriptorAlias(argv.write) === 1;
+    const opts: ReplayOptions = { engine: argv.engine, semantics: argv.semantics, link, keepGoing: true, backpressure: () => out.backpressure() };
+    if (argv.write !== undefined) opts.write = toStdout ? out.sink() : argv.write;
+    if (argv['write-format'] !== undefined) opts.writeFormat = argv['write-format'];
     if (traceN !== undefined) opts.trace = { packet: traceN, annotate };
-    if (argv.results) opts.onPacket = (p: ReplayPacket) => out.push(resultLine(p));
-    else if (argv.json) opts.onPacket = (p: ReplayPacket) => out.push(jsonLine(p));
+    if (argv.results) opts.onPacket = (p: ReplayPacket) => text.push(resultLine(p));
+    else if (argv.json) opts.onPacket = (p: ReplayPacket) => text.push(jsonLine(p));
 
     let bar: ProgressBar | undefined;
     const size = argv.capture === '-' ? undefined : fileSize(argv.capture);
@@ -148,17 +166,19 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
 
     let result;
     try {
-      result = replaySync(prog, argv.capture, opts);
+      result = await replay(prog, argv.capture, opts);
     } finally {
       bar?.clear();
-      out.flush();
     }
+    text.flush();
+    // A failed -w - must not be followed by a summary that reads like success.
+    if (toStdout) await out.end();
     if (result.trace) {
       const t = result.trace;
       const verdict = t.ret === 0 ? 'dropped' : `kept, ${t.kept} byte${t.kept === 1 ? '' : 's'}`;
-      process.stdout.write(`${t.header}\n${t.lines.join('\n')}\nreturns ${t.ret} (${verdict}) after ${t.steps} instructions\n`);
+      out.write(`${t.header}\n${t.lines.join('\n')}\nreturns ${t.ret} (${verdict}) after ${t.steps} instructions\n`);
     } else if (!argv.results && !argv.json) {
-      process.stdout.write(formatSummary(result));
+      (toStdout ? process.stderr : out).write(formatSummary(result));
     }
     if (result.captureError) {
       if (!argv['keep-going']) throw result.captureError;

@@ -1,0 +1,270 @@
+/**
+ * One replay of a capture through a classic filter, as a Linux packet socket with that filter
+ * attached would see it: every packet gets the socket metadata of its link layer
+ * (dissectLink), the filter's return value decides whether it is kept and how many bytes.
+ *
+ * The session runs in slices (`step`), so that an async caller can let output drain and the
+ * event loop turn between them. The loop is written for speed: the synchronous reader hands
+ * out one reused record, the link step fills one reused SkbMeta, the VM engines reuse one
+ * ExecEnv, and nothing is allocated per packet unless the caller asks for per-packet output.
+ */
+import { fstatSync, statSync } from 'node:fs';
+import { decodeClassic, type ClassicFormat } from '../classic/decode.js';
+import type { Endian } from '../classic/encode.js';
+import type { ClassicProgram } from '../classic/insn.js';
+import { CaptureReader } from '../capture/reader.js';
+import { STEP_NEED, STEP_PACKET } from '../capture/decoder.js';
+import { linktypeName } from '../capture/linktype.js';
+import { defaultSkbMeta, type SkbMeta } from '../ebpf/ctx.js';
+import { CaptureError, UsageError } from '../errors.js';
+import { readInput, sourceName } from '../io/input.js';
+import { sameFile } from '../io/output.js';
+import { prepareFilter, type EngineName, type PreparedFilter } from './engine.js';
+import { KeptPacketWriter, keptFormatFor } from './kept-writer.js';
+import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
+import { tracePacket } from './trace.js';
+import { ReplayPacket, type PacketResult, type ReplayOptions, type ReplayResult, type ReplayTrace } from './types.js';
+
+/** Reads a classic program from a file (`-` = stdin) in any format decodeClassic knows. */
+export function loadFilter(path: string, format: 'auto' | ClassicFormat = 'auto', endian: Endian = 'little'): ClassicProgram {
+  return decodeClassic(readInput(path), { format, endian, source: sourceName(path) });
+}
+
+const u32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
+function linkOptions(given: Partial<LinkOptions> | undefined, wantsPayOffset: boolean): LinkOptions {
+  const o: LinkOptions = { ...defaultLinkOptions(), ...given };
+  if (o.vlan !== 'packet' && o.vlan !== 'metadata') throw new UsageError(`vlan must be 'packet' or 'metadata', not '${String(o.vlan)}'`);
+  if (o.len !== 'wire' && o.len !== 'captured') throw new UsageError(`len must be 'wire' or 'captured', not '${String(o.len)}'`);
+  for (const k of ['mark', 'hash', 'priority', 'cpu', 'ifindex'] as const) {
+    const v = o[k];
+    if (v !== undefined && !u32(v)) throw new UsageError(`${k} must be an integer from 0 to 4294967295, got ${v}`);
+  }
+  if (!(Number.isInteger(o.queueMapping) && o.queueMapping >= 0 && o.queueMapping <= 0xffff)) throw new UsageError(`queue must be an integer from 0 to 65535, got ${o.queueMapping}`);
+  if (o.pktType !== undefined && !(Number.isInteger(o.pktType) && o.pktType >= 0 && o.pktType <= 7)) throw new UsageError(`pkttype must be 0 to 7, got ${o.pktType}`);
+  if (given?.payOffset === undefined) o.payOffset = wantsPayOffset;
+  return o;
+}
+
+/** Refuses a -w path that names the capture being read: the rename would replace the input. */
+function refuseWritingTheInput(capture: string, write: string): void {
+  if (write === '-') return;
+  let input: { dev: number; ino: number };
+  try {
+    input = capture === '-' ? fstatSync(0) : statSync(capture);
+  } catch {
+    return; // the reader reports an unreadable capture
+  }
+  if (sameFile(input, write)) throw new UsageError(`--write ${write} names the capture being read; write to another file`);
+}
+
+const PROGRESS_EVERY = 0x3fff; // packets between onProgress calls, minus one
+
+export class ReplaySession {
+  private readonly prep: PreparedFilter;
+  private readonly link: LinkOptions;
+  private readonly reader: CaptureReader;
+  private readonly meta = defaultSkbMeta();
+  private readonly win: PacketWindow = { buf: new Uint8Array(0), start: 0, caplen: 0, wirelen: 0 };
+  private readonly scratch: PacketWindow = { buf: new Uint8Array(0), start: 0, caplen: 0, wirelen: 0 };
+  private readonly pkt: ReplayPacket | null;
+  private readonly results: PacketResult[] | undefined;
+  private readonly kept: KeptPacketWriter | null;
+  private readonly traceAt: number;
+  /** A filter that reads only packet bytes needs no socket metadata, unless the VLAN tag moves. */
+  private readonly needMeta: boolean;
+  private readonly started = performance.now();
+  private captureError: CaptureError | undefined;
+  private traced: ReplayTrace | undefined;
+  private done = false;
+  private asyncInput = false;
+  /** step() stopped because the capture has no more bytes read (see readWithoutBlocking). */
+  wantsInput = false;
+  private packets = 0;
+  private accepted = 0;
+  private bytesKept = 0;
+  private bytesCaptured = 0;
+
+  /**
+   * Prepares `filter` (a classic program, or a path to one) and opens `capture` (a path, or
+   * `-` for stdin). Throws UsageError (bad options), InputError (unreadable filter or capture),
+   * DecodeError/CheckError/TranslateError (a filter that cannot run).
+   */
+  constructor(filter: ClassicProgram | string, capture: string, private readonly options: ReplayOptions = {}) {
+    if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
+    const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
+    this.prep = prepareFilter(prog, options);
+    this.link = linkOptions(options.link, this.prep.wantsPayOffset);
+    const trace = options.trace;
+    if (trace && !(Number.isInteger(trace.packet) && trace.packet >= 1)) throw new UsageError(`the packet to trace is numbered from 1, got ${trace.packet}`);
+    this.traceAt = trace ? trace.packet : -1;
+    const write = options.write;
+    if (typeof write === 'string') refuseWritingTheInput(capture, write);
+    this.reader = CaptureReader.open(capture, {
+      keepGoing: true,
+      onError: (e) => { this.captureError = e; },
+      ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
+    });
+    this.kept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
+    this.results = options.collect ? [] : undefined;
+    this.pkt = options.onPacket || this.results ? new ReplayPacket() : null;
+    this.needMeta = this.prep.readsMetadata || this.link.vlan === 'metadata';
+  }
+
+  /**
+   * From now on, step() does not block on a capture that comes from a pipe: it stops early with
+   * `wantsInput` set, and readMore() reads without blocking the event loop.
+   */
+  readWithoutBlocking(): void {
+    this.asyncInput = this.reader.mayBlock;
+  }
+
+  /** Reads more of the capture for the next step() (see readWithoutBlocking). */
+  readMore(): Promise<void> {
+    this.wantsInput = false;
+    return this.reader.fillAsync();
+  }
+
+  /** Runs up to `maxPackets` more packets; false once the capture (or the traced packet) is done. */
+  step(maxPackets: number): boolean {
+    if (this.done) return false;
+    const reader = this.reader, rec = reader.current, run = this.prep.filter, meta = this.meta, link = this.link;
+    const win = this.win, scratch = this.scratch, kept = this.kept, pkt = this.pkt, results = this.results;
+    const onPacket = this.options.onPacket, onProgress = this.options.onProgress;
+    const traceAt = this.traceAt, needMeta = this.needMeta;
+    let packets = this.packets, accepted = this.accepted, bytesKept = this.bytesKept, bytesCaptured = this.bytesCaptured;
+    const asyncInput = this.asyncInput;
+    let budget = maxPackets;
+    try {
+      packets: while (budget-- > 0) {
+        let r = reader.poll();
+        while (r === STEP_NEED) {
+          if (asyncInput) {
+            this.wantsInput = true;
+            break packets;
+          }
+          reader.fill();
+          r = reader.poll();
+        }
+        if (r !== STEP_PACKET) {
+          this.done = true;
+          break;
+        }
+        win.buf = rec.buf;
+        win.start = rec.offset;
+        win.caplen = rec.caplen;
+        win.wirelen = rec.wirelen;
+        const w = needMeta || rec.index === traceAt ? dissectLink(rec.linktype, win, meta, link, scratch) : win;
+        let ret: number;
+        if (rec.index === traceAt) ret = this.trace(w, rec.index, rec.linktype, rec.caplen, rec.wirelen);
+        else ret = run.run(w.buf, w.start, w.caplen, meta) >>> 0;
+        packets++;
+        bytesCaptured += rec.caplen;
+        let keep = 0;
+        if (ret !== 0) {
+          accepted++;
+          keep = ret < w.caplen ? ret : w.caplen;
+          bytesKept += keep;
+          if (kept !== null) {
+            // The socket delivered the untagged frame; libpcap puts an offloaded tag back.
+            const cut = meta.vlanPresent !== 0 && w !== win ? keep + 4 : keep;
+            kept.write(rec, cut < rec.caplen ? cut : rec.caplen, reader.interfaces);
+          }
+        }
+        if (pkt !== null) {
+          pkt.index = rec.index;
+          pkt.tsSec = rec.tsSec;
+          pkt.tsNsec = rec.tsNsec;
+          pkt.nanosecond = rec.iface !== null && rec.iface.nanosecond;
+          pkt.caplen = rec.caplen;
+          pkt.wirelen = rec.wirelen;
+          pkt.linktype = rec.linktype;
+          pkt.interfaceId = rec.interfaceId;
+          pkt.byteOffset = rec.byteOffset;
+          pkt.ret = ret;
+          pkt.kept = keep;
+          pkt.data = w.buf;
+          pkt.start = w.start;
+          pkt.length = w.caplen;
+          if (results) results.push({ index: pkt.index, tsSec: pkt.tsSec, tsNsec: pkt.tsNsec, caplen: pkt.caplen, wirelen: pkt.wirelen, ret, accepted: ret !== 0, kept: keep });
+          if (onPacket) onPacket(pkt);
+        }
+        if (onProgress && (packets & PROGRESS_EVERY) === 0) onProgress(rec.byteOffset, packets);
+        if (this.traced) {
+          this.done = true;
+          break;
+        }
+      }
+    } finally {
+      this.packets = packets;
+      this.accepted = accepted;
+      this.bytesKept = bytesKept;
+      this.bytesCaptured = bytesCaptured;
+    }
+    return !this.done;
+  }
+
+  /**
+   * Ends the replay: the -w output is made final and the result returned. Throws the
+   * CaptureError that ended the capture (unless keepGoing), UsageError for a traced packet the
+   * capture does not have, OutputError when the output cannot be finished.
+   */
+  finish(): ReplayResult {
+    const { options, reader, captureError } = this;
+    try {
+      const trace = options.trace;
+      if (trace && !this.traced && !captureError) {
+        throw new UsageError(`cannot trace packet ${trace.packet}: the capture has ${this.packets} packet${this.packets === 1 ? '' : 's'}`);
+      }
+      if (this.kept) {
+        // A file that is not a capture at all has no interface: leave the destination alone.
+        if (reader.interfaces.length === 0 && captureError) this.kept.abort();
+        else this.kept.close(reader.interfaces);
+      }
+    } catch (e) {
+      this.abort();
+      throw e;
+    } finally {
+      reader.close();
+    }
+    if (captureError && !options.keepGoing) throw captureError;
+    if (options.trace && !this.traced) throw captureError!;
+
+    const elapsedMs = performance.now() - this.started;
+    const result: ReplayResult = {
+      engine: this.prep.engine,
+      semantics: this.prep.semantics,
+      packets: this.packets,
+      accepted: this.accepted,
+      bytesKept: this.bytesKept,
+      bytesCaptured: this.bytesCaptured,
+      elapsedMs,
+      packetsPerSecond: elapsedMs > 0 ? this.packets / (elapsedMs / 1000) : 0,
+    };
+    if (captureError) result.captureError = captureError;
+    if (this.results) result.results = this.results;
+    if (this.traced) result.trace = this.traced;
+    if (this.kept) result.written = { path: this.kept.path, format: this.kept.format, packets: this.kept.packets };
+    return result;
+  }
+
+  /** Stops the replay: the -w destination is left as it was, the capture closed. */
+  abort(): void {
+    this.done = true;
+    this.kept?.abort();
+    this.reader.close();
+  }
+
+  private trace(w: PacketWindow, index: number, linktype: number, caplen: number, wirelen: number): number {
+    const t = tracePacket(this.prep, w.buf, w.start, w.caplen, this.meta, this.options.trace!.annotate === true);
+    const ret = t.ret >>> 0;
+    this.traced = { ...t, packet: index, kept: ret < w.caplen ? ret : w.caplen, header: traceHeader(index, linktype, caplen, wirelen, this.meta, this.prep.engine) };
+    return ret;
+  }
+}
+
+function traceHeader(index: number, linktype: number, caplen: number, wirelen: number, meta: SkbMeta, engine: EngineName): string {
+  const vlan = meta.vlanPresent ? ` vlan_tci 0x${meta.vlanTci.toString(16)} vlan_proto 0x${meta.vlanProto.toString(16).padStart(4, '0')}` : '';
+  return `packet ${index}: ${caplen} bytes captured, ${wirelen} on the wire, ${linktypeName(linktype)}; engine ${engine === 'jit' ? 'jit (this packet traced in the interpreter)' : engine}; ` +
+    `len ${meta.len} protocol 0x${meta.protocol.toString(16).padStart(4, '0')} pkt_type ${meta.pktType} ifindex ${meta.ifindex}${vlan}`;
+}
