@@ -1,5 +1,6 @@
 /** File input, shared by the library and the CLI. */
 import { readFileSync } from 'node:fs';
+import { getSystemErrorMap } from 'node:util';
 import { InputError } from '../errors.js';
 
 /** How messages name an input path: `<stdin>` for `-`. */
@@ -22,6 +23,7 @@ export function describeIoError(e: unknown): string {
     case 'ENOENT': return 'no such file';
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a directory';
-    default: return err.message ?? String(e);
+    // The system's words for the errno: Node's message repeats the path, unquoted.
+    default: return (typeof err.errno === 'number' ? getSystemErrorMap().get(err.errno)?.[1] : undefined) ?? err.code ?? String(e);
   }
 }

@@ -17,6 +17,7 @@ import { CaptureWriter, precisionFor } from '../capture/writer.js';
 import { defaultSkbMeta } from '../ebpf/ctx.js';
 import { CaptureError, OutputError, UsageError } from '../errors.js';
 import { readInput, sourceName } from '../io/input.js';
+import { quotable } from '../text.js';
 import { prepareFilter, type EngineName, type PrepareOptions } from './engine.js';
 import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
 import { tracePacket, type PacketTrace } from './trace.js';
@@ -128,8 +129,8 @@ const u32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffff
 
 function linkOptions(given: Partial<LinkOptions> | undefined, wantsPayOffset: boolean): LinkOptions {
   const o: LinkOptions = { ...defaultLinkOptions(), ...given };
-  if (o.vlan !== 'packet' && o.vlan !== 'metadata') throw new UsageError(`vlan must be 'packet' or 'metadata', not '${String(o.vlan)}'`);
-  if (o.len !== 'wire' && o.len !== 'captured') throw new UsageError(`len must be 'wire' or 'captured', not '${String(o.len)}'`);
+  if (o.vlan !== 'packet' && o.vlan !== 'metadata') throw new UsageError(`vlan must be 'packet' or 'metadata', not '${quotable(String(o.vlan))}'`);
+  if (o.len !== 'wire' && o.len !== 'captured') throw new UsageError(`len must be 'wire' or 'captured', not '${quotable(String(o.len))}'`);
   for (const k of ['mark', 'hash', 'priority', 'cpu', 'ifindex'] as const) {
     const v = o[k];
     if (v !== undefined && !u32(v)) throw new UsageError(`${k} must be an integer from 0 to 4294967295, got ${v}`);

@@ -27,6 +27,7 @@ import { DEFAULT_BUDGET, Interpreter } from './interp.js';
 import { standardHelpers, type HelperRegistry } from './helpers.js';
 import { ExecEnv, type Engine } from './types.js';
 import { hex64 } from '../hex.js';
+import { quotable } from '../text.js';
 
 /** The suite's helper 5 (uBPF's unwind): returns its argument; 0 ends the program. */
 export const CONFORMANCE_HELPER_UNWIND = 5;
@@ -113,7 +114,7 @@ export function parseHexBytes(text: string): Uint8Array | string {
   for (const token of text.split(/\s+/)) {
     if (token === '') continue;
     const t = token.replace(/^0x/i, '');
-    if (!/^[0-9a-f]+$/i.test(t) || (t.length > 2 && t.length % 2 !== 0)) return `'${token}' is not hex bytes`;
+    if (!/^[0-9a-f]+$/i.test(t) || (t.length > 2 && t.length % 2 !== 0)) return `'${quotable(token)}' is not hex bytes`;
     if (t.length <= 2) out.push(parseInt(t, 16));
     else for (let k = 0; k < t.length; k += 2) out.push(parseInt(t.slice(k, k + 2), 16));
   }
@@ -128,7 +129,7 @@ function parseRaw(text: string): Uint8Array | string {
   const out = new Uint8Array(tokens.length * 8);
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
-    if (!/^0x[0-9a-f]{1,16}$/i.test(t)) return `'${t}' is neither a hex byte nor a 0x 64-bit word`;
+    if (!/^0x[0-9a-f]{1,16}$/i.test(t)) return `'${quotable(t)}' is neither a hex byte nor a 0x 64-bit word`;
     const digits = t.slice(2).padStart(16, '0');
     for (let b = 0; b < 8; b++) out[k * 8 + b] = parseInt(digits.slice(14 - 2 * b, 16 - 2 * b), 16);
   }
@@ -140,8 +141,8 @@ function parseResult(text: string): { lo: number; hi: number } | string {
   let v: bigint;
   if (/^0x[0-9a-f]+$/i.test(text)) v = BigInt(text);
   else if (/^-?\d+$/.test(text)) v = BigInt(text);
-  else return `'${text}' is not a number`;
-  if (v < -(1n << 63n) || v >= 1n << 64n) return `${text} does not fit 64 bits`;
+  else return `'${quotable(text)}' is not a number`;
+  if (v < -(1n << 63n) || v >= 1n << 64n) return `${quotable(text)} does not fit 64 bits`;
   const u = BigInt.asUintN(64, v);
   return { lo: Number(BigInt.asIntN(32, u)), hi: Number(BigInt.asIntN(32, u >> 32n)) };
 }
