@@ -16,7 +16,7 @@ import { linktypeName } from '../capture/linktype.js';
 import { CaptureWriter, precisionFor } from '../capture/writer.js';
 import { defaultSkbMeta } from '../ebpf/ctx.js';
 import { CaptureError, OutputError, UsageError } from '../errors.js';
-import { readInput, sourceName } from '../io/input.js';
+import { CLASSIC_INPUT, readInput, sourceName } from '../io/input.js';
 import { quotable } from '../text.js';
 import { prepareFilter, type EngineName, type PrepareOptions } from './engine.js';
 import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
@@ -122,7 +122,7 @@ export interface ReplayResult {
 
 /** Reads a classic program from a file (`-` = stdin) in any format decodeClassic knows. */
 export function loadFilter(path: string, format: 'auto' | ClassicFormat = 'auto', endian: Endian = 'little'): ClassicProgram {
-  return decodeClassic(readInput(path), { format, endian, source: sourceName(path) });
+  return decodeClassic(readInput(path, CLASSIC_INPUT), { format, endian, source: sourceName(path) });
 }
 
 const u32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;

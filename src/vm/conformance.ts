@@ -16,13 +16,14 @@
  * The suite's negative/ directory holds files every runner must refuse: malformed assembly,
  * reserved fields set, no instructions, or an expectation the program does not meet.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assemble } from '../ebpf/asm.js';
 import { decodeProgram } from '../ebpf/encode.js';
 import type { Insn } from '../ebpf/insn.js';
 import { validateEncoding } from '../ebpf/validate.js';
 import { Cbpf2ebpfError } from '../errors.js';
+import { EBPF_TEXT_INPUT, readInput } from '../io/input.js';
 import { DEFAULT_BUDGET, Interpreter } from './interp.js';
 import { standardHelpers, type HelperRegistry } from './helpers.js';
 import { ExecEnv, type Engine } from './types.js';
@@ -252,7 +253,7 @@ export function dataFiles(dir: string): string[] {
 
 export function runConformanceFile(path: string, opts: ConformanceRunOptions = {}): ConformanceOutcome {
   const name = `${basename(join(path, '..'))}/${basename(path)}`;
-  return runConformanceTest(parseDataFile(readFileSync(path, 'utf8'), name), opts);
+  return runConformanceTest(parseDataFile(new TextDecoder().decode(readInput(path, EBPF_TEXT_INPUT)), name), opts);
 }
 
 /** Runs `<suite>/tests` and `<suite>/negative`. */
