@@ -95,12 +95,12 @@ function readBounded(fd: number, source: string, limit: InputLimit): Uint8Array 
   const chunks: Uint8Array[] = [];
   let total = 0;
   // For a file, one chunk a byte longer than it, so that the read after the last one sees the end.
-  let chunk = Buffer.allocUnsafe(size !== undefined ? size + 1 : CHUNK);
+  let chunk = Buffer.alloc(size !== undefined ? size + 1 : CHUNK);
   let filled = 0;
   for (;;) {
     if (filled === chunk.length) {
       chunks.push(chunk);
-      chunk = Buffer.allocUnsafe(CHUNK);
+      chunk = Buffer.alloc(CHUNK);
       filled = 0;
     }
     const n = readSome(fd, chunk, filled, source);
@@ -132,6 +132,9 @@ function regularFileSize(fd: number, source: string): number | undefined {
   }
 }
 
+/** Nothing ever wakes it: Atomics.wait on it is a synchronous sleep. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** One read(2); waits out EAGAIN, which a non-blocking stdin (shared with a parent) returns when it is empty. */
 function readSome(fd: number, into: Uint8Array, at: number, source: string): number {
   for (;;) {
@@ -144,8 +147,6 @@ function readSome(fd: number, into: Uint8Array, at: number, source: string): num
   }
 }
 
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
 export function describeIoError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   switch (err.code) {
@@ -153,6 +154,6 @@ export function describeIoError(e: unknown): string {
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a directory';
     // The system's words for the errno: Node's message repeats the path, unquoted.
-    default: return (typeof err.errno === 'number' ? getSystemErrorMap().get(err.errno)?.[1] : undefined) ?? err.code ?? String(e);
+    default: return (typeof err.errno === 'number' ? getSystemErrorMap().get(err.errno)?.[1] : undefined) ?? err.message ?? String(e);
   }
 }

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DecodeError } from '../../src/errors.js';
+import { DecodeError, InputError } from '../../src/errors.js';
 import { CLASSIC_INPUT, EBPF_RAW_INPUT, EBPF_TEXT_INPUT, type InputLimit, readInput } from '../../src/io/input.js';
 import { loadFilter } from '../../src/replay/replay.js';
 import { loadSeccompFilter } from '../../src/seccomp/filter.js';
+import { NAME_QUOTE_MAX } from '../../src/text.js';
 import { runConformanceFile } from '../../src/vm/conformance.js';
 import { launcher, launcherBuilt, notBuiltNote } from '../cli/run-main.js';
 
@@ -69,6 +70,18 @@ describe('readInput', () => {
     expect(readInput(sparse(EBPF_RAW_INPUT.maxBytes), EBPF_RAW_INPUT)).toHaveLength(EBPF_RAW_INPUT.maxBytes);
     expect(decodeError(() => readInput(sparse(EBPF_RAW_INPUT.maxBytes + 1), EBPF_RAW_INPUT)).message).toMatch(overLimit(EBPF_RAW_INPUT));
     expect(decodeError(() => readInput(sparse(EBPF_TEXT_INPUT.maxBytes + 1), EBPF_TEXT_INPUT)).message).toMatch(overLimit(EBPF_TEXT_INPUT));
+  });
+
+  it('says why a file cannot be read in the system\'s words, without repeating a long path', () => {
+    const name = join(tmp, 'n'.repeat(5000));
+    let error: unknown;
+    try {
+      readInput(name, CLASSIC_INPUT);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe(`${name.slice(0, NAME_QUOTE_MAX)}...: name too long`);
   });
 
   it('refuses a gigabyte file from what its size says, for every library entry that reads a path', () => {
