@@ -1,7 +1,10 @@
 /**
  * Typed errors. Every error a user can cause carries the exit code the CLI uses for it,
  * and a message that is one clear line: the CLI prints `cbpf2ebpf: <message>` and exits.
+ * File names in messages go through quotable(), as everything else a message quotes does.
  */
+import { NAME_QUOTE_MAX, quotable } from './text.js';
+
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 64; // EX_USAGE
 export const EXIT_DATAERR = 65; // EX_DATAERR: bad filter, program or capture data
@@ -26,13 +29,13 @@ export class UsageError extends Cbpf2ebpfError {
 /** A file or stream that cannot be opened or read. */
 export class InputError extends Cbpf2ebpfError {
   constructor(readonly path: string, reason: string) {
-    super(`${path}: ${reason}`, EXIT_NOINPUT);
+    super(`${quotable(path, NAME_QUOTE_MAX)}: ${reason}`, EXIT_NOINPUT);
   }
 }
 
 export class OutputError extends Cbpf2ebpfError {
   constructor(readonly path: string, reason: string) {
-    super(`${path}: ${reason}`, EXIT_CANTCREAT);
+    super(`${quotable(path, NAME_QUOTE_MAX)}: ${reason}`, EXIT_CANTCREAT);
   }
 }
 
@@ -57,7 +60,7 @@ export interface DecodePosition {
 export class DecodeError extends Cbpf2ebpfError {
   constructor(readonly source: string, readonly detail: string, readonly position: DecodePosition = {}) {
     const where = position.line !== undefined ? `:${position.line}` : position.byteOffset !== undefined ? ` (byte ${position.byteOffset})` : '';
-    super(`${source}${where}: ${detail}`, EXIT_DATAERR);
+    super(`${quotable(source, NAME_QUOTE_MAX)}${where}: ${detail}`, EXIT_DATAERR);
   }
 }
 
@@ -85,14 +88,14 @@ export class VerifyError extends Cbpf2ebpfError {
 /** Text that is not valid assembly. */
 export class AsmError extends Cbpf2ebpfError {
   constructor(readonly source: string, readonly line: number, detail: string) {
-    super(`${source}:${line}: ${detail}`, EXIT_DATAERR);
+    super(`${quotable(source, NAME_QUOTE_MAX)}:${line}: ${detail}`, EXIT_DATAERR);
   }
 }
 
 /** A capture file that is corrupt or truncated. Packets before `packetNumber` were read. */
 export class CaptureError extends Cbpf2ebpfError {
   constructor(readonly source: string, readonly packetNumber: number, readonly byteOffset: number, detail: string) {
-    super(`${source}: packet ${packetNumber} at byte ${byteOffset}: ${detail}`, EXIT_DATAERR);
+    super(`${quotable(source, NAME_QUOTE_MAX)}: packet ${packetNumber} at byte ${byteOffset}: ${detail}`, EXIT_DATAERR);
   }
 }
 

@@ -5,6 +5,7 @@ export { CaptureRecord } from './record.js';
 export type { CaptureFormat } from './decoder.js';
 export type { CaptureReadOptions } from './core.js';
 export { DEFAULT_BUFFER_SIZE } from './core.js';
+export { MAX_IF_NAME_BYTES, MAX_INTERFACES_PER_SECTION } from './pcapng.js';
 export { CaptureReader } from './reader.js';
 export { CaptureStream, openCapture } from './stream.js';
 export { CaptureWriter, precisionFor, type CaptureWriterOptions, type WriterInterface } from './writer.js';

@@ -8,7 +8,8 @@
  * interfaces with different link types or snapshot lengths), we read it. Otherwise we apply
  * libpcap's checks: block lengths (>= 12, multiple of 4, trailer equal, <= 16 MiB or what the
  * link type needs), SHB version 1.x, IDB option sanity, a known interface id, caplen within
- * the block and within the interface's snapshot length.
+ * the block and within the interface's snapshot length. Unlike libpcap, we bound what a
+ * section keeps: MAX_INTERFACES_PER_SECTION interfaces, MAX_IF_NAME_BYTES of each name.
  */
 import { DecoderBase, PCAPNG_SHB, STEP_END, STEP_NEED, STEP_PACKET, swap32, type FormatDecoder } from './decoder.js';
 import { effectiveSnaplen, maxSnaplenFor, normalizeLinktype } from './linktype.js';
@@ -27,6 +28,16 @@ const SHB_MAX_LEN = 1024 * 1024;
 const INITIAL_MAX_BLOCK = 16 * 1024 * 1024;
 /** Room libpcap allows around a maximal packet: block header, EPB fields, 128 KiB of options, trailer. */
 const BLOCK_OVERHEAD = 8 + 20 + 131072 + 4;
+
+/**
+ * The most interfaces one section may describe. A packet may name any interface of its
+ * section, so every description is kept until the next section starts; unbounded, a file of
+ * small IDBs grows memory with its length (2 million in 40 MB took 560 MB). libpcap has no
+ * limit; real captures describe a handful of interfaces.
+ */
+export const MAX_INTERFACES_PER_SECTION = 4096;
+/** The most bytes of an if_name kept; a longer name is cut (libpcap ignores names altogether). */
+export const MAX_IF_NAME_BYTES = 1024;
 
 const OPT_ENDOFOPT = 0;
 export const IF_NAME = 2;
@@ -183,6 +194,9 @@ export class PcapngDecoder extends DecoderBase implements FormatDecoder {
 
   private interfaceDescription(w: ByteWindow, p: number, len: number): void {
     if (len < 20) this.corrupt(w.position, `interface description block too short (${len} bytes)`);
+    if (this.live.length === MAX_INTERFACES_PER_SECTION) {
+      this.corrupt(w.position, `interface description block: section ${this.sections - 1} describes more than ${MAX_INTERFACES_PER_SECTION} interfaces, the most this reader keeps`);
+    }
     const v = w.view;
     const le = this.le;
     const linktype = normalizeLinktype(v.getUint16(p + 8, le));
@@ -219,7 +233,7 @@ export class PcapngDecoder extends DecoderBase implements FormatDecoder {
         const lo = v.getUint32(le ? val : val + 4, le);
         tsoffset = hi * 4294967296 + lo;
       } else if (code === IF_NAME) {
-        name = new TextDecoder().decode(w.buf.subarray(val, val + olen)).replace(/\0.*$/s, '');
+        name = new TextDecoder().decode(w.buf.subarray(val, val + Math.min(olen, MAX_IF_NAME_BYTES))).replace(/\0.*$/s, '');
       }
     }
     let time: TimeBase;

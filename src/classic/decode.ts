@@ -15,9 +15,10 @@
  *       a number alone            -> ddd (the count line of tcpdump -ddd)
  */
 import { DecodeError } from '../errors.js';
+import { quotable } from '../text.js';
 import type { Endian } from './encode.js';
 import { type ClassicInsn, insn } from './insn.js';
-import { clip, parseListing } from './listing.js';
+import { parseListing } from './listing.js';
 
 export type ClassicFormat = 'raw' | 'ddd' | 'dd' | 'comma' | 'listing';
 type TextFormat = Exclude<ClassicFormat, 'raw'>;
@@ -71,7 +72,7 @@ function detectText(lines: readonly string[], source: string): TextFormat {
   if (NUMBER_RE.test(first)) return 'ddd';
   throw new DecodeError(
     source,
-    `cannot tell the program format from \`${clip(first)}\`: expected tcpdump -d, -dd or -ddd output, ` +
+    `cannot tell the program format from \`${quotable(first)}\`: expected tcpdump -d, -dd or -ddd output, ` +
       'the bpf_asm form `N,code jt jf k,...`, or raw struct sock_filter bytes',
     { line: index + 1 },
   );
@@ -131,10 +132,10 @@ type Field = keyof typeof FIELD_MAX;
 
 /** A decimal or 0x-hex field, range-checked against its C type. */
 function field(text: string, name: Field | 'count', fail: (detail: string) => never): number {
-  if (!NUMBER_RE.test(text)) fail(`${name} \`${clip(text)}\` is not a number`);
+  if (!NUMBER_RE.test(text)) fail(`${name} \`${quotable(text)}\` is not a number`);
   const v = Number(text);
   const max = name === 'count' ? 0xffffffff : FIELD_MAX[name];
-  if (v > max) fail(`${name} ${text} is out of range (0 to ${name === 'code' ? '0xffff' : max})`);
+  if (v > max) fail(`${name} ${quotable(text)} is out of range (0 to ${name === 'code' ? '0xffff' : max})`);
   return v;
 }
 
@@ -142,7 +143,7 @@ function field(text: string, name: Field | 'count', fail: (detail: string) => ne
 function insnFields(text: string, fail: (detail: string) => never): ClassicInsn {
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 4 || parts[0] === '') {
-    fail(`expected \`code jt jf k\` (4 numbers), found \`${clip(text.trim())}\``);
+    fail(`expected \`code jt jf k\` (4 numbers), found \`${quotable(text.trim())}\``);
   }
   const [code, jt, jf, k] = parts as [string, string, string, string];
   return insn(field(code, 'code', fail), field(jt, 'jt', fail), field(jf, 'jf', fail), field(k, 'k', fail));
@@ -164,7 +165,7 @@ function decodeDdd(lines: readonly string[], source: string): ClassicInsn[] {
     if (text === '') return;
     const fail = failAt(source, i + 1);
     if (countLine < 0) {
-      if (!NUMBER_RE.test(text)) fail(`expected the instruction count (tcpdump -ddd's first line), found \`${clip(text)}\``);
+      if (!NUMBER_RE.test(text)) fail(`expected the instruction count (tcpdump -ddd's first line), found \`${quotable(text)}\``);
       countLine = i + 1;
       count = field(text, 'count', fail);
       return;
@@ -187,7 +188,7 @@ function decodeDd(lines: readonly string[], source: string): ClassicInsn[] {
     if (text === '') return;
     const fail = failAt(source, i + 1);
     const m = DD_RE.exec(text);
-    if (!m) fail(`expected \`{ code, jt, jf, k },\`, found \`${clip(text)}\``);
+    if (!m) fail(`expected \`{ code, jt, jf, k },\`, found \`${quotable(text)}\``);
     const [, code, jt, jf, k] = m as unknown as [string, string, string, string, string];
     prog.push(insn(field(code, 'code', fail), field(jt, 'jt', fail), field(jf, 'jf', fail), field(k, 'k', fail)));
   });
@@ -212,7 +213,7 @@ function decodeComma(text: string, source: string): ClassicInsn[] {
   const [countField, ...insnFieldsList] = fields;
   const countFail = failAt(source, countField!.line);
   const countText = countField!.text.trim();
-  if (!NUMBER_RE.test(countText)) countFail(`expected the instruction count before the first comma, found \`${clip(countText)}\``);
+  if (!NUMBER_RE.test(countText)) countFail(`expected the instruction count before the first comma, found \`${quotable(countText)}\``);
   const count = field(countText, 'count', countFail);
   const prog = insnFieldsList.map((f, n) => {
     const fail = failAt(source, f.line);

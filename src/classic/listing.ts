@@ -9,6 +9,7 @@
  * has no image for LDX LEN, whose operands carry nothing.
  */
 import { DecodeError } from '../errors.js';
+import { quotable } from '../text.js';
 import { ANCILLARY_IMAGE, LIBPCAP_IMAGE_UNKNOWN } from './disasm.js';
 import { CLASSIC_FORMS, type ClassicForm, classicForm, type ClassicInsn, insn, type OperandForm } from './insn.js';
 import { SKF_AD, SKF_AD_OFF, type AncillaryName } from './opcodes.js';
@@ -68,14 +69,11 @@ export function visibleInListing(i: ClassicInsn): ClassicInsn {
   return insn(i.code, conditional ? i.jt : 0, conditional ? i.jf : 0, SHOWS_K.has(f.operand) ? i.k : 0);
 }
 
-/** A piece of input quoted in a message, cut to 40 characters. */
-export const clip = (s: string): string => (s.length > 40 ? `${s.slice(0, 40)}...` : s);
-
 /** A listing number: bpf_image prints k with %d or %x, so both signs of a 32-bit value occur. */
 function toU32(text: string, what: string, fail: (d: string) => never): number {
   const v = Number(text);
   if (!Number.isSafeInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-    fail(`${what} ${text} is out of range (-2147483648 to 4294967295)`);
+    fail(`${what} ${quotable(text)} is out of range (-2147483648 to 4294967295)`);
   }
   return v >>> 0;
 }
@@ -91,10 +89,10 @@ export function parseListing(lines: readonly string[], source: string): ClassicI
     };
     const pc = prog.length;
     const m = LINE_RE.exec(text);
-    if (!m) fail(`expected a tcpdump -d line like \`(000) ldh      [12]\`, found \`${clip(text)}\``);
+    if (!m) fail(`expected a tcpdump -d line like \`(000) ldh      [12]\`, found \`${quotable(text)}\``);
     const [, pcText, mnemonicText, restText] = m!;
     if (pcText !== undefined && Number(pcText) !== pc) {
-      fail(`instruction number (${pcText}) where (${String(pc).padStart(3, '0')}) was expected`);
+      fail(`instruction number (${quotable(pcText)}) where (${String(pc).padStart(3, '0')}) was expected`);
     }
     const mnemonic = mnemonicText!.toLowerCase();
     let rest = (restText ?? '').trim();
@@ -105,10 +103,10 @@ export function parseListing(lines: readonly string[], source: string): ClassicI
         prog.push(insn(code, 0, 0, 0));
         return;
       }
-      fail(`\`unimp ${rest.split(/\s/)[0]}\`: a listing does not show the operands of an unknown opcode; decode the -dd, -ddd or raw form instead`);
+      fail(`\`unimp ${quotable(rest.split(/\s/)[0]!)}\`: a listing does not show the operands of an unknown opcode; decode the -dd, -ddd or raw form instead`);
     }
     const shapes = shapesOfMnemonic.get(mnemonic);
-    if (!shapes) fail(`unknown mnemonic \`${clip(mnemonicText!)}\``);
+    if (!shapes) fail(`unknown mnemonic \`${quotable(mnemonicText!)}\``);
 
     let jtTarget: string | undefined;
     let jfTarget: string | undefined;
@@ -138,10 +136,10 @@ export function parseListing(lines: readonly string[], source: string): ClassicI
         break;
       }
     }
-    if (shape === undefined) fail(`cannot read the operand \`${clip(rest)}\` of \`${mnemonic}\``);
+    if (shape === undefined) fail(`cannot read the operand \`${quotable(rest)}\` of \`${mnemonic}\``);
     const form = formByShape.get(`${mnemonic}/${shape}`);
     if (!form) {
-      fail(`\`${mnemonic}\` does not take ${shape === 'none' ? 'an empty operand' : `the operand \`${clip(rest)}\``}; expected ${shapes!.map((s) => SHAPE_EXAMPLE[s]).join(' or ')}`);
+      fail(`\`${mnemonic}\` does not take ${shape === 'none' ? 'an empty operand' : `the operand \`${quotable(rest)}\``}; expected ${shapes!.map((s) => SHAPE_EXAMPLE[s]).join(' or ')}`);
     }
     const conditional = form!.kind === 'jmp-k' || form!.kind === 'jmp-x';
     if (conditional && jtTarget === undefined) fail(`\`${mnemonic}\` needs its targets: \`jt N<TAB>jf N\``);
@@ -151,7 +149,7 @@ export function parseListing(lines: readonly string[], source: string): ClassicI
     if (value !== undefined) {
       if (shape === 'abs' && /^[a-z_]+$/.test(value)) {
         const anc = ancillaryByImage.get(value);
-        if (anc === undefined) fail(`unknown ancillary field \`[${value}]\`; libpcap names: ${[...ancillaryByImage.keys()].join(', ')}`);
+        if (anc === undefined) fail(`unknown ancillary field \`[${quotable(value)}]\`; libpcap names: ${[...ancillaryByImage.keys()].join(', ')}`);
         k = anc!;
       } else if (shape === 'target') {
         // JA's k is relative; libpcap printed pc + 1 + k in 32-bit arithmetic.
@@ -169,7 +167,7 @@ export function parseListing(lines: readonly string[], source: string): ClassicI
       const rel = (targetText: string, name: string): number => {
         const off = Number(targetText) - pc - 1;
         if (!(off >= 0 && off <= 255)) {
-          fail(`${name} ${targetText} cannot be reached from instruction ${pc}: targets run from ${pc + 1} to ${pc + 256}`);
+          fail(`${name} ${quotable(targetText)} cannot be reached from instruction ${pc}: targets run from ${pc + 1} to ${pc + 256}`);
         }
         return off;
       };

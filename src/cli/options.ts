@@ -6,7 +6,7 @@ import type { Argv, Options, PositionalOptions } from 'yargs';
 import { type ClassicFormat, CLASSIC_FORMATS, decodeClassic } from '../classic/decode.js';
 import type { Endian } from '../classic/encode.js';
 import type { ClassicInsn } from '../classic/insn.js';
-import { readInput, sourceName } from '../io/input.js';
+import { CLASSIC_INPUT, readInput, sourceName } from '../io/input.js';
 
 export const ENDIANS: readonly Endian[] = ['little', 'big'];
 
@@ -48,5 +48,5 @@ export function withFilterInput<T>(y: Argv<T>): Argv<T & FilterInputArgs> {
 
 /** Reads and decodes FILTER: InputError (66) when unreadable, DecodeError (65) when malformed. */
 export function loadClassicFromArgs(argv: FilterInputArgs): ClassicInsn[] {
-  return decodeClassic(readInput(argv.filter), { format: argv['input-format'], endian: argv.endian, source: sourceName(argv.filter) });
+  return decodeClassic(readInput(argv.filter, CLASSIC_INPUT), { format: argv['input-format'], endian: argv.endian, source: sourceName(argv.filter) });
 }

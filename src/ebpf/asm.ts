@@ -27,6 +27,7 @@ import {
 import { bpfInsn, type Insn } from './insn.js';
 import { HELPERS } from './helpers.js';
 import { AsmError } from '../errors.js';
+import { quotable } from '../text.js';
 
 /** Operation codes by mnemonic: the shared name tables read backwards. */
 const opsByName = (names: Readonly<Record<number, string>>, ops: readonly number[]): Readonly<Record<string, number>> =>
@@ -52,8 +53,12 @@ function fail(message: string): never {
 /** A number as a BigInt (parsing only; the VM never sees BigInt). */
 function parseNumber(text: string, what: string): bigint {
   const m = NUMBER.exec(text);
-  if (!m) fail(`invalid ${what} '${text}': expected a decimal or 0x hex number`);
-  const magnitude = BigInt(m[2]!);
+  if (!m) fail(`invalid ${what} '${quotable(text)}': expected a decimal or 0x hex number`);
+  const hex = /^0x/i.test(m[2]!);
+  const digits = (hex ? m[2]!.slice(2) : m[2]!).replace(/^0+(?=.)/, '');
+  // No field is wider than 64 bits (20 digits): a longer number is out of every range, and
+  // BigInt would take seconds over the millions of digits an input may hold.
+  const magnitude = digits.length > 20 ? 1n << 65n : BigInt(hex ? `0x${digits}` : digits);
   return m[1] === '-' ? -magnitude : magnitude;
 }
 
@@ -64,36 +69,36 @@ function parseImm32(text: string): number {
   const lowest = -(1n << 31n);
   const highest = isHex ? (1n << 32n) - 1n : (1n << 31n) - 1n;
   if (v < lowest || v > highest) {
-    fail(`invalid immediate ${text}: out of the 32-bit range (${isHex ? '0x0..0xffffffff' : '-2147483648..2147483647'})`);
+    fail(`invalid immediate ${quotable(text)}: out of the 32-bit range (${isHex ? '0x0..0xffffffff' : '-2147483648..2147483647'})`);
   }
   return Number(BigInt.asIntN(32, v));
 }
 
 function parseImm64(text: string): [lo: number, hi: number] {
   const v = parseNumber(text, 'immediate');
-  if (v < -(1n << 63n) || v > (1n << 64n) - 1n) fail(`invalid immediate ${text}: out of the 64-bit range`);
+  if (v < -(1n << 63n) || v > (1n << 64n) - 1n) fail(`invalid immediate ${quotable(text)}: out of the 64-bit range`);
   const u = BigInt.asUintN(64, v);
   return [Number(BigInt.asIntN(32, u)), Number(BigInt.asIntN(32, u >> 32n))];
 }
 
 function parseReg(text: string): number {
   const m = /^%?r(\d+)$/i.exec(text);
-  if (!m) fail(`invalid register '${text}': expected %r0-%r10`);
+  if (!m) fail(`invalid register '${quotable(text)}': expected %r0-%r10`);
   const r = Number(m[1]);
-  if (r >= MAX_BPF_REG) fail(`invalid register: ${text} (registers are %r0-%r10)`);
+  if (r >= MAX_BPF_REG) fail(`invalid register: ${quotable(text)} (registers are %r0-%r10)`);
   return r;
 }
 
 function parseOffset(sign: string, digits: string, original: string): number {
   const v = parseNumber(`${sign}${digits}`, 'offset');
-  if (v < -32768n || v > 32767n) fail(`invalid offset ${original}: out of the 16-bit range (-32768..32767)`);
+  if (v < -32768n || v > 32767n) fail(`invalid offset ${quotable(original)}: out of the 16-bit range (-32768..32767)`);
   return Number(v);
 }
 
 /** `[%rN]`, `[%rN+off]` or `[%rN-off]`. */
 function parseMem(text: string): [reg: number, off: number] {
   const m = /^\[\s*(%?r\d+)\s*(?:([+-])\s*(0x[0-9a-f]+|\d+))?\s*\]$/i.exec(text);
-  if (!m) fail(`invalid memory operand '${text}': expected [%rN], [%rN+off] or [%rN-off]`);
+  if (!m) fail(`invalid memory operand '${quotable(text)}': expected [%rN], [%rN+off] or [%rN-off]`);
   return [parseReg(m[1]!), m[2] ? parseOffset(m[2], m[3]!, text) : 0];
 }
 
@@ -158,8 +163,8 @@ export function assembleWithInfo(text: string, source = '<asm>'): AsmResult {
       // Leading labels: `name:` (possibly several, possibly followed by an instruction).
       for (let m = /^([^\s:[\]%,]+)\s*:/.exec(line); m; m = /^([^\s:[\]%,]+)\s*:/.exec(line)) {
         const name = m[1]!;
-        if (!LABEL.test(name)) fail(`invalid label name '${name}'`);
-        if (labels.has(name)) fail(`duplicate label '${name}' (first defined for instruction ${labels.get(name)})`);
+        if (!LABEL.test(name)) fail(`invalid label name '${quotable(name)}'`);
+        if (labels.has(name)) fail(`duplicate label '${quotable(name)}' (first defined for instruction ${labels.get(name)})`);
         labels.set(name, out.length);
         line = line.slice(m[0].length).trim();
       }
@@ -172,10 +177,10 @@ export function assembleWithInfo(text: string, source = '<asm>'): AsmResult {
         if (/^[+-]/.test(operand)) {
           const v = parseNumber(operand, 'jump offset');
           const max = limit16 ? 32767n : 2147483647n;
-          if (v < -max - 1n || v > max) fail(`invalid jump offset ${operand}: out of the ${limit16 ? '16' : '32'}-bit range`);
+          if (v < -max - 1n || v > max) fail(`invalid jump offset ${quotable(operand)}: out of the ${limit16 ? '16' : '32'}-bit range`);
           return Number(v);
         }
-        if (!LABEL.test(operand)) fail(`invalid jump target '${operand}': expected a label or +N/-N`);
+        if (!LABEL.test(operand)) fail(`invalid jump target '${quotable(operand)}': expected a label or +N/-N`);
         fixups.push({ index: out.length, label: operand, line: lineNo, field });
         return 0;
       };
@@ -196,12 +201,12 @@ export function assembleWithInfo(text: string, source = '<asm>'): AsmResult {
   for (const f of fixups) {
     let at = labels.get(f.label);
     if (at === undefined && f.label === 'exit' && firstExit >= 0) at = firstExit;
-    if (at === undefined) throw new AsmError(source, f.line, `invalid label: ${f.label} (not defined)`);
-    if (at >= out.length) throw new AsmError(source, f.line, `label ${f.label} names no instruction (it is at the end of the program)`);
+    if (at === undefined) throw new AsmError(source, f.line, `invalid label: ${quotable(f.label)} (not defined)`);
+    if (at >= out.length) throw new AsmError(source, f.line, `label ${quotable(f.label)} names no instruction (it is at the end of the program)`);
     const rel = at - f.index - 1;
     const i = out[f.index]!;
     if (f.field === 'off') {
-      if (rel < -32768 || rel > 32767) throw new AsmError(source, f.line, `label ${f.label} is ${rel} instructions away: a 16-bit jump offset cannot reach it (use ja32)`);
+      if (rel < -32768 || rel > 32767) throw new AsmError(source, f.line, `label ${quotable(f.label)} is ${rel} instructions away: a 16-bit jump offset cannot reach it (use ja32)`);
       out[f.index] = bpfInsn(i.code, i.dst, i.src, rel, i.imm);
     } else {
       out[f.index] = bpfInsn(i.code, i.dst, i.src, i.off, rel);
@@ -237,7 +242,7 @@ function encodeOne(mnemonic: string, ops: string[], emit: Emit, target: Target):
     const from = Number(movsx[1]), cls = movsx[2] === '32' ? BPF_ALU : BPF_ALU64;
     if (from === 32 && cls === BPF_ALU) fail('invalid mnemonic: movsx3232 (a 32-bit move cannot sign-extend 32 bits; use mov32)');
     expectCount(mnemonic, ops, 2, '%rD, %rS');
-    if (!isRegOperand(ops[1]!)) fail(`${mnemonic} takes a register source, got '${ops[1]}'`);
+    if (!isRegOperand(ops[1]!)) fail(`${mnemonic} takes a register source, got '${quotable(ops[1]!)}'`);
     emit(bpfInsn(cls | BPF_MOV | BPF_X, parseReg(ops[0]!), parseReg(ops[1]!), from, 0));
     return;
   }
@@ -318,7 +323,7 @@ function encodeOne(mnemonic: string, ops: string[], emit: Emit, target: Target):
     emit(bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
     return;
   }
-  fail(`invalid mnemonic: ${mnemonic}`);
+  fail(`invalid mnemonic: ${quotable(mnemonic)}`);
 }
 
 /** `call N|name|%rN`, `call helper N|%rN`, `call local label|+N`, `call runtime N`. */
@@ -339,7 +344,7 @@ function encodeCallMode(mode: string, what: string, emit: Emit, target: Target):
       if (NUMBER.test(what)) { emit(bpfInsn(call, 0, 0, 0, parseImm32(what))); return; }
       {
         const id = HELPER_IDS.get(what);
-        if (id === undefined) fail(`invalid call target '${what}': not a helper id or name (a function in this program needs 'call local ${what}')`);
+        if (id === undefined) fail(`invalid call target '${quotable(what)}': not a helper id or name (a function in this program needs 'call local ${quotable(what)}')`);
         emit(bpfInsn(call, 0, 0, 0, id));
       }
       return;
@@ -350,7 +355,7 @@ function encodeCallMode(mode: string, what: string, emit: Emit, target: Target):
       emit(bpfInsn(call, 0, BPF_PSEUDO_KFUNC_CALL, 0, parseImm32(what)));
       return;
   }
-  fail(`invalid call mode '${mode}': expected helper, local or runtime`);
+  fail(`invalid call mode '${quotable(mode)}': expected helper, local or runtime`);
 }
 
 /** `lock [fetch] add|or|and|xor[32] [%rD+off], %rS` and `lock xchg|cmpxchg[32] [%rD+off], %rS`. */
@@ -368,7 +373,7 @@ function encodeAtomic(rest: string, emit: Emit): void {
   } else if (ATOMIC_OPS[name] !== undefined) {
     imm = ATOMIC_OPS[name]! | (fetch ? BPF_FETCH : 0);
   } else {
-    fail(`invalid atomic operation '${name}': expected add, or, and, xor, xchg or cmpxchg`);
+    fail(`invalid atomic operation '${quotable(name)}': expected add, or, and, xor, xchg or cmpxchg`);
   }
   const ops = splitOperands(m[4] ?? '');
   if (ops.length !== 2) fail(`invalid number of operands for lock ${name}: expected 2 ([%rD+off], %rS), got ${ops.length}`);

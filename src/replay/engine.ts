@@ -11,6 +11,7 @@ import { BPF_JA, BPF_JMP, BPF_LDX, ancillaryOf, bpfClass } from '../classic/opco
 import { SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../ebpf/ctx.js';
 import type { Program } from '../ebpf/insn.js';
 import { CheckError, UsageError } from '../errors.js';
+import { quotable } from '../text.js';
 import { translateClassic, type Translation } from '../translate/translate.js';
 import { REG_CTX } from '../translate/regs.js';
 import { standardHelpers, xorshift32, type HelperRegistry } from '../vm/helpers.js';
@@ -152,9 +153,9 @@ class ClassicFilter implements PacketFilter {
 export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): PreparedFilter {
   const engine = opts.engine ?? DEFAULT_ENGINE;
   const spec: EngineSpec | undefined = ENGINES[engine];
-  if (!spec) throw new UsageError(`unknown engine '${String(engine)}' (${ENGINE_NAMES.join(', ')})`);
+  if (!spec) throw new UsageError(`unknown engine '${quotable(String(engine))}' (${ENGINE_NAMES.join(', ')})`);
   const semantics = opts.semantics ?? 'linux';
-  if (semantics !== 'linux' && semantics !== 'libpcap') throw new UsageError(`unknown semantics '${String(semantics)}' (linux, libpcap)`);
+  if (semantics !== 'linux' && semantics !== 'libpcap') throw new UsageError(`unknown semantics '${quotable(String(semantics))}' (linux, libpcap)`);
   if (semantics === 'libpcap' && spec.make) {
     throw new UsageError(`the ${engine} engine runs the translated program with Linux's semantics; libpcap's semantics need --engine classic`);
   }

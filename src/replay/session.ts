@@ -17,8 +17,9 @@ import { STEP_NEED, STEP_PACKET } from '../capture/decoder.js';
 import { linktypeName } from '../capture/linktype.js';
 import { defaultSkbMeta, type SkbMeta } from '../ebpf/ctx.js';
 import { CaptureError, UsageError } from '../errors.js';
-import { readInput, sourceName } from '../io/input.js';
+import { CLASSIC_INPUT, readInput, sourceName } from '../io/input.js';
 import { sameFile } from '../io/output.js';
+import { quotable } from '../text.js';
 import { prepareFilter, type EngineName, type PreparedFilter } from './engine.js';
 import { KeptPacketWriter, keptFormatFor } from './kept-writer.js';
 import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
@@ -27,15 +28,15 @@ import { ReplayPacket, type PacketResult, type ReplayOptions, type ReplayResult,
 
 /** Reads a classic program from a file (`-` = stdin) in any format decodeClassic knows. */
 export function loadFilter(path: string, format: 'auto' | ClassicFormat = 'auto', endian: Endian = 'little'): ClassicProgram {
-  return decodeClassic(readInput(path), { format, endian, source: sourceName(path) });
+  return decodeClassic(readInput(path, CLASSIC_INPUT), { format, endian, source: sourceName(path) });
 }
 
 const u32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 function linkOptions(given: Partial<LinkOptions> | undefined, wantsPayOffset: boolean): LinkOptions {
   const o: LinkOptions = { ...defaultLinkOptions(), ...given };
-  if (o.vlan !== 'packet' && o.vlan !== 'metadata') throw new UsageError(`vlan must be 'packet' or 'metadata', not '${String(o.vlan)}'`);
-  if (o.len !== 'wire' && o.len !== 'captured') throw new UsageError(`len must be 'wire' or 'captured', not '${String(o.len)}'`);
+  if (o.vlan !== 'packet' && o.vlan !== 'metadata') throw new UsageError(`vlan must be 'packet' or 'metadata', not '${quotable(String(o.vlan))}'`);
+  if (o.len !== 'wire' && o.len !== 'captured') throw new UsageError(`len must be 'wire' or 'captured', not '${quotable(String(o.len))}'`);
   for (const k of ['mark', 'hash', 'priority', 'cpu', 'ifindex'] as const) {
     const v = o[k];
     if (v !== undefined && !u32(v)) throw new UsageError(`${k} must be an integer from 0 to 4294967295, got ${v}`);

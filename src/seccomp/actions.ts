@@ -4,6 +4,7 @@
  * libseccomp and seccomp-tools spell them.
  */
 import { UsageError } from '../errors.js';
+import { quotable } from '../text.js';
 import { hex } from '../hex.js';
 import { errnoName, MAX_ERRNO, parseErrno } from './errno.js';
 
@@ -140,16 +141,16 @@ export function parseAction(text: string): number {
   const t = text.trim();
   if (/^(?:0x[0-9a-f]+|\d+)$/i.test(t)) {
     const n = Number(t);
-    if (n > 0xffffffff) throw new UsageError(`return value ${t} does not fit 32 bits`);
+    if (n > 0xffffffff) throw new UsageError(`return value ${quotable(t)} does not fit 32 bits`);
     return n >>> 0;
   }
   const m = /^([A-Za-z_]+)\s*(?:\(\s*([^)]*?)\s*\))?$/.exec(t);
   const action = m ? actionByName(m[1]!) : undefined;
-  if (!m || !action) throw new UsageError(`unknown seccomp action '${text}'`);
+  if (!m || !action) throw new UsageError(`unknown seccomp action '${quotable(text)}'`);
   let data = 0;
   if (m[2] !== undefined && m[2] !== '') {
     data = action === 'ERRNO' ? parseErrno(m[2]) : Number(m[2]);
-    if (!Number.isInteger(data) || data < 0 || data > 0xffff) throw new UsageError(`action data '${m[2]}' is not in 0..65535`);
+    if (!Number.isInteger(data) || data < 0 || data > 0xffff) throw new UsageError(`action data '${quotable(m[2])}' is not in 0..65535`);
   }
   return (ACTION_VALUES[action] | data) >>> 0;
 }

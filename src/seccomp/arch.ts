@@ -4,6 +4,7 @@
  * (libseccomp's, seccomp-tools', Debian's and the kernel's).
  */
 import { UsageError } from '../errors.js';
+import { quotable } from '../text.js';
 
 export type ArchName =
   | 'x86_64' | 'x32' | 'i386' | 'aarch64' | 'arm' | 'riscv64' | 'ppc64le' | 's390x' | 'loongarch64';
@@ -68,7 +69,7 @@ for (const a of ARCHES) {
 /** The arch called `name` (canonical name or alias, any case). Throws UsageError otherwise. */
 export function archByName(name: string): SeccompArch {
   const a = byName.get(name.trim().toLowerCase());
-  if (!a) throw new UsageError(`unknown architecture '${name}' (known: ${ARCHES.map((x) => x.name).join(', ')})`);
+  if (!a) throw new UsageError(`unknown architecture '${quotable(name)}' (known: ${ARCHES.map((x) => x.name).join(', ')})`);
   return a;
 }
 

@@ -11,6 +11,7 @@
  * pseudo-code: they come from the raw columns when those are present, else they are 0.
  */
 import { AsmError, Cbpf2ebpfError } from '../errors.js';
+import { quotable } from '../text.js';
 import { type ClassicInsn, classicForm, insn } from '../classic/insn.js';
 import {
   BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K,
@@ -40,9 +41,9 @@ const NUMBER = /^(?:0x[0-9a-f]+|\d+)$/i;
 
 function number(text: string, what: string): number {
   const t = text.trim();
-  if (!NUMBER.test(t)) fail(`expected a number for ${what}, got '${text}'`);
+  if (!NUMBER.test(t)) fail(`expected a number for ${what}, got '${quotable(text)}'`);
   const v = Number(t);
-  if (v > 0xffffffff) fail(`${what} ${text} does not fit 32 bits`);
+  if (v > 0xffffffff) fail(`${what} ${quotable(text)} does not fit 32 bits`);
   return v >>> 0;
 }
 
@@ -78,17 +79,17 @@ function compareConstant(text: string, ctx: Context): number {
   const audit = auditArchValue(t);
   if (audit !== undefined) return audit;
   if (/^[A-Za-z_]\w*$/.test(t)) {
-    if (!ctx.arch) fail(`syscall name '${t}' needs an arch: no arch check is in force here (give one with --arch)`);
+    if (!ctx.arch) fail(`syscall name '${quotable(t)}' needs an arch: no arch check is in force here (give one with --arch)`);
     const nr = syscallTable(ctx.arch!).byName.get(t);
-    if (nr === undefined) fail(`unknown syscall '${t}' on ${ctx.arch!.name}`);
+    if (nr === undefined) fail(`unknown syscall '${quotable(t)}' on ${ctx.arch!.name}`);
     return nr!;
   }
-  return fail(`cannot read '${text}' as a constant`);
+  return fail(`cannot read '${quotable(text)}' as a constant`);
 }
 
 function target(text: string, pc: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= pc) fail(`jump target ${text} must be a line after ${pc}`);
+  if (!Number.isInteger(n) || n <= pc) fail(`jump target ${quotable(text)} must be a line after ${pc}`);
   return n - pc - 1;
 }
 
@@ -114,7 +115,7 @@ function conditional(cond: string, thenText: string, elseText: string | undefine
     op = BPF_JSET; negated = true; operand = notSet[1]!;
   } else {
     const m = /^A\s*(==|!=|>=|<=|>|<|&)\s*(.+)$/.exec(c);
-    if (!m) return fail(`cannot read the condition '${cond}'`);
+    if (!m) return fail(`cannot read the condition '${quotable(cond)}'`);
     ({ op, negated } = JUMP_OPS[m[1]!]!);
     operand = m[2]!;
   }
@@ -143,7 +144,7 @@ function load(reg: 'A' | 'X', rhs: string, ctx: Context): ClassicInsn {
   if (reg === 'X') {
     m = /^4 ?\* ?\( ?data\[(\S+)\] ?& ?0xf ?\)$/.exec(r);
     if (m) return insn(BPF_LDX | BPF_B | BPF_MSH, 0, 0, number(m[1]!, 'a data offset'));
-    return fail(`cannot load X from '${rhs}'`);
+    return fail(`cannot load X from '${quotable(rhs)}'`);
   }
   m = /^(\(u16\)|\(u8\))? ?data\[X ?\+ ?(\S+)\]$/.exec(r);
   if (m) return insn(BPF_LD | sizeOf(m[1]) | BPF_IND, 0, 0, number(m[2]!, 'an offset'));
@@ -151,7 +152,7 @@ function load(reg: 'A' | 'X', rhs: string, ctx: Context): ClassicInsn {
   if (m) return insn(BPF_LD | sizeOf(m[1]) | BPF_ABS, 0, 0, number(m[2]!, 'a data offset'));
   const off = dataOffset(r, ctx);
   if (off !== undefined) return insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, off);
-  return fail(`cannot load A from '${rhs}'`);
+  return fail(`cannot load A from '${quotable(rhs)}'`);
 }
 
 function sizeOf(cast: string | undefined): number {
@@ -188,7 +189,7 @@ function statement(text: string, ctx: Context): ClassicInsn {
   if ((m = /^insn\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$/.exec(t))) {
     return insn(number(m[1]!, 'code'), number(m[2]!, 'jt'), number(m[3]!, 'jf'), number(m[4]!, 'k'));
   }
-  return fail(`cannot read '${t}'`);
+  return fail(`cannot read '${quotable(t)}'`);
 }
 
 /**
@@ -222,7 +223,7 @@ export function assembleSeccomp(text: string, opts: SeccompAsmOptions = {}): Cla
     const numbered = /^(\d+)\s*:\s*(.*)$/.exec(body);
     if (numbered) {
       if (Number(numbered[1]) !== pending.length) {
-        throw new AsmError(source, index + 1, `line number ${numbered[1]} is out of sequence (expected ${pending.length})`);
+        throw new AsmError(source, index + 1, `line number ${quotable(numbered[1]!)} is out of sequence (expected ${pending.length})`);
       }
       body = numbered[2]!;
     }

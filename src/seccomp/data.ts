@@ -18,6 +18,7 @@
  * 32-bit register) on i386 and arm. A value that does not fit the register is a UsageError.
  */
 import { UsageError } from '../errors.js';
+import { quotable } from '../text.js';
 import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
 import { type SeccompArch, toArch } from './arch.js';
 import { resolveSyscall } from './syscalls/index.js';
@@ -58,14 +59,14 @@ export function parseArg(value: ArgValue, bits: 32 | 64, what: string): bigint {
   } else {
     const t = value.trim();
     const m = /^(-?)(0x[0-9a-f]+|0b[01]+|0o[0-7]+|\d+)$/i.exec(t.replace(/_/g, ''));
-    if (!m) throw new UsageError(`${what}: '${value}' is not a number`);
+    if (!m) throw new UsageError(`${what}: '${quotable(value)}' is not a number`);
     v = BigInt(m[2]!);
     if (m[1]) v = -v;
   }
   const max = bits === 64 ? U64_MAX : 0xffffffffn;
   const min = bits === 64 ? -(1n << 63n) : -(1n << 31n);
   if (v > max || v < min) {
-    throw new UsageError(`${what}: ${value} does not fit a ${bits}-bit register`);
+    throw new UsageError(`${what}: ${quotable(String(value))} does not fit a ${bits}-bit register`);
   }
   return v < 0n ? v + max + 1n : v;
 }

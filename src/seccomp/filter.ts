@@ -10,7 +10,7 @@
 import { checkClassic, checkSeccompChain } from '../classic/check.js';
 import { type ClassicFormat, decodeClassic, isTextBytes } from '../classic/decode.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, insn } from '../classic/insn.js';
-import { readInput } from '../io/input.js';
+import { CLASSIC_INPUT, readInput } from '../io/input.js';
 import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
 import { CheckError } from '../errors.js';
 import { hex } from '../hex.js';
@@ -263,7 +263,7 @@ export function loadSeccompFilter(input: Uint8Array | string | readonly ClassicI
     return new SeccompFilter((input as readonly ClassicInsn[]).map((i) => insn(i.code, i.jt, i.jf, i.k)), { source: opts.source ?? '<program>', ...arch });
   }
   const source = opts.source ?? (typeof input === 'string' ? input : '<input>');
-  const bytes = typeof input === 'string' ? readInput(input) : (input as Uint8Array);
+  const bytes = typeof input === 'string' ? readInput(input, CLASSIC_INPUT) : (input as Uint8Array);
   const { prog, endian } = decodeFilter(bytes, opts, source);
   return new SeccompFilter(prog, { source, endian, ...arch });
 }

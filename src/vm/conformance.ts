@@ -16,17 +16,19 @@
  * The suite's negative/ directory holds files every runner must refuse: malformed assembly,
  * reserved fields set, no instructions, or an expectation the program does not meet.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assemble } from '../ebpf/asm.js';
 import { decodeProgram } from '../ebpf/encode.js';
 import type { Insn } from '../ebpf/insn.js';
 import { validateEncoding } from '../ebpf/validate.js';
 import { Cbpf2ebpfError } from '../errors.js';
+import { EBPF_TEXT_INPUT, readInput } from '../io/input.js';
 import { DEFAULT_BUDGET, Interpreter } from './interp.js';
 import { standardHelpers, type HelperRegistry } from './helpers.js';
 import { ExecEnv, type Engine } from './types.js';
 import { hex64 } from '../hex.js';
+import { quotable } from '../text.js';
 
 /** The suite's helper 5 (uBPF's unwind): returns its argument; 0 ends the program. */
 export const CONFORMANCE_HELPER_UNWIND = 5;
@@ -113,7 +115,7 @@ export function parseHexBytes(text: string): Uint8Array | string {
   for (const token of text.split(/\s+/)) {
     if (token === '') continue;
     const t = token.replace(/^0x/i, '');
-    if (!/^[0-9a-f]+$/i.test(t) || (t.length > 2 && t.length % 2 !== 0)) return `'${token}' is not hex bytes`;
+    if (!/^[0-9a-f]+$/i.test(t) || (t.length > 2 && t.length % 2 !== 0)) return `'${quotable(token)}' is not hex bytes`;
     if (t.length <= 2) out.push(parseInt(t, 16));
     else for (let k = 0; k < t.length; k += 2) out.push(parseInt(t.slice(k, k + 2), 16));
   }
@@ -128,7 +130,7 @@ function parseRaw(text: string): Uint8Array | string {
   const out = new Uint8Array(tokens.length * 8);
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
-    if (!/^0x[0-9a-f]{1,16}$/i.test(t)) return `'${t}' is neither a hex byte nor a 0x 64-bit word`;
+    if (!/^0x[0-9a-f]{1,16}$/i.test(t)) return `'${quotable(t)}' is neither a hex byte nor a 0x 64-bit word`;
     const digits = t.slice(2).padStart(16, '0');
     for (let b = 0; b < 8; b++) out[k * 8 + b] = parseInt(digits.slice(14 - 2 * b, 16 - 2 * b), 16);
   }
@@ -140,8 +142,8 @@ function parseResult(text: string): { lo: number; hi: number } | string {
   let v: bigint;
   if (/^0x[0-9a-f]+$/i.test(text)) v = BigInt(text);
   else if (/^-?\d+$/.test(text)) v = BigInt(text);
-  else return `'${text}' is not a number`;
-  if (v < -(1n << 63n) || v >= 1n << 64n) return `${text} does not fit 64 bits`;
+  else return `'${quotable(text)}' is not a number`;
+  if (v < -(1n << 63n) || v >= 1n << 64n) return `${quotable(text)} does not fit 64 bits`;
   const u = BigInt.asUintN(64, v);
   return { lo: Number(BigInt.asIntN(32, u)), hi: Number(BigInt.asIntN(32, u >> 32n)) };
 }
@@ -251,7 +253,7 @@ export function dataFiles(dir: string): string[] {
 
 export function runConformanceFile(path: string, opts: ConformanceRunOptions = {}): ConformanceOutcome {
   const name = `${basename(join(path, '..'))}/${basename(path)}`;
-  return runConformanceTest(parseDataFile(readFileSync(path, 'utf8'), name), opts);
+  return runConformanceTest(parseDataFile(new TextDecoder().decode(readInput(path, EBPF_TEXT_INPUT)), name), opts);
 }
 
 /** Runs `<suite>/tests` and `<suite>/negative`. */

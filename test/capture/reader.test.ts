@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CaptureError, InputError } from '../../src/errors.js';
+import { MAX_IF_NAME_BYTES, MAX_INTERFACES_PER_SECTION } from '../../src/capture/pcapng.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { openCapture } from '../../src/capture/stream.js';
 // The fixture generator's builders: an encoder independent of src/capture.
@@ -113,6 +114,44 @@ describe('simple packet blocks', () => {
   it('caplen is min(len, snaplen, bytes in the block); libpcap instead refuses a block shorter than that', () => {
     const path = tmpFile(gen.assemble([gen.shb(true), gen.idb(true, 1, 0), gen.spb(true, 200, frame(0, 0).subarray(0, 40))]).bytes);
     expect(readAll(path).rows.map((r) => [r.caplen, r.wirelen])).toEqual([[40, 200]]);
+  });
+});
+
+describe('what a pcapng section keeps', () => {
+  const le = true;
+  const idbs = (n: number): Buffer[] => Array.from({ length: n }, () => gen.idb(le, 1, 0));
+
+  it(`keeps ${MAX_INTERFACES_PER_SECTION} interfaces a section, and refuses one more where its block starts`, () => {
+    const full = gen.assemble([gen.shb(le), ...idbs(MAX_INTERFACES_PER_SECTION), gen.epb(le, MAX_INTERFACES_PER_SECTION - 1, 5n, frame(0, 10))]);
+    expect(readAll(tmpFile(full.bytes, 'full.pcapng')).rows.map((r) => r.interfaceId)).toEqual([MAX_INTERFACES_PER_SECTION - 1]);
+    const over = gen.assemble([gen.shb(le), gen.idb(le, 1, 0), gen.epb(le, 0, 5n, frame(0, 10)), ...idbs(MAX_INTERFACES_PER_SECTION)]);
+    const r = readAll(tmpFile(over.bytes, 'over.pcapng'));
+    expect(r.rows).toHaveLength(1);
+    expect(r.error?.packetNumber).toBe(2);
+    expect(r.error?.byteOffset).toBe(over.offsets[over.offsets.length - 1]);
+    expect(r.error?.message).toMatch(`interface description block: section 0 describes more than ${MAX_INTERFACES_PER_SECTION} interfaces, the most this reader keeps`);
+  });
+
+  it('counts interfaces per section: a new section starts again from none', () => {
+    const two = gen.assemble([
+      gen.shb(le), ...idbs(MAX_INTERFACES_PER_SECTION), gen.epb(le, 7, 5n, frame(0, 10)),
+      gen.shb(le), ...idbs(MAX_INTERFACES_PER_SECTION), gen.epb(le, 9, 6n, frame(1, 10)),
+    ]);
+    const r = readAll(tmpFile(two.bytes, 'two.pcapng'));
+    expect(r.error).toBeUndefined();
+    expect(r.rows.map((x) => x.interfaceId)).toEqual([7, 9]);
+  });
+
+  it(`keeps the first ${MAX_IF_NAME_BYTES} bytes of an interface name`, () => {
+    const name = 'n'.repeat(5000);
+    const path = tmpFile(gen.assemble([gen.shb(le), gen.idb(le, 1, 0, { name }), gen.idb(le, 1, 0, { name: 'eth0' }), gen.epb(le, 1, 5n, frame(0, 10))]).bytes);
+    const reader = CaptureReader.open(path);
+    try {
+      expect(reader.next()).toBe(true);
+      expect(reader.interfaces.map((i) => i.name)).toEqual([name.slice(0, MAX_IF_NAME_BYTES), 'eth0']);
+    } finally {
+      reader.close();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { assemble, assembleWithInfo } from '../../src/ebpf/asm.js';
 import { formatInsn, formatAsm } from '../../src/ebpf/asm-format.js';
 import { encodeProgram } from '../../src/ebpf/encode.js';
@@ -114,6 +114,27 @@ describe('assembler errors', () => {
     expect(assemble('ldxb %r0, [%r1-32768]')[0]!.off).toBe(-32768);
     expect(() => assemble('ldxb %r0, [%r1-32769]')).toThrow(AsmError);
     expect(() => assemble('lddw %r0, 0x10000000000000000')).toThrow(/64-bit range/);
+  });
+
+  it('refuses a number of millions of digits without converting it, and reads leading zeros', () => {
+    // BigInt takes about a second per 4 million decimal digits; watch what it is given.
+    const RealBigInt = BigInt;
+    let longest = 0;
+    vi.stubGlobal('BigInt', Object.assign((v: string | number | bigint | boolean) => {
+      longest = Math.max(longest, String(v).length);
+      return RealBigInt(v);
+    }, { asIntN: RealBigInt.asIntN, asUintN: RealBigInt.asUintN }));
+    try {
+      for (const [src, range] of [['mov32 %r0, ', '32'], ['lddw %r0, -', '64'], ['ldxb %r0, [%r1+', '16'], ['ja +', '16']] as const) {
+        const digits = src.startsWith('lddw') ? `0x${'f'.repeat(4_000_000)}` : '7'.repeat(4_000_000);
+        expect(asmError(`${src}${digits}${src.includes('[') ? ']' : ''}\nexit`).message).toMatch(new RegExp(`out of the ${range}-bit range`));
+      }
+      expect(longest).toBeLessThanOrEqual(22);
+      expect(assemble(`mov32 %r0, ${'0'.repeat(1_000_000)}42`)[0]!.imm).toBe(42);
+      expect(assemble(`lddw %r0, 0x${'0'.repeat(1_000_000)}ff`)[0]!.imm).toBe(255);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { formatAsm } from '../../ebpf/asm-format.js';
 import { OUTPUT_FORMATS, formatProgram } from '../../ebpf/format.js';
 import { validateEncoding } from '../../ebpf/validate.js';
 import { UsageError } from '../../errors.js';
-import { readInput, sourceName } from '../../io/input.js';
+import { EBPF_TEXT_INPUT, readInput, sourceName } from '../../io/input.js';
 import { writeFileAtomic } from '../../io/output.js';
 
 const FORMATS = [...OUTPUT_FORMATS, 'asm'] as const;
@@ -41,7 +41,7 @@ export const asmCommand: CommandModule<object, AsmArgs> = {
       .example('$0 asm prog.s -f listing', 'show each instruction with its encoding'),
   handler: (argv) => {
     const source = sourceName(argv.file);
-    const text = new TextDecoder().decode(readInput(argv.file));
+    const text = new TextDecoder().decode(readInput(argv.file, EBPF_TEXT_INPUT));
     const prog = assemble(text, source);
     if (prog.length === 0) throw new UsageError(`${source}: no instructions`);
     validateEncoding(prog);

@@ -14,7 +14,8 @@ import { conformanceHelpers, parseHexBytes } from '../../vm/conformance.js';
 import { Interpreter } from '../../vm/interp.js';
 import { ExecEnv } from '../../vm/types.js';
 import { hex64Short } from '../../hex.js';
-import { readInput } from '../../io/input.js';
+import { EBPF_TEXT_INPUT, readInput } from '../../io/input.js';
+import { quotable } from '../../text.js';
 
 interface PluginArgs {
   memory?: string;
@@ -55,9 +56,9 @@ export const conformancePluginCommand: CommandModule<object, PluginArgs> = {
   handler: (argv) => {
     try {
       const extra = (argv.rest ?? []).filter((a) => String(a).trim() !== '');
-      if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+      if (extra.length) throw new UsageError(`unexpected arguments: ${quotable(extra.join(' '))}`);
       if (argv.elf) throw new UsageError('--elf: ELF programs are not supported; pass the instruction bytes');
-      const program = argv.program ?? new TextDecoder().decode(readInput('-'));
+      const program = argv.program ?? new TextDecoder().decode(readInput('-', EBPF_TEXT_INPUT));
       process.stdout.write(`${runPlugin(program, String(argv.memory ?? ''))}\n`);
     } catch (e) {
       if (argv.debug) process.stdout.write(`${(e as Error).message}\n`);

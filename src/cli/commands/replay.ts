@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { quotable } from '../../text.js';
 import { raiseInliningBudget } from '../../vm/jit/tune.js';
 import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES, type EngineName } from '../../replay/engine.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING, type LinkOptions } from '../../replay/link.js';
@@ -50,7 +51,7 @@ function pktType(v: string | undefined): number | undefined {
   const named = PKTTYPES[v.toLowerCase()];
   if (named !== undefined) return named;
   if (/^[0-7]$/.test(v)) return Number(v);
-  throw new UsageError(`--pkttype must be one of ${Object.keys(PKTTYPES).join(', ')} or 0-7, not '${v}'`);
+  throw new UsageError(`--pkttype must be one of ${Object.keys(PKTTYPES).join(', ')} or 0-7, not '${quotable(v)}'`);
 }
 
 function integer(name: string, v: number | undefined, max: number): number | undefined {

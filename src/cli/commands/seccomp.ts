@@ -24,7 +24,7 @@ import {
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
-import { readInput, sourceName } from '../../io/input.js';
+import { CLASSIC_INPUT, readInput, sourceName } from '../../io/input.js';
 import { writeFileAtomic } from '../../io/output.js';
 import { filterPositional } from '../options.js';
 
@@ -264,7 +264,7 @@ const asmCommand: CommandModule<object, AsmArgs> = {
       .example('$0 seccomp disasm policy.bpf | $0 seccomp asm - -f ddd', 'convert a raw filter to tcpdump -ddd form') as unknown as Argv<AsmArgs>,
   handler: (argv) => {
     const source = sourceName(argv.file);
-    const bytes = readInput(argv.file);
+    const bytes = readInput(argv.file, CLASSIC_INPUT);
     if (!isTextBytes(bytes)) {
       throw new DecodeError(source, 'not text: seccomp asm reads the pseudo-code `seccomp disasm` prints (give a raw filter to `seccomp disasm`)');
     }

@@ -12,7 +12,7 @@ import type { Insn } from '../../ebpf/insn.js';
 import { VerifyError } from '../../errors.js';
 import { translateClassic } from '../../translate/translate.js';
 import { verifyProgram } from '../../vm/verifier/index.js';
-import { readInput, sourceName } from '../../io/input.js';
+import { CLASSIC_INPUT, EBPF_RAW_INPUT, readInput, sourceName } from '../../io/input.js';
 import { type FilterInputArgs, filterInputOptions } from '../options.js';
 
 interface VerifyArgs extends Omit<FilterInputArgs, 'filter'> {
@@ -51,7 +51,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example('$0 verify --classic --ctx seccomp policy.bpf', 'verify the translation of a seccomp filter') as unknown as Argv<VerifyArgs>,
   handler: (argv) => {
     const source = sourceName(argv.prog);
-    const bytes = readInput(argv.prog);
+    const bytes = readInput(argv.prog, argv.classic ? CLASSIC_INPUT : EBPF_RAW_INPUT);
     let insns: Insn[];
     let origin: Int32Array | undefined;
     if (argv.classic) {

@@ -3,6 +3,7 @@
  * kernel's syscall tables.
  */
 import { UsageError } from '../../errors.js';
+import { quotable } from '../../text.js';
 import { type ArchName, type SeccompArch, toArch, X32_SYSCALL_BIT } from '../arch.js';
 import { AARCH64_SYSCALLS } from './aarch64.js';
 import { ARM_SYSCALLS } from './arm.js';
@@ -82,14 +83,14 @@ export function resolveSyscall(arch: SeccompArch | string, syscall: string | num
   const bare = text.replace(/^(?:SYS_|__NR_)/, '');
   const nr = syscallTable(a).byName.get(bare);
   if (nr === undefined) {
-    throw new UsageError(`unknown syscall '${text}' on ${a.name}${suggestion(a, bare)}`);
+    throw new UsageError(`unknown syscall '${quotable(text)}' on ${a.name}${suggestion(a, bare)}`);
   }
   return nr | 0;
 }
 
 function checkNr(n: number, text: string): number {
   if (!Number.isInteger(n) || n < -0x80000000 || n > 0xffffffff) {
-    throw new UsageError(`syscall number ${text} is not a 32-bit integer`);
+    throw new UsageError(`syscall number ${quotable(text)} is not a 32-bit integer`);
   }
   return n | 0;
 }
