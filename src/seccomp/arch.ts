@@ -4,6 +4,7 @@
  * (libseccomp's, seccomp-tools', Debian's and the kernel's).
  */
 import { UsageError } from '../errors.js';
+import { closestName } from '../suggest.js';
 
 export type ArchName =
   | 'x86_64' | 'x32' | 'i386' | 'aarch64' | 'arm' | 'riscv64' | 'ppc64le' | 's390x' | 'loongarch64';
@@ -67,9 +68,13 @@ for (const a of ARCHES) {
 
 /** The arch called `name` (canonical name or alias, any case). Throws UsageError otherwise. */
 export function archByName(name: string): SeccompArch {
-  const a = byName.get(name.trim().toLowerCase());
-  if (!a) throw new UsageError(`unknown architecture '${name}' (known: ${ARCHES.map((x) => x.name).join(', ')})`);
-  return a;
+  const key = name.trim().toLowerCase();
+  const a = byName.get(key);
+  if (a) return a;
+  // An alias may be the closest spelling; suggest the canonical name of its arch.
+  const close = closestName(key, byName.keys());
+  const hint = close !== undefined ? `did you mean '${byName.get(close)!.name}'? ` : '';
+  throw new UsageError(`unknown architecture '${name}' (${hint}known: ${ARCHES.map((x) => x.name).join(', ')})`);
 }
 
 export function isArchName(name: string): boolean {

@@ -4,6 +4,7 @@
  * the number of the name they alias, and a number prints as its first name.
  */
 import { UsageError } from '../errors.js';
+import { closestName } from '../suggest.js';
 import { ERRNO_TABLE } from './errno-table.js';
 
 /** The largest errno a syscall can return (MAX_ERRNO); seccomp caps ERRNO data at it. */
@@ -37,7 +38,10 @@ export function parseErrno(value: string | number): number {
   const text = value.trim();
   if (/^(?:0x[0-9a-f]+|\d+)$/i.test(text)) return parseErrno(Number(text));
   const n = errnoNumber(text);
-  if (n === undefined) throw new UsageError(`unknown errno name '${value}'`);
+  if (n === undefined) {
+    const close = closestName(text.toUpperCase(), byName.keys());
+    throw new UsageError(`unknown errno name '${value}'${close !== undefined ? ` (did you mean '${close}'?)` : ''}`);
+  }
   return n;
 }
 
