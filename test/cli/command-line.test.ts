@@ -128,6 +128,44 @@ describe('usage errors: one line that says what is wrong', () => {
   });
 });
 
+describe('a file given where another kind belongs: what it looks like, and what to do', () => {
+  const ddd = tcpPort;
+  const listing = tcpPort.replace(/\.ddd$/, '.d');
+  const pcapng = join(root, 'fixtures/captures/generated/be.pcapng');
+
+  it('replay CAPTURE FILTER: swapped', async () => {
+    await usageError(['replay', mix, ddd],
+      `${mix} is a pcap capture and ${ddd} a classic filter (tcpdump -ddd text): give the filter first (cbpf2ebpf replay FILTER CAPTURE)`);
+    await usageError(['replay', pcapng, listing],
+      `${pcapng} is a pcapng capture and ${listing} a classic filter (a tcpdump -d listing): give the filter first (cbpf2ebpf replay FILTER CAPTURE)`);
+  });
+
+  it('replay with a capture for FILTER, or a filter for CAPTURE', async () => {
+    await usageError(['replay', mix, mix], `${mix} is a pcap capture, not a filter: give the filter first (cbpf2ebpf replay FILTER CAPTURE)`);
+    await usageError(['replay', ddd, ddd],
+      `${ddd} is a classic filter (tcpdump -ddd text), not a capture: CAPTURE is a pcap or pcapng file (cbpf2ebpf replay FILTER CAPTURE)`);
+  });
+
+  it('verify given a classic filter: add --classic', async () => {
+    await usageError(['verify', ddd],
+      `${ddd} is a classic filter (tcpdump -ddd text); verify reads internal BPF (struct bpf_insn records): add --classic to check and translate it first`);
+    await usageError(['verify', listing],
+      `${listing} is a classic filter (a tcpdump -d listing); verify reads internal BPF (struct bpf_insn records): add --classic to check and translate it first`);
+    expect((await run('verify', '--classic', ddd)).code).toBe(0);
+  });
+
+  it('a capture where a program belongs is bad data (65), said so', async () => {
+    const v = await run('verify', mix);
+    expect(v.code).toBe(65);
+    expect(v.stderr).toBe(`cbpf2ebpf: ${mix}: a pcap capture, not internal BPF (struct bpf_insn records)\n`);
+    for (const command of [['disasm'], ['check'], []]) {
+      const r = await run(...command, pcapng);
+      expect(r.code, command.join(' ')).toBe(65);
+      expect(r.stderr).toBe(`cbpf2ebpf: ${pcapng}: a pcapng capture, not a classic filter\n`);
+    }
+  });
+});
+
 const built = launcherBuilt('translate');
 
 describe.skipIf(!built)(`bin/cbpf2ebpf command line${notBuiltNote(built)}`, () => {

@@ -13,6 +13,7 @@ import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACK
 import { ChunkedWriter, formatSummary, jsonLine, resultLine } from '../../replay/output.js';
 import { ProgressBar, wantsProgress } from '../../replay/progress.js';
 import { replaySync, type ReplayOptions, type ReplayPacket } from '../../replay/replay.js';
+import { checkReplayInputs } from '../misplaced.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 interface ReplayArgs extends FilterInputArgs {
@@ -116,6 +117,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       throw new UsageError(`--semantics libpcap needs --engine classic (the ${argv.engine} engine runs the translated program with Linux's semantics)`);
     }
     if (argv.filter === '-' && argv.capture === '-') throw new UsageError('FILTER and CAPTURE cannot both be stdin');
+    checkReplayInputs(argv.filter, argv.capture);
 
     const link: Partial<LinkOptions> = {
       vlan: argv.vlan,
