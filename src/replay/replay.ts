@@ -99,6 +99,8 @@ export interface ReplayTrace extends PacketTrace {
 export interface ReplayResult {
   engine: EngineName;
   semantics: ClassicSemantics;
+  /** The capture's link types (LINKTYPE_*), each once, in the order met: its packets', then its interfaces'. */
+  linktypes: number[];
   /** Packets read and run. */
   packets: number;
   /** Packets the filter kept (non-zero return). */
@@ -180,6 +182,8 @@ export function replaySync(filter: ClassicProgram | string, capture: string, opt
   let writer: CaptureWriter | null = null;
   let writeLinktype = -1;
   let packets = 0, accepted = 0, bytesKept = 0, bytesCaptured = 0;
+  const linktypes: number[] = [];
+  let lastLinktype = -1;
 
   try {
     while (reader.next()) {
@@ -198,6 +202,11 @@ export function replaySync(filter: ClassicProgram | string, capture: string, opt
       }
       packets++;
       bytesCaptured += rec.caplen;
+      // One compare per packet; the list grows only where a pcapng changes interface.
+      if (rec.linktype !== lastLinktype) {
+        lastLinktype = rec.linktype;
+        if (!linktypes.includes(lastLinktype)) linktypes.push(lastLinktype);
+      }
       let kept = 0;
       if (ret !== 0) {
         accepted++;
@@ -236,6 +245,8 @@ export function replaySync(filter: ClassicProgram | string, capture: string, opt
       if (onProgress && (packets & PROGRESS_EVERY) === 0) onProgress(rec.byteOffset, packets);
       if (traced) break;
     }
+    // Interfaces with no packet (an empty capture's only one) count too.
+    for (const i of reader.interfaces) if (!linktypes.includes(i.linktype)) linktypes.push(i.linktype);
     if (trace && !traced && !captureError) {
       throw new UsageError(`cannot trace packet ${trace.packet}: the capture has ${packets} packet${packets === 1 ? '' : 's'}`);
     }
@@ -256,6 +267,7 @@ export function replaySync(filter: ClassicProgram | string, capture: string, opt
   const result: ReplayResult = {
     engine: prep.engine,
     semantics: prep.semantics,
+    linktypes,
     packets,
     accepted,
     bytesKept,
