@@ -4,7 +4,7 @@
  * and through the built launcher for the real exit status and the working directory.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +162,21 @@ describe('a file given where another kind belongs: what it looks like, and what 
       const r = await run(...command, pcapng);
       expect(r.code, command.join(' ')).toBe(65);
       expect(r.stderr).toBe(`cbpf2ebpf: ${pcapng}: a pcapng capture, not a classic filter\n`);
+    }
+  });
+});
+
+describe('output files in messages', () => {
+  it('keep the name the user gave, not the temporary file written first', async () => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, '');
+    for (const [args, dst] of [
+      [[tcpPort, '-o', join(file, 'out.bin')], join(file, 'out.bin')],
+      [['replay', tcpPort, mix, '-w', join(file, 'kept.pcap')], join(file, 'kept.pcap')],
+    ] as const) {
+      const r = await run(...args);
+      expect(r.stderr).toBe(`cbpf2ebpf: ${dst}: not a directory\n`);
+      expect(r.code).toBe(73);
     }
   });
 });
