@@ -1,8 +1,8 @@
 /**
- * A file given where another kind belongs: a capture as a FILTER (replay's arguments
- * swapped, most likely), a classic filter as replay's CAPTURE or as verify's PROG. What the file's first bytes
- * say it is -- a capture's magic, a classic text form's first line -- makes the message say
- * what the file looks like and what to do, rather than how it failed to parse.
+ * A file given where another kind belongs: a capture as a FILTER (replay's arguments swapped,
+ * most likely), a classic filter as replay's CAPTURE or as verify's PROG. What the file's
+ * first bytes say it is -- a capture's magic, a classic text form's first line -- makes the
+ * message say what the file looks like and what to do, rather than how it failed to parse.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { captureFormatOf } from '../capture/decoder.js';
@@ -32,7 +32,10 @@ function looks(bytes: Uint8Array): Looks | undefined {
   return format === 'raw' ? undefined : { kind: 'classic', what: `a classic filter (${TEXT_FORMS[format]})` };
 }
 
-/** The first bytes of the file at `path`; undefined for stdin, which cannot be read twice, or an unreadable file (its reader says why). */
+/**
+ * The first bytes of the file at `path`; undefined for stdin, which cannot be read twice, and
+ * for an unreadable file, whose reader will say why.
+ */
 function peek(path: string): Uint8Array | undefined {
   if (path === '-') return undefined;
   let fd: number | undefined;
@@ -68,8 +71,8 @@ export function checkReplayInputs(filter: string, capture: string): void {
 
 /** For a classic FILTER: a DecodeError for a capture, which would otherwise read as raw records gone wrong. */
 export function checkFilterInput(bytes: Uint8Array, source: string): void {
-  const l = looks(bytes);
-  if (l?.kind === 'capture') throw new DecodeError(source, `${l.what}, not a classic filter`);
+  const capture = captureFormatOf(bytes);
+  if (capture) throw new DecodeError(source, `a ${capture} capture, not a classic filter`);
 }
 
 /**

@@ -32,7 +32,7 @@ const optionSpelling = (name: string): string => (name.length === 1 ? `-${name}`
 function typedAsOption(name: string, tokens: readonly string[]): boolean {
   return tokens.some((t) =>
     name.length === 1
-      ? /^-[^-]/.test(t) && t.slice(1).split('=')[0]!.includes(name)
+      ? /^-[A-Za-z]+(?:=|$)/.test(t) && t.slice(1).split('=')[0]!.includes(name)
       : t === `--${name}` || t.startsWith(`--${name}=`) || t === `--no-${name}`);
 }
 
