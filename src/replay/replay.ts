@@ -202,7 +202,7 @@ export function replaySync(filter: ClassicProgram | string, capture: string, opt
       }
       packets++;
       bytesCaptured += rec.caplen;
-      // One compare per packet; the list grows only where a pcapng changes interface.
+      // One compare per packet; the list is searched only where the link type changes.
       if (rec.linktype !== lastLinktype) {
         lastLinktype = rec.linktype;
         if (!linktypes.includes(lastLinktype)) linktypes.push(lastLinktype);
