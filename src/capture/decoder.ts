@@ -62,9 +62,25 @@ export function sniffMagic(w: ByteWindow, source: string): 'pcap' | 'pcapng' | n
     throw new CaptureError(source, 1, w.position, avail === 0 ? 'empty file' : `truncated file: ${avail} bytes, too short for a capture file header`);
   }
   const magic = w.view.getUint32(w.start, false);
+  const format = formatOfMagic(magic);
+  if (format) return format;
+  throw new CaptureError(source, 1, w.position, `not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, '0')})`);
+}
+
+/** The capture format a file's first four bytes (read big-endian) announce, if any. */
+function formatOfMagic(magic: number): CaptureFormat | undefined {
   if (magic === PCAPNG_SHB) return 'pcapng';
   if (PCAP_MAGICS.has(magic) || PCAP_MAGICS.has(swap32(magic))) return 'pcap';
-  throw new CaptureError(source, 1, w.position, `not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, '0')})`);
+  return undefined;
+}
+
+/**
+ * The capture format whose magic `bytes` start with, or undefined: how to tell a capture given
+ * where something else belongs (a filter, a program) without reading it.
+ */
+export function captureFormatOf(bytes: Uint8Array): CaptureFormat | undefined {
+  if (bytes.length < 4) return undefined;
+  return formatOfMagic(new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, false));
 }
 
 /** pcap magics as read big-endian: µs, ns, and Alexey Kuznetzov's modified µs format. */

@@ -5,15 +5,18 @@
 import { existsSync } from 'node:fs';
 import { Cbpf2ebpfError, EXIT_USAGE, OutputClosed, UsageError } from '../errors.js';
 import { removeTemporariesOnSignals } from '../io/output.js';
+import { NAME_QUOTE_MAX, quotable } from '../text.js';
+import { hoistOperands, lastOptionWins, mistypedCommand } from './argv.js';
 import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.js';
+import { usageMessage } from './usage.js';
 import yargs from './yargs.cjs';
 import { version } from './version.cjs';
 import { stdout } from './stdout.js';
 
 /**
  * The commands this run needs: the one its first word names; for a filter path, the default
- * command; for anything else (help, a mistyped command, options first) all of them, so that
- * yargs can list and suggest.
+ * command; for anything else (help, options first) all of them, so that yargs can list them.
+ * A first word that is no file but a typo of a command is a UsageError.
  */
 function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
   if (argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return commands;
@@ -22,31 +25,46 @@ function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
   const named = commands.find((c) => c.name === first);
   if (named) return [named];
   if (first === '-' || existsSync(first)) return commands.filter((c) => c.name === DEFAULT_COMMAND);
+  // Only a word in first place can be a command; a later one may be an option's value.
+  const mistyped = first === argv[0] ? mistypedCommand(first, commands.map((c) => c.name)) : undefined;
+  if (mistyped) throw mistyped;
   return commands;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   const out = stdout();
   removeTemporariesOnSignals();
+  const argv = hoistOperands(args);
+  let selected: readonly CommandEntry[];
+  try {
+    selected = commandsFor(argv);
+  } catch (e) {
+    return reportError(e);
+  }
   let usageFailure: string | undefined;
   const parser = yargs(argv)
     .scriptName('cbpf2ebpf')
     .usage('$0 [command] FILTER [options]\n\nTranslate, check, verify and run classic BPF filters with Linux semantics.')
     .strict()
+    // Our messages are English; so must yargs' be, for usageMessage to recognise them.
+    .detectLocale(false)
     .demandCommand(1, 'give a FILTER or a command; see --help')
-    .recommendCommands()
     .help()
     .alias('h', 'help')
     .version(version)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      // yargs messages can span lines ("Invalid values:\n  Argument: ..."): keep one line.
-      usageFailure = msg.replace(/\s*\n\s*/g, ' ');
+    .fail((msg, err, usage) => {
+      // Our own errors pass through; yargs' (a YError: an option without its value) are usage errors.
+      if (err && err.name !== 'YError') throw err;
+      // yargs hands its usage instance here (typed as Argv): its usage line names the command that failed.
+      const line = (usage as unknown as { getUsage?: () => Array<[string, string]> }).getUsage?.()[0]?.[0];
+      // yargs' messages quote the command line: escape what it may carry to the terminal.
+      usageFailure = quotable(usageMessage(msg, argv, line), NAME_QUOTE_MAX);
       // Throwing stops yargs: with a fail handler that returns, it still runs the command.
       throw new UsageError(usageFailure);
     });
-  for (const c of await Promise.all(commandsFor(argv).map((c) => c.load()))) parser.command(c);
+  parser.middleware(lastOptionWins(parser), true);
+  for (const c of await Promise.all(selected.map((c) => c.load()))) parser.command(c);
   skipHelpCache(parser);
   try {
     await parser.parseAsync();
@@ -54,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     if (usageFailure === undefined) return reportError(e);
   }
   if (usageFailure !== undefined) {
-    process.stderr.write(`cbpf2ebpf: ${usageFailure}\nTry 'cbpf2ebpf --help'.\n`);
+    process.stderr.write(`cbpf2ebpf: ${usageFailure}\n`);
     return EXIT_USAGE;
   }
   try {

@@ -7,6 +7,7 @@ import { type ClassicFormat, CLASSIC_FORMATS, decodeClassic } from '../classic/d
 import type { Endian } from '../classic/encode.js';
 import type { ClassicInsn } from '../classic/insn.js';
 import { CLASSIC_INPUT, readInput, sourceName } from '../io/input.js';
+import { checkFilterInput } from './misplaced.js';
 
 export const ENDIANS: readonly Endian[] = ['little', 'big'];
 
@@ -46,7 +47,10 @@ export function withFilterInput<T>(y: Argv<T>): Argv<T & FilterInputArgs> {
   return y.positional('filter', filterPositional).options(filterInputOptions) as unknown as Argv<T & FilterInputArgs>;
 }
 
-/** Reads and decodes FILTER: InputError (66) when unreadable, DecodeError (65) when malformed. */
+/** Reads and decodes FILTER: InputError (66) when unreadable, DecodeError (65) when malformed or a capture. */
 export function loadClassicFromArgs(argv: FilterInputArgs): ClassicInsn[] {
-  return decodeClassic(readInput(argv.filter, CLASSIC_INPUT), { format: argv['input-format'], endian: argv.endian, source: sourceName(argv.filter) });
+  const bytes = readInput(argv.filter, CLASSIC_INPUT);
+  const source = sourceName(argv.filter);
+  checkFilterInput(bytes, source);
+  return decodeClassic(bytes, { format: argv['input-format'], endian: argv.endian, source });
 }

@@ -3,6 +3,7 @@
  * diff against libpcap), one JSON object per packet (`--json`), and a chunked writer so that
  * a million lines cost a few hundred writes.
  */
+import { linktypeName } from '../capture/linktype.js';
 import type { ReplayPacket, ReplayResult } from './replay.js';
 
 /** Gathers text and hands it to `write` in chunks of at least `chunk` characters. */
@@ -45,11 +46,18 @@ function percent(part: number, whole: number): string {
   return whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(part === whole || part === 0 ? 0 : 2)}%`;
 }
 
+/** `EN10MB (1)`: the registry name and the value; an unnamed one is `LINKTYPE_300` already. */
+function linktypeLabel(linktype: number): string {
+  const name = linktypeName(linktype);
+  return name === `LINKTYPE_${linktype}` ? name : `${name} (${linktype})`;
+}
+
 /** The default output: what was read, what the filter kept, and how fast. */
 export function formatSummary(r: ReplayResult): string {
   const seconds = r.elapsedMs / 1000;
   const rows: Array<[string, string]> = [
     ['engine', r.engine === 'classic' ? `classic (${r.semantics} semantics)` : r.engine],
+    [r.linktypes.length > 1 ? 'link types' : 'link type', r.linktypes.map(linktypeLabel).join(', ')],
     ['packets', String(r.packets)],
     ['accepted', `${r.accepted} (${percent(r.accepted, r.packets)})`],
     ['bytes kept', `${r.bytesKept} of ${r.bytesCaptured} captured`],

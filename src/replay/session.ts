@@ -85,6 +85,8 @@ export class ReplaySession {
   private accepted = 0;
   private bytesKept = 0;
   private bytesCaptured = 0;
+  private readonly linktypes: number[] = [];
+  private lastLinktype = -1;
 
   /**
    * Prepares `filter` (a classic program, or a path to one) and opens `capture` (a path, or
@@ -134,6 +136,7 @@ export class ReplaySession {
     const onPacket = this.options.onPacket, onProgress = this.options.onProgress;
     const traceAt = this.traceAt, needMeta = this.needMeta;
     let packets = this.packets, accepted = this.accepted, bytesKept = this.bytesKept, bytesCaptured = this.bytesCaptured;
+    let lastLinktype = this.lastLinktype;
     const asyncInput = this.asyncInput;
     let budget = maxPackets;
     try {
@@ -150,6 +153,11 @@ export class ReplaySession {
         if (r !== STEP_PACKET) {
           this.done = true;
           break;
+        }
+        // One compare per packet; the list is searched only where the link type changes.
+        if (rec.linktype !== lastLinktype) {
+          lastLinktype = rec.linktype;
+          if (!this.linktypes.includes(lastLinktype)) this.linktypes.push(lastLinktype);
         }
         win.buf = rec.buf;
         win.start = rec.offset;
@@ -197,6 +205,7 @@ export class ReplaySession {
         }
       }
     } finally {
+      this.lastLinktype = lastLinktype;
       this.packets = packets;
       this.accepted = accepted;
       this.bytesKept = bytesKept;
@@ -231,10 +240,13 @@ export class ReplaySession {
     if (captureError && !options.keepGoing) throw captureError;
     if (options.trace && !this.traced) throw captureError!;
 
+    // Interfaces with no packet (an empty capture's only one) count too.
+    for (const i of reader.interfaces) if (!this.linktypes.includes(i.linktype)) this.linktypes.push(i.linktype);
     const elapsedMs = performance.now() - this.started;
     const result: ReplayResult = {
       engine: this.prep.engine,
       semantics: this.prep.semantics,
+      linktypes: this.linktypes,
       packets: this.packets,
       accepted: this.accepted,
       bytesKept: this.bytesKept,

@@ -103,6 +103,8 @@ export interface ReplayTrace extends PacketTrace {
 export interface ReplayResult {
   engine: EngineName;
   semantics: ClassicSemantics;
+  /** The capture's link types (LINKTYPE_*), each once, in the order met: its packets', then its interfaces'. */
+  linktypes: number[];
   /** Packets read and run. */
   packets: number;
   /** Packets the filter kept (non-zero return). */

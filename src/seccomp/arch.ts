@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
+import { closestName } from '../suggest.js';
 
 export type ArchName =
   | 'x86_64' | 'x32' | 'i386' | 'aarch64' | 'arm' | 'riscv64' | 'ppc64le' | 's390x' | 'loongarch64';
@@ -68,9 +69,13 @@ for (const a of ARCHES) {
 
 /** The arch called `name` (canonical name or alias, any case). Throws UsageError otherwise. */
 export function archByName(name: string): SeccompArch {
-  const a = byName.get(name.trim().toLowerCase());
-  if (!a) throw new UsageError(`unknown architecture '${quotable(name)}' (known: ${ARCHES.map((x) => x.name).join(', ')})`);
-  return a;
+  const key = name.trim().toLowerCase();
+  const a = byName.get(key);
+  if (a) return a;
+  // An alias may be the closest spelling; suggest the canonical name of its arch.
+  const close = closestName(key, byName.keys());
+  const hint = close !== undefined ? `did you mean '${byName.get(close)!.name}'? ` : '';
+  throw new UsageError(`unknown architecture '${quotable(name)}' (${hint}known: ${ARCHES.map((x) => x.name).join(', ')})`);
 }
 
 export function isArchName(name: string): boolean {

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
+import { closestName } from '../suggest.js';
 import { ERRNO_TABLE } from './errno-table.js';
 
 /** The largest errno a syscall can return (MAX_ERRNO); seccomp caps ERRNO data at it. */
@@ -38,7 +39,10 @@ export function parseErrno(value: string | number): number {
   const text = value.trim();
   if (/^(?:0x[0-9a-f]+|\d+)$/i.test(text)) return parseErrno(Number(text));
   const n = errnoNumber(text);
-  if (n === undefined) throw new UsageError(`unknown errno name '${quotable(value)}'`);
+  if (n === undefined) {
+    const close = closestName(text.toUpperCase(), byName.keys());
+    throw new UsageError(`unknown errno name '${quotable(value)}'${close !== undefined ? ` (did you mean '${close}'?)` : ''}`);
+  }
   return n;
 }
 

@@ -193,6 +193,14 @@ describe('atomic output', () => {
   it('an unwritable destination is an OutputError', () => {
     expect(() => CaptureWriter.create(join(tmp, 'no-such-dir', 'x.pcap'), { linktype: 1 })).toThrow(OutputError);
   });
+
+  it('the error names the destination as given, never the temporary file', () => {
+    const file = out();
+    writeFileSync(file, '');
+    const dst = join(file, 'x.pcap'); // under a regular file: ENOTDIR, whose Node message names the path opened
+    expect(() => CaptureWriter.create(dst, { linktype: 1 })).toThrow(new OutputError(dst, 'not a directory'));
+    expect(temporaries()).toEqual([]);
+  });
 });
 
 const dist = fileURLToPath(new URL('../../dist/capture/index.js', import.meta.url));

@@ -69,15 +69,15 @@ describe('cbpf2ebpf disasm (in process)', () => {
   });
 
   it.each([
-    [['disasm'], 'Not enough non-option arguments: got 0, need at least 1'],
-    [['disasm', 'x', '-f', 'hex'], 'Invalid values: Argument: format, Given: "hex", Choices: "d", "ddd", "dd", "comma", "bin"'],
-    [['disasm', 'x', '--input-format', 'json'], 'Invalid values: Argument: input-format, Given: "json", Choices: "auto", "raw", "ddd", "dd", "comma", "listing"'],
-    [['disasm', 'x', '--endian', 'middle'], 'Invalid values: Argument: endian, Given: "middle", Choices: "little", "big"'],
-    [['disasm', 'x', '--frobnicate'], 'Unknown argument: frobnicate'],
-  ])('exits 64 for bad usage: %j', async (args, message) => {
+    [['disasm'], 'missing FILTER (cbpf2ebpf disasm FILTER)'],
+    [['disasm', 'x', '-f', 'hex'], "--format 'hex': expected one of d, ddd, dd, comma, bin"],
+    [['disasm', 'x', '--input-format', 'json'], "--input-format 'json': expected one of auto, raw, ddd, dd, comma, listing"],
+    [['disasm', 'x', '--endian', 'middle'], "--endian 'middle': expected one of little, big"],
+    [['disasm', 'x', '--frobnicate'], 'unknown option --frobnicate (see cbpf2ebpf disasm --help)'],
+  ])('exits 64 for bad usage, in one line: %j', async (args, message) => {
     const r = await run(...args);
     expect(r.code).toBe(64);
-    expect(r.stderr).toBe(`cbpf2ebpf: ${message}\nTry 'cbpf2ebpf --help'.\n`);
+    expect(r.stderr).toBe(`cbpf2ebpf: ${message}\n`);
     expect(r.stdout.length).toBe(0); // the command did not run
   });
 });
@@ -101,7 +101,7 @@ describe.skipIf(!built)(`bin/cbpf2ebpf disasm${notBuiltNote(built)}`, () => {
       [['disasm', '-'], '3\n6 0 0 0\n', 65, 'cbpf2ebpf: <stdin>:1: the count line says 3 instructions but 1 follows\n'],
       [['disasm', '-'], Buffer.from([1, 0, 0, 0, 0]).toString('latin1'), 65, 'cbpf2ebpf: <stdin> (byte 0): 5 bytes is not a whole number of 8-byte struct sock_filter records (5 bytes left over)\n'],
       [['disasm', join(tmp, 'missing')], '', 66, `cbpf2ebpf: ${join(tmp, 'missing')}: no such file\n`],
-      [['disasm', '-', '-f', 'x'], '', 64, 'cbpf2ebpf: Invalid values: Argument: format, Given: "x", Choices: "d", "ddd", "dd", "comma", "bin"\nTry \'cbpf2ebpf --help\'.\n'],
+      [['disasm', '-', '-f', 'x'], '', 64, "cbpf2ebpf: --format 'x': expected one of d, ddd, dd, comma, bin\n"],
     ];
     for (const [args, input, status, stderr] of cases) {
       const r = cli(args, Buffer.from(input, 'latin1'));

@@ -225,7 +225,7 @@ describe('bad input: one line and the exit code', () => {
     ['argument not a number', ['seccomp', args, 'read', 'zz'], 64, "cbpf2ebpf: args[0]: 'zz' is not a number\n"],
     ['argument too wide', ['seccomp', args, 'read', '--arch', 'i386', '0x100000000'], 64, 'cbpf2ebpf: args[0]: 0x100000000 does not fit a 32-bit register\n'],
     ['seven arguments', ['seccomp', args, 'read', '1', '2', '3', '4', '5', '6', '7'], 64, 'cbpf2ebpf: a syscall has at most 6 arguments, got 7\n'],
-    ['no syscall', ['seccomp', args], 64, /^cbpf2ebpf: Not enough non-option arguments: got 1, need at least 2\n/],
+    ['no syscall', ['seccomp', args], 64, 'cbpf2ebpf: missing SYSCALL (cbpf2ebpf seccomp FILTER SYSCALL [args..])\n'],
     ['--json with -q', ['seccomp', args, 'read', '--json', '-q'], 64, 'cbpf2ebpf: --json and --quiet exclude each other\n'],
     ['missing file', ['seccomp', join(tmp, 'nope.bpf'), 'read'], 66, `cbpf2ebpf: ${join(tmp, 'nope.bpf')}: no such file\n`],
     ['a socket filter', ['seccomp', join(root, 'fixtures/filters/EN10MB/tcp-port.ddd'), 'read'], 65,

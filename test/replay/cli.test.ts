@@ -36,11 +36,12 @@ describe('output', () => {
     const g = golden('tcp-port', 'generated/mix-en10mb.pcap');
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('engine:     jit');
-    expect(lines[1]).toBe(`packets:    ${g.length}`);
-    expect(lines[2]).toMatch(new RegExp(`^accepted:   ${g.filter((v) => v !== 0).length} \\(\\d+\\.\\d\\d%\\)$`));
-    expect(lines[3]).toMatch(/^bytes kept: \d+ of \d+ captured$/);
-    expect(lines[4]).toMatch(/^elapsed:    \d+\.\d{3} s$/);
-    expect(lines[5]).toMatch(/^packets\/s:  (\d+|-)$/);
+    expect(lines[1]).toBe('link type:  EN10MB (1)');
+    expect(lines[2]).toBe(`packets:    ${g.length}`);
+    expect(lines[3]).toMatch(new RegExp(`^accepted:   ${g.filter((v) => v !== 0).length} \\(\\d+\\.\\d\\d%\\)$`));
+    expect(lines[4]).toMatch(/^bytes kept: \d+ of \d+ captured$/);
+    expect(lines[5]).toMatch(/^elapsed:    \d+\.\d{3} s$/);
+    expect(lines[6]).toMatch(/^packets\/s:  (\d+|-)$/);
     expect(r.stderr).toBe('');
     const c = await run(tcpPort, mix, '--engine', 'classic', '--semantics', 'libpcap');
     expect(c.stdout.split('\n')[0]).toBe('engine:     classic (libpcap semantics)');
@@ -145,7 +146,7 @@ describe('exit codes and messages', () => {
   it('--keep-going: exit 0, a warning, and everything read', async () => {
     const r = await run(filterPath('EN10MB', 'ip'), trunc, '--keep-going');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^engine: .*\npackets:    2\n/);
+    expect(r.stdout).toMatch(/^engine: .*\nlink type: .*\npackets:    2\n/);
     expect(r.stderr).toMatch(/^cbpf2ebpf: warning: .*packet 3 at byte 286: truncated file.*\(kept going: 2 packets read before it\)\n$/);
   });
 

@@ -14,6 +14,7 @@ import { CaptureWriter } from '../../src/capture/writer.js';
 import { decodeClassic } from '../../src/classic/decode.js';
 import type { ClassicInsn } from '../../src/classic/insn.js';
 import { CaptureError, UsageError } from '../../src/errors.js';
+import { formatSummary } from '../../src/replay/output.js';
 import { replay, replaySync, type ReplayOptions } from '../../src/replay/replay.js';
 import { capturePath, jobs, program, readGolden, tcpdumpMissing } from './helpers.js';
 
@@ -68,6 +69,24 @@ describe('counts', () => {
       packets.map((p, k) => [k + 1, p.caplen, p.wirelen, Math.min(golden[k]!, p.caplen)]));
     expect(r.elapsedMs).toBeGreaterThan(0);
     expect(r.packetsPerSecond).toBeGreaterThan(0);
+  });
+
+  it('names the capture\'s link types: its packets\', in order, then those of interfaces with no packet', () => {
+    for (const file of ['generated/mix-en10mb.pcap', 'generated/multi-linktype.pcapng', 'generated/multi-section.pcapng']) {
+      const seen = [...new Set(readPackets(capturePath(file)).map((p) => p.linktype))];
+      expect(replaySync(program('EN10MB', 'ip'), capturePath(file)).linktypes, file).toEqual(seen);
+    }
+    expect(replaySync(program('EN10MB', 'ip'), capturePath('generated/multi-linktype.pcapng')).linktypes).toEqual([1, 101, 276]);
+    const empty = join(tmp, 'empty-sll.pcap');
+    CaptureWriter.create(empty, { linktype: 113 }).close();
+    const r = replaySync(program('EN10MB', 'ip'), empty);
+    expect([r.packets, r.linktypes]).toEqual([0, [113]]);
+    expect(formatSummary(r).split('\n')[1]).toBe('link type:  LINUX_SLL (113)');
+    const unnamed = join(tmp, 'empty-300.pcap');
+    CaptureWriter.create(unnamed, { linktype: 300 }).close();
+    expect(formatSummary(replaySync(program('EN10MB', 'ip'), unnamed)).split('\n')[1]).toBe('link type:  LINKTYPE_300');
+    expect(formatSummary(replaySync(program('EN10MB', 'ip'), capturePath('generated/multi-linktype.pcapng'))).split('\n')[1])
+      .toBe('link types: EN10MB (1), RAW (101), LINUX_SLL2 (276)');
   });
 
   it('reads a filter file by path and the capture from any supported format', () => {

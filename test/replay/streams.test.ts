@@ -116,7 +116,7 @@ describe('output into a pipe', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${launcher}" replay "${keepAll}" "${many}" -w - 2>"${tmp}/summary" | tcpdump -n -r - 2>&1 >/dev/null`], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^reading from file -, link-type EN10MB`));
-    expect(readFileSync(join(tmp, 'summary'), 'utf8')).toMatch(new RegExp(`^engine:     jit\npackets:    ${MANY}\naccepted:   ${MANY} \\(100%\\)\n`));
+    expect(readFileSync(join(tmp, 'summary'), 'utf8')).toMatch(new RegExp(`^engine:     jit\nlink type:  EN10MB \\(1\\)\npackets:    ${MANY}\naccepted:   ${MANY} \\(100%\\)\n`));
     const count = spawnSync('sh', ['-c', `"${process.execPath}" "${launcher}" replay "${keepAll}" "${many}" -w - 2>/dev/null | tcpdump -n -r - --count 2>/dev/null`], { encoding: 'utf8' });
     expect(count.stdout.trim()).toBe(`${MANY} packets`);
   });
@@ -129,7 +129,7 @@ describe('-w - into a file', () => {
     const r = spawnSync(process.execPath, [launcher, 'replay', tcpPort, mix, '-w', '-'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
     closeSync(fd);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^engine:     jit\npackets:    37\naccepted:   5 /);
+    expect(r.stderr).toMatch(/^engine:     jit\nlink type:  EN10MB \(1\)\npackets:    37\naccepted:   5 /);
     const reader = CaptureReader.open(out);
     let n = 0;
     while (reader.next()) n++;

@@ -111,6 +111,16 @@ describe('syscall lookups', () => {
     expect(() => resolveSyscall('x86_64', 2 ** 32)).toThrow(UsageError);
     expect(() => resolveSyscall('x86_64', 1.5)).toThrow(UsageError);
   });
+
+  it('suggests the name closest by edit distance: swapped letters, a missing underscore, the wrong case', () => {
+    expect(() => resolveSyscall('x86_64', 'opneat')).toThrow("unknown syscall 'opneat' on x86_64 (did you mean 'openat'?)");
+    expect(() => resolveSyscall('x86_64', 'exitgroup')).toThrow("unknown syscall 'exitgroup' on x86_64 (did you mean 'exit_group'?)");
+    expect(() => resolveSyscall('aarch64', 'SYS_getpidd')).toThrow("unknown syscall 'SYS_getpidd' on aarch64 (did you mean 'getpid'?)");
+    expect(() => resolveSyscall('x86_64', 'OPENAT')).toThrow("unknown syscall 'OPENAT' on x86_64 (did you mean 'openat'?)");
+    // Too far from every name to be a typo of one.
+    expect(() => resolveSyscall('x86_64', 'frobnicate')).toThrow(/^unknown syscall 'frobnicate' on x86_64$/);
+    expect(() => resolveSyscall('x86_64', 'rd')).toThrow(/^unknown syscall 'rd' on x86_64$/);
+  });
 });
 
 describe('arches', () => {
@@ -154,7 +164,10 @@ describe('arches', () => {
     expect(archByName('amd64').name).toBe('x86_64');
     expect(archByName('X86').name).toBe('i386');
     expect(archByName('arm64').name).toBe('aarch64');
-    expect(() => archByName('mips')).toThrow(/unknown architecture 'mips'/);
+    expect(() => archByName('mips')).toThrow(/^unknown architecture 'mips' \(known: x86_64, /);
+    expect(() => archByName('x68_64')).toThrow(/^unknown architecture 'x68_64' \(did you mean 'x86_64'\? known: x86_64, /);
+    // The closest spelling is an alias (arm64): the suggestion is its arch's name.
+    expect(() => archByName('arm46')).toThrow(/^unknown architecture 'arm46' \(did you mean 'aarch64'\? known: /);
     expect(archesByAudit(0xc000003e).map((a) => a.name)).toEqual(['x86_64', 'x32']);
     expect(auditArchName(0xc000003e)).toBe('ARCH_X86_64');
     expect(auditArchValue('ARCH_S390X')).toBe(0x80000016);
@@ -192,5 +205,8 @@ describe('errno', () => {
     expect(parseErrno('38')).toBe(38);
     expect(MAX_ERRNO).toBe(4095);
     expect(() => parseErrno('EWHATEVER')).toThrow(UsageError);
+    expect(() => parseErrno('EACCESS')).toThrow("unknown errno name 'EACCESS' (did you mean 'EACCES'?)");
+    expect(() => parseErrno('eprem')).toThrow("unknown errno name 'eprem' (did you mean 'EPERM'?)");
+    expect(() => parseErrno('EWHATEVER')).toThrow(/^unknown errno name 'EWHATEVER'$/);
   });
 });

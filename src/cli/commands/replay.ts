@@ -16,6 +16,7 @@ import { ProgressBar, wantsProgress } from '../../replay/progress.js';
 import { replay, type ReplayOptions, type ReplayPacket } from '../../replay/replay.js';
 import { descriptorAlias } from '../../io/output.js';
 import { stdout } from '../stdout.js';
+import { checkReplayInputs } from '../misplaced.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 interface ReplayArgs extends FilterInputArgs {
@@ -131,6 +132,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       throw new UsageError(`--semantics libpcap needs --engine classic (the ${argv.engine} engine runs the translated program with Linux's semantics)`);
     }
     if (argv.filter === '-' && argv.capture === '-') throw new UsageError('FILTER and CAPTURE cannot both be stdin');
+    checkReplayInputs(argv.filter, argv.capture);
 
     const link: Partial<LinkOptions> = {
       vlan: argv.vlan,

@@ -26,6 +26,8 @@ import {
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
 import { CLASSIC_INPUT, readInput, sourceName } from '../../io/input.js';
 import { writeFileAtomic } from '../../io/output.js';
+import { repeatable } from '../argv.js';
+import { mistypedCommand } from '../argv.js';
 import { filterPositional } from '../options.js';
 
 const INPUT_FORMATS = ['auto', ...CLASSIC_FORMATS, 'seccomp'] as const;
@@ -79,6 +81,7 @@ interface EvalArgs extends LoadArgs {
   /** Arguments after `--` (where negative hex can be written); yargs keeps them apart. */
   '--'?: Array<string | number>;
   ip?: string;
+  /** One path per --stack; yargs gives a string when there is one. */
   stack?: string | string[];
   json: boolean;
   quiet: boolean;
@@ -109,9 +112,14 @@ function filterJson(filter: SeccompFilter, t: SeccompTrace, withPath: boolean): 
   };
 }
 
+/** The subcommands a FILTER word may be a typo of (`seccomp dissasm F` is no filter file). */
+const SUBCOMMANDS = ['disasm', 'asm', 'summary'];
+
 function evaluateHandler(argv: EvalArgs): void {
+  const mistyped = mistypedCommand(argv.filter, SUBCOMMANDS, 'seccomp ');
+  if (mistyped) throw mistyped;
   if (argv.json && argv.quiet) throw new UsageError('--json and --quiet exclude each other');
-  const paths = [argv.filter, ...(argv.stack === undefined ? [] : [argv.stack].flat())];
+  const paths = [argv.filter, ...[argv.stack ?? []].flat()];
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('only one filter can come from stdin');
   const filters = paths.map((p) => loadSeccompFilter(p, loadOptions(argv, p)));
   const newest = filters[filters.length - 1]!;
@@ -167,11 +175,14 @@ function evaluateHandler(argv: EvalArgs): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** The positionals of `seccomp FILTER SYSCALL [ARG...]`, for its command string and the usage line. */
+const EVALUATE_POSITIONALS = '<filter> <syscall> [args..]';
+
 const evaluateCommand: CommandModule<object, EvalArgs> = {
-  command: '$0 <filter> <syscall> [args..]',
+  command: `$0 ${EVALUATE_POSITIONALS}`,
   describe: 'the verdict of FILTER for one syscall, in libseccomp\'s spelling, and the line that returned it',
   builder: (y) =>
-    withSeccompInput(y.parserConfiguration({ 'populate--': true }), 'arch of the syscall (default: the first arch the filter checks, else the host\'s)')
+    withSeccompInput(repeatable(y.parserConfiguration({ 'populate--': true }), 'stack'), 'arch of the syscall (default: the first arch the filter checks, else the host\'s)')
       .positional('syscall', { describe: 'name (openat, SYS_openat) or number as seccomp_data.nr holds it', type: 'string' })
       .positional('args', {
         describe: 'up to six arguments: decimal, 0x hex, negative (two\'s complement); the rest are 0. ' +
@@ -180,12 +191,13 @@ const evaluateCommand: CommandModule<object, EvalArgs> = {
         array: true,
         default: [],
       })
+      // yargs registers a variadic positional as an array only for a named command; main's
+      // last-value-wins middleware keeps every value of the arrays it knows.
+      .array('args')
       .option('ip', { describe: 'instruction_pointer (default 0)', type: 'string' })
       .option('stack', {
         describe: 'another filter installed after FILTER (repeatable, oldest first): all run, the kernel keeps the most severe verdict',
         type: 'string',
-        // Not an array option (yargs would take the syscall arguments after it for more filters):
-        // given several times, yargs collects the values.
         requiresArg: true,
       })
       .option('json', { describe: 'print the verdict as JSON', type: 'boolean', default: false })
@@ -344,11 +356,15 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
 
 // ---------------------------------------------------------------- seccomp
 
+const SECCOMP_DESCRIPTION = 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary';
+
 export const seccompCommand: CommandModule<object, object> = {
   command: 'seccomp',
-  describe: 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary',
+  describe: SECCOMP_DESCRIPTION,
   builder: (y) =>
     y
+      // The default subcommand's usage line: a usage error names the positional it lacks from it.
+      .usage(`$0 seccomp ${EVALUATE_POSITIONALS}\n\n${SECCOMP_DESCRIPTION}`)
       .command(disasmCommand as CommandModule)
       .command(asmCommand as CommandModule)
       .command(summaryCommand as CommandModule)

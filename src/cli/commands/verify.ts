@@ -13,6 +13,7 @@ import { VerifyError } from '../../errors.js';
 import { translateClassic } from '../../translate/translate.js';
 import { verifyProgram } from '../../vm/verifier/index.js';
 import { CLASSIC_INPUT, EBPF_RAW_INPUT, readInput, sourceName } from '../../io/input.js';
+import { checkVerifyInput } from '../misplaced.js';
 import { type FilterInputArgs, filterInputOptions } from '../options.js';
 
 interface VerifyArgs extends Omit<FilterInputArgs, 'filter'> {
@@ -60,6 +61,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       checkClassic(classic, { profile });
       ({ insns, origin } = translateClassic(classic, { profile }));
     } else {
+      checkVerifyInput(bytes, source);
       insns = decodeProgram(bytes, source);
     }
     const r = verifyProgram(insns, { ctx: argv.ctx });

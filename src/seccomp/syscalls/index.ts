@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../../errors.js';
 import { quotable } from '../../text.js';
+import { closestName } from '../../suggest.js';
 import { type ArchName, type SeccompArch, toArch, X32_SYSCALL_BIT } from '../arch.js';
 import { AARCH64_SYSCALLS } from './aarch64.js';
 import { ARM_SYSCALLS } from './arm.js';
@@ -95,14 +96,8 @@ function checkNr(n: number, text: string): number {
   return n | 0;
 }
 
-/** ", did you mean ...?" for a misspelt name, from the names that share its longest prefix. */
+/** " (did you mean ...?)" for a misspelt name, or nothing when no name of the arch is close. */
 function suggestion(arch: SeccompArch, name: string): string {
-  let best: string | undefined;
-  let bestLen = 2;
-  for (const candidate of syscallTable(arch).byName.keys()) {
-    let i = 0;
-    while (i < name.length && i < candidate.length && name[i] === candidate[i]) i++;
-    if (i > bestLen) { best = candidate; bestLen = i; }
-  }
+  const best = closestName(name.toLowerCase(), syscallTable(arch).byName.keys());
   return best ? ` (did you mean '${best}'?)` : '';
 }
