@@ -74,10 +74,26 @@ export interface SeccompMatchers<R = unknown> {
   toReturnAction(syscall: string | number, action: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
 }
 
+// Two augmentations, because 'vitest' here is resolved from where this file really lies: when
+// this package is installed from a directory, npm links the clone, whose own node_modules
+// then holds another vitest than the one the user's tests import.
+// - vitest's Matchers (3.2 and later) types expect(x).toAllow(), expect.toAllow() and
+//   expect.extend(), but only on the vitest this file resolves;
+// - the global jest.Matchers, which vitest's Assertion extends for jest's matcher libraries,
+//   is one and the same in every copy, so expect(x).toAllow() type-checks either way.
 declare module 'vitest' {
   // The type parameter must repeat vitest's declaration to merge with it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unused-vars
   interface Matchers<T = any> extends SeccompMatchers<void> {}
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    // The type parameters repeat vitest's (and @types/jest's) declaration, to merge with it.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type
+    interface Matchers<R, T = {}> extends SeccompMatchers<R> {}
+  }
 }
 
 /** What vitest needs of `this` (MatcherState); only `isNot` is read. */

@@ -7,18 +7,22 @@
 //     filters of 4 to 43 instructions: ns/packet, packets/s, ns per executed instruction;
 //  2. `cbpf2ebpf replay` end to end against `tcpdump -r CAPTURE -w /dev/null EXPR`: wall time
 //     and peak RSS, for both VM engines;
-//  3. the capture reader alone, from the page cache: bytes/s against `cat CAPTURE > /dev/null`.
+//  3. the capture reader alone, from the page cache: bytes/s against `cat CAPTURE > /dev/null`;
+//  4. start-up as npm installs the package: `cbpf2ebpf --version` from a copy installed from
+//     `npm pack`'s tarball against the same command in this clone.
 //
 // The capture is test/bench/out/big.pcap, 1,000,000 Ethernet packets written by
 // make-capture.mjs (made on first run). Accepted counts must agree with libpcap and tcpdump,
 // or the bench fails. Results go to stdout and test/bench/out/results.md.
 //
 // Usage: npm run bench [-- --packets N] [--rounds R] [--repeats K] [--filter EXPR]...
+//                       [--only engines,replay,reader,startup]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installTarball, pack } from '../install/npm-install.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -130,30 +134,81 @@ const rounds = Number(opt('--rounds', 5));
 const repeats = Number(opt('--repeats', 3));
 const filters = args.flatMap((a, i) => (a === '--filter' ? [args[i + 1]] : []));
 const useFilters = filters.length > 0 ? filters : FILTERS;
+const only = opt('--only', undefined)?.split(',');
+const section = (name) => only === undefined || only.includes(name);
+const needsCapture = section('engines') || section('replay') || section('reader');
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-for (const tool of ['tcpdump', 'gcc']) {
-  if (!have(tool)) { console.error(`bench: ${tool} is missing (apt-get install tcpdump libpcap-dev gcc)`); process.exit(69); }
+if (section('engines') || section('replay')) {
+  for (const tool of ['tcpdump', 'gcc']) {
+    if (!have(tool)) { console.error(`bench: ${tool} is missing (apt-get install tcpdump libpcap-dev gcc)`); process.exit(69); }
+  }
+  if (!existsSync('/usr/include/pcap/pcap.h')) { console.error('bench: libpcap-dev is missing'); process.exit(69); }
 }
-if (!existsSync('/usr/include/pcap/pcap.h')) { console.error('bench: libpcap-dev is missing'); process.exit(69); }
 
 const out = join(root, 'test/bench/out');
 mkdirSync(out, { recursive: true });
 const capture = join(out, packets === 1_000_000 ? 'big.pcap' : `bench-${packets}.pcap`);
-if (!existsSync(capture)) {
+if (needsCapture && !existsSync(capture)) {
   process.stderr.write(`bench: writing ${packets} packets to ${capture}\n`);
   execFileSync(process.execPath, [join(root, 'test/bench/make-capture.mjs'), capture, String(packets)], { stdio: 'inherit' });
 }
-const captureBytes = readFileSync(capture).length; // also warms the page cache
+const captureBytes = needsCapture ? readFileSync(capture).length : 0; // also warms the page cache
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-bench-'));
 const lines = [];
 const say = (s = '') => { console.log(s); lines.push(s); };
 let failed = false;
 const fx = (v, d = 1) => v.toFixed(d);
 
+/**
+ * `cbpf2ebpf --version` from a copy installed from `npm pack`'s tarball against the same in this
+ * clone, best of interleaved runs; and, for scale, the installed copy made to run its compiled
+ * modules (what the launcher chose there when it compared file times) and Node's own start.
+ */
+function startup() {
+  const packed = pack(root, tmp);
+  const installed = packed.error ? packed : installTarball(root, packed.tarball, join(tmp, 'project'));
+  if (installed.error) { say(`(start-up section skipped: ${installed.error})`); return; }
+  // The same installed copy, its main.js as a bare `tsc` leaves it: no build line, so the modules run.
+  const unbundled = join(tmp, 'project/node_modules/cbpf2ebpf-unbundled');
+  cpSync(installed.dir, unbundled, { recursive: true });
+  const mainJs = join(unbundled, 'dist/cli/main.js');
+  writeFileSync(mainJs, readFileSync(mainJs, 'utf8').replace(/\/\/ cbpf2ebpf build [0-9a-f]{32}\n$/, ''));
+  const rows = [
+    { name: 'this clone, `bin/cbpf2ebpf --version`', argv: [join(root, 'bin/cbpf2ebpf'), '--version'], expect: 'code cache used' },
+    { name: 'installed from the tarball', argv: [join(installed.dir, 'bin/cbpf2ebpf'), '--version'], expect: 'code cache used' },
+    { name: 'installed, compiled modules (what file times chose)', argv: [join(unbundled, 'bin/cbpf2ebpf'), '--version'], expect: 'compiled modules' },
+    { name: '`node -e 0`', argv: ['-e', '0'] },
+  ];
+  for (const row of rows) {
+    const r = spawnSync(process.execPath, row.argv, { encoding: 'utf8', env: { ...process.env, CBPF2EBPF_DEBUG_LAUNCHER: '1' } });
+    row.path = r.stderr.replace(/^cbpf2ebpf launcher: /, '').replace(/ \([^)]*\)/g, '').trim() || '-';
+    if (row.expect && !row.path.includes(row.expect)) { say(`MISMATCH start-up: ${row.name} took "${row.path}", not "${row.expect}"`); failed = true; }
+    row.best = Infinity;
+  }
+  const runs = 30;
+  for (let k = 0; k < runs; k++) {
+    // Every other round in reverse, so that no row always follows the same one.
+    for (const row of k % 2 ? [...rows].reverse() : rows) {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, row.argv, { encoding: 'utf8' });
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (r.status !== 0) throw new Error(`${row.argv.join(' ')} failed: ${r.stderr}`);
+      row.best = Math.min(row.best, wall);
+    }
+  }
+  const clone = rows[0].best;
+  say(`## Start-up as installed from npm: \`cbpf2ebpf --version\`, best of ${runs}`);
+  say();
+  say('| command | what the launcher ran | wall s | ratio to the clone (lower is better) |');
+  say('|---|---|---:|---:|');
+  for (const row of rows) say(`| ${row.name} | ${row.path} | ${fx(row.best, 3)} | ${fx(row.best / clone, 2)}x |`);
+  say();
+}
+
 try {
   const bench = join(tmp, 'pcap_bench');
-  execFileSync('gcc', ['-O2', '-o', bench, join(root, 'test/native/pcap_bench.c'), '-lpcap']);
+  if (section('engines')) execFileSync('gcc', ['-O2', '-o', bench, join(root, 'test/native/pcap_bench.c'), '-lpcap']);
   const nums = (s) => s.trim().split(/\s+/).map(Number);
   const ddd = (expr) => execFileSync('tcpdump', ['-y', 'EN10MB', '-ddd', expr], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const child = (kind, file, limit, r) => nums(execFileSync(process.execPath, [self, '--child', kind, file, capture, String(r), String(limit)], { encoding: 'utf8', maxBuffer: 1 << 20 }));
@@ -191,15 +246,16 @@ try {
     }
     say();
   };
-  engines(packets, `${packets.toLocaleString('en')} packets in memory`);
-  if (packets > 20_000) engines(20_000, 'the first 20,000 packets (cache-resident)');
-  say('ns/insn: interp over internal instructions executed (engine.steps); libpcap over classic instructions executed (counted by our reference interpreter in libpcap semantics).');
-  say();
+  if (section('engines')) {
+    engines(packets, `${packets.toLocaleString('en')} packets in memory`);
+    if (packets > 20_000) engines(20_000, 'the first 20,000 packets (cache-resident)');
+    say('ns/insn: interp over internal instructions executed (engine.steps); libpcap over classic instructions executed (counted by our reference interpreter in libpcap semantics).');
+    say();
+  }
 
   // 2. Replay end to end.
   const expr = 'tcp port 80';
   const file = join(tmp, 'tcp80.ddd');
-  writeFileSync(file, ddd(expr));
   const timed = (cmd, argv) => {
     // GNU time gives the peak RSS; the wall time is measured here around the spawn.
     const t0 = process.hrtime.bigint();
@@ -209,7 +265,8 @@ try {
     const rss = Number(r.stderr.trim().split('\n').pop());
     return { wall, rss, stdout: r.stdout, stderr: r.stderr };
   };
-  if (!existsSync('/usr/bin/time')) { say('(replay section skipped: /usr/bin/time is missing)'); } else {
+  if (section('replay') && !existsSync('/usr/bin/time')) { say('(replay section skipped: /usr/bin/time is missing)'); } else if (section('replay')) {
+    writeFileSync(file, ddd(expr));
     const runs = { tcpdump: [], jit: [], interp: [] };
     let kept = {};
     for (let k = 0; k < 5; k++) {
@@ -239,7 +296,7 @@ try {
   }
 
   // 3. Reader alone.
-  {
+  if (section('reader')) {
     const { CaptureReader } = await dist('capture/index.js');
     const readOnce = () => {
       const t0 = process.hrtime.bigint();
@@ -258,9 +315,13 @@ try {
     say('|---|---:|---:|');
     say(`| \`cat big.pcap > /dev/null\` (process start included) | ${fx(captureBytes / cat / 1e9, 2)} | 1.00x |`);
     say(`| CaptureReader, every record | ${fx(captureBytes / ours / 1e9, 2)} | ${fx(cat / ours, 2)}x |`);
+    say();
   }
+
+  // 4. Start-up as installed from npm, which keeps file contents but not file times.
+  if (section('startup')) startup();
   writeFileSync(join(out, 'results.md'), `${lines.join('\n')}\n`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-if (failed) { console.error('bench: results disagree with libpcap or tcpdump'); process.exitCode = 1; }
+if (failed) { console.error('bench: a MISMATCH above: results disagree with libpcap or tcpdump, or the launcher ran the wrong code'); process.exitCode = 1; }

@@ -4,7 +4,7 @@
  * command, --version and the bundle itself.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -149,21 +149,25 @@ describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${notBuiltNote(built)}`, () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(version);
   });
-  it('runs from a copy of the bundle whose code cache is missing, stale or garbage', () => {
+  it('runs from a copy of the bundle whose code cache is missing, of another build or garbage', () => {
     const copy = installCopy('install', ['cbpf2ebpf.cjs']);
-    const run = () => runVersion(copy);
-    expect(run().stdout.trim()).toBe(version); // no cache
+    const run = () => spawnSync(process.execPath, [join(copy, 'bin/cbpf2ebpf'), '--version'],
+      { encoding: 'utf8', env: { ...process.env, CBPF2EBPF_DEBUG_LAUNCHER: '1' } });
+    const id = /\n\/\/ cbpf2ebpf build ([0-9a-f]{32})\n$/.exec(readFileSync(join(copy, 'dist/cbpf2ebpf.cjs'), 'utf8'))![1]!;
     const cache = join(copy, 'dist/cbpf2ebpf.cjs.cache');
-    copyFileSync(join(root, 'dist/cbpf2ebpf.cjs.cache'), cache); // stamped for another file's mtime
-    expect(run().stdout.trim()).toBe(version);
-    const { size, mtimeMs } = statSync(join(copy, 'dist/cbpf2ebpf.cjs'));
-    const stamp = Buffer.alloc(16);
-    stamp.writeDoubleLE(size, 0);
-    stamp.writeDoubleLE(mtimeMs, 8);
-    writeFileSync(cache, Buffer.concat([stamp, Buffer.alloc(4096, 0x5a)])); // right stamp, garbage code
-    const r = run();
-    expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe(version);
+    const compiled = readFileSync(join(root, 'dist/cbpf2ebpf.cjs.cache')).subarray(id.length);
+    const cases: Array<[string, Buffer | undefined]> = [
+      ['missing', undefined],
+      ['of another build', Buffer.concat([Buffer.from('0'.repeat(id.length)), compiled])],
+      ['rejected by V8', Buffer.concat([Buffer.from(id), Buffer.alloc(4096, 0x5a)])], // this build's stamp, garbage code
+      ['used', Buffer.concat([Buffer.from(id), compiled])],
+    ];
+    for (const [state, contents] of cases) {
+      if (contents) writeFileSync(cache, contents);
+      const r = run();
+      expect(r.stdout.trim()).toBe(version);
+      expect(r.stderr).toBe(`cbpf2ebpf launcher: bundle (build ${id}), code cache ${state}\n`);
+    }
   });
   it('says in one line, with exit 70, that a damaged bundle cannot start', () => {
     const copy = installCopy('damaged', []);
@@ -172,17 +176,23 @@ describe.skipIf(!built)(`bin/cbpf2ebpf FILTER${notBuiltNote(built)}`, () => {
     expect(r.status).toBe(70);
     expect(r.stderr).toMatch(/^cbpf2ebpf: cannot start: .+\n$/);
   });
-  it('runs the compiled modules instead of a bundle older than them', () => {
+  it('runs the compiled modules when main.js is not the build the bundle was made from, whatever the file times', () => {
     const copy = installCopy('stale', readdirSync(join(root, 'dist')));
     symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
     copyFileSync(join(root, 'package.json'), join(copy, 'package.json'));
     const bundle = join(copy, 'dist/cbpf2ebpf.cjs');
-    writeFileSync(bundle, "exports.main = async () => { process.stdout.write('from the bundle\\n'); return 0; };\n");
+    const modules = join(copy, 'dist/cli/main.js');
+    const line = '\n// cbpf2ebpf build 0123456789abcdef0123456789abcdef\n';
+    writeFileSync(bundle, `exports.main = async () => { process.stdout.write('from the bundle\\n'); return 0; };${line}`);
+    const compiled = readFileSync(modules, 'utf8').replace(/\n\/\/ cbpf2ebpf build [0-9a-f]{32}\n$/, '\n');
     const run = () => runVersion(copy).stdout.trim();
-    const modules = statSync(join(copy, 'dist/cli/main.js')).mtime;
-    utimesSync(bundle, modules, new Date(modules.getTime() + 60_000));
+    // main.js as this build made it, though newer than the bundle: the bundle runs.
+    writeFileSync(modules, `${compiled.trimEnd()}${line}`);
+    utimesSync(bundle, new Date(), new Date(Date.now() - 60_000));
     expect(run()).toBe('from the bundle');
-    utimesSync(bundle, modules, new Date(modules.getTime() - 60_000));
+    // main.js as a bare `tsc` rewrites it (no build line), though older than the bundle: the modules run.
+    writeFileSync(modules, compiled);
+    utimesSync(modules, new Date(), new Date(Date.now() - 120_000));
     expect(run()).toBe(version);
   });
   it('runs the same from the bundle as from the compiled modules', () => {
