@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { type ClassicProgram, insn } from '../../src/classic/insn.js';
-import { SKF_AD_OFF } from '../../src/classic/opcodes.js';
+import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/classic/opcodes.js';
 import { ENGINE_NAMES } from '../../src/replay/engine.js';
 import { replaySync } from '../../src/replay/replay.js';
 import { DISSECTOR_CASES, randomFrame } from './frames.js';
@@ -41,6 +41,30 @@ function capture(frames: readonly Uint8Array[]): string {
   w.close();
   return path;
 }
+
+/** X values that make [x + k] wrap below 0, and ordinary ones. */
+const X_VALUES = [SKF_NET_OFF, SKF_NET_OFF + 2, SKF_NET_OFF - 4, SKF_LL_OFF, SKF_LL_OFF + 12, -1, -14, 0x7fffffff, 0x80000000, 0, 4, 14, 20]
+  .map((v) => v >>> 0);
+
+/**
+ * X from a constant (directly, through A, or through M[]), LEN or a header length, then an
+ * indirect load at a small k of either sign, plus one so that a loaded 0 still keeps the frame.
+ */
+const arbIndirect: fc.Arbitrary<ClassicProgram> = fc.record({
+  source: fc.nat({ max: 4 }),
+  x: fc.constantFrom(...X_VALUES),
+  size: fc.constantFrom(0x10, 0x08, 0x00),
+  k: fc.oneof(fc.constantFrom(0, 1, 14, 20), fc.integer({ min: -20, max: 40 })),
+}).map(({ source, x, size, k }) => {
+  const setX = [
+    [insn(0x01, 0, 0, x)], // ldx #x
+    [insn(0x00, 0, 0, x), insn(0x07, 0, 0, 0)], // ld #x; tax
+    [insn(0x01, 0, 0, x), insn(0x03, 0, 0, 5), insn(0x01, 0, 0, 0), insn(0x61, 0, 0, 5)], // via M[5]
+    [insn(0x81, 0, 0, 0), insn(0x00, 0, 0, 0), insn(0x04, 0, 0, x), insn(0x0c, 0, 0, 0), insn(0x07, 0, 0, 0)], // LEN + x
+    [insn(0xb1, 0, 0, 14)], // ldxb 4*([14]&0xf)
+  ][source]!;
+  return [...setX, insn(0x40 | size, 0, 0, k >>> 0), insn(0x04, 0, 0, 1), RET_A];
+});
 
 describe.skipIf(socketHarnessMissing !== undefined)(`replay against a Linux packet socket${why}`, () => {
   let socket: SocketHarness;
@@ -68,6 +92,20 @@ describe.skipIf(socketHarnessMissing !== undefined)(`replay against a Linux pack
     }
     return out;
   }
+
+  it('ld [x + k] whose sum wraps into SKF_NET_OFF: the program and frame of issue 10', async () => {
+    const prog = [insn(0x01, 0, 0, 0xfff00000), insn(0x50, 0, 0, 0), RET_A]; // ldx #0xfff00000; ldb [x + 0]; ret a
+    const frame = Uint8Array.from(Buffer.from(`${'00'.repeat(12)}080045${'00'.repeat(100)}`, 'hex'));
+    expect(await socket.attach(prog)).toBe(0);
+    expect(await socket.send(frame)).toEqual({ out: 0x45, in: 0x45 });
+    expect(await disagreements(prog, [frame])).toEqual([]);
+  });
+
+  it('indirect loads whose X + k may wrap below 0: 150 random programs over 20 random frames each', async () => {
+    await fc.assert(fc.asyncProperty(arbIndirect, fc.array(fc.integer(), { minLength: 20, maxLength: 20 }), async (prog, seeds) => {
+      expect(await disagreements(prog, seeds.map(randomFrame))).toEqual([]);
+    }), { numRuns: 150 });
+  });
 
   it('SKF_AD_PAY_OFFSET on the frames of issue 10: IPv6 hop-by-hop then UDP, 802.1Q, ARP, malformed IPv6', async () => {
     const eth = (type: string): string => `ffffffffffff020000000001${type}`;
