@@ -83,7 +83,8 @@ function backwardJump(prog: ClassicProgram): number {
 
 /**
  * Linux's checker, with the refusal of what libpcap runs anyway (tcpdump's protochain jumps
- * backwards; libpcap also reads unset scratch memory as 0) said in one line with the way out.
+ * backwards; libpcap also reads unset scratch memory as 0, and has no translation whose jumps
+ * could overflow) said in one line with the way out.
  */
 function checkForLinux(prog: ClassicProgram): void {
   try {
@@ -97,6 +98,9 @@ function checkForLinux(prog: ClassicProgram): void {
     }
     if (e.rule === 'mem-uninitialised') {
       throw new CheckError(e.pc, e.text, e.rule, `${e.detail}; libpcap reads it as 0: use --engine classic --semantics libpcap`);
+    }
+    if (e.rule === 'jump-offset-overflow') {
+      throw new CheckError(e.pc, e.text, e.rule, `${e.detail}; libpcap runs it: use --engine classic --semantics libpcap`);
     }
     throw e;
   }
