@@ -127,4 +127,28 @@ describe.skipIf(socketHarnessMissing !== undefined)(`replay against a Linux pack
       expect(await disagreements(payOffset, seeds.map(randomFrame))).toEqual([]);
     }), { numRuns: 40 });
   });
+
+  it('what stays different: frames the kernel holds non-linear (docs/semantics.md)', async () => {
+    // A packet socket on the loopback sends frames of 4080 bytes and more with only the
+    // Ethernet header in the linear part. NLATTR then answers 0 (bpf_skb_get_nlattr gives up on
+    // non-linear skbs), and so does PAY_OFFSET for FCoE (it measures the linear part); loads
+    // at any offset, negative ones included, read the fragments. Replay holds every packet whole.
+    const eth = (type: string, body: string, n: number): Uint8Array => {
+      const head = Buffer.from(`ffffffffffff020000000001${type}${body}`, 'hex');
+      return Uint8Array.from([...head, ...new Array<number>(n - head.length).fill(0xab)]);
+    };
+    const attrs = '0800030000000000' + '0800050000000000'; // two netlink attributes: type 3, then type 5 at offset 22
+    const nlattr = [insn(0x00, 0, 0, 14), insn(0x01, 0, 0, 5), insn(0x20, 0, 0, (SKF_AD_OFF + 12) >>> 0), RET_A]; // A = 14, X = 5
+    const netLoad = [insn(0x30, 0, 0, (SKF_NET_OFF + 4000) >>> 0), RET_A];
+    const cases: Array<[ClassicProgram, string, string, number]> = [[nlattr, '88b5', attrs, 22], [payOffset, '8906', '', 52], [netLoad, '0800', '', 0xab]];
+    for (const [prog, type, body, value] of cases) {
+      const linear = eth(type, body, 4079), paged = eth(type, body, 4080);
+      expect(await socket.attach(prog)).toBe(0);
+      expect(await socket.send(linear), `${type}: 4079 bytes`).toEqual({ out: value, in: value });
+      const kernel = await socket.send(paged);
+      expect(kernel, `${type}: 4080 bytes`).toEqual(type === '0800' ? { out: value, in: value } : { out: 0, in: 0 });
+      const ours = replaySync(prog, capture([linear, paged]), { collect: true }).results!.map((r) => r.kept);
+      expect(ours, type).toEqual([value, value]);
+    }
+  });
 });
