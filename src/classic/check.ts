@@ -246,8 +246,9 @@ function* classicViolations(prog: ClassicProgram, opts: CheckOptions): Generator
 
 /**
  * What may still stop Linux from taking a program `checkClassic` accepts, depending on the
- * machine's settings: one sentence each (none for a program Linux refuses anyway). Attaching a socket filter charges the kernel's
- * translation to the socket's option memory, which net.core.optmem_max bounds.
+ * machine's settings: one sentence each (none for a program Linux refuses anyway). Attaching
+ * a socket filter charges the kernel's translation to the socket's option memory, which
+ * net.core.optmem_max bounds.
  */
 export function classicWarnings(prog: ClassicProgram, opts: CheckOptions = {}): string[] {
   if (opts.profile === 'seccomp' || !classicViolations(prog, opts).next().done) return [];

@@ -6,8 +6,8 @@
  *
  * One forward pass (classic jumps only go forward) bounds A, X and M[] as unsigned intervals,
  * joined where paths meet; what the pass cannot bound is [0, 2^32 - 1]. The answer errs only
- * toward "may": a program the checker would refuse (a backward or outside jump, which libpcap runs;
- * an unknown code; M[16]) gets "may" for every indirect load.
+ * toward "may": a program the checker would refuse (a backward or outside jump, which libpcap
+ * runs; an unknown code; M[16]) gets "may" for every indirect load.
  */
 import { type ClassicInsn, type ClassicProgram, classicForm, classicSuccessors } from './insn.js';
 import {

@@ -195,6 +195,8 @@ export const DISSECTOR_CASES: ReadonlyArray<readonly [string, Uint8Array]> = ([
   ['IPv6 with 14 empty hop-by-hop headers', [...h(`${ETH} 86dd`), ...ip6(0), ...zeros(8 * 14), ...zeros(40)]],
   ['IPv6 with 15 empty hop-by-hop headers', [...h(`${ETH} 86dd`), ...ip6(0), ...zeros(8 * 15), ...zeros(40)]],
   ['IPv6 with 20 empty hop-by-hop headers', [...h(`${ETH} 86dd`), ...ip6(0), ...zeros(8 * 20), ...zeros(40)]],
+  // The tag counts as a header whether it stays in the data or moves to metadata.
+  ['802.1Q, IPv6 with 20 empty hop-by-hop headers', [...h(`${ETH} 8100 0001 86dd`), ...ip6(0), ...zeros(8 * 20), ...zeros(40)]],
   ['IPv4 hop-by-hop (not an IPv6 header there)', [...h(`${ETH} 0800`), ...ip4(0), ...zeros(40)]],
   ['GRE, IPv4', [...h(`${ETH} 0800`), ...ip4(47), ...h('0000 0800'), ...ip4(17), ...zeros(30)]],
   ['GRE with checksum, key, sequence, TEB, IPv4', [...h(`${ETH} 0800`), ...ip4(47), ...h('b000 6558'), ...zeros(12), ...h(`${ETH} 0800`), ...ip4(6), ...tcp(), ...zeros(20)]],
