@@ -7,7 +7,7 @@
  */
 
 /** xorshift32 over `seed`: the same frames for the same seed. */
-export function random(seed: number): { int(n: number): number; chance(p: number): boolean; pick<T>(xs: readonly T[]): T } {
+function random(seed: number): { int(n: number): number; chance(p: number): boolean; pick<T>(xs: readonly T[]): T } {
   let x = (seed | 0) || 0x9e3779b9;
   const next = (): number => {
     x ^= x << 13;
