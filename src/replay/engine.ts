@@ -7,6 +7,7 @@ import { checkClassic } from '../classic/check.js';
 import { classicText } from '../classic/disasm.js';
 import { classicForm, type ClassicInsn, type ClassicProgram } from '../classic/insn.js';
 import { runClassic, type ClassicSemantics } from '../classic/interp.js';
+import { indirectLoadsBelowZero } from '../classic/ranges.js';
 import { BPF_JA, BPF_JMP, BPF_LDX, ancillaryOf, bpfClass } from '../classic/opcodes.js';
 import { SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../ebpf/ctx.js';
 import type { Program } from '../ebpf/insn.js';
@@ -65,9 +66,10 @@ export interface PreparedFilter {
   readonly translation: Translation | null;
   readonly helpers: HelperRegistry;
   /**
-   * Whether the filter reads anything but packet bytes at non-negative offsets: LEN,
-   * ancillary loads, or loads relative to the network/link header. When it does not, a
-   * replay can skip building the socket metadata of each packet.
+   * Whether the filter may read anything but packet bytes at non-negative offsets: LEN,
+   * ancillary loads, or loads relative to the network/link header, including indirect loads
+   * whose X + k may wrap below 0 (src/classic/ranges.ts). When it cannot, a replay can skip
+   * building the socket metadata of each packet.
    */
   readonly readsMetadata: boolean;
   /** Whether the filter asks for SKF_AD_PAY_OFFSET (the one metadata field that costs a dissection). */
@@ -82,7 +84,8 @@ function backwardJump(prog: ClassicProgram): number {
 
 /**
  * Linux's checker, with the refusal of what libpcap runs anyway (tcpdump's protochain jumps
- * backwards; libpcap also reads unset scratch memory as 0) said in one line with the way out.
+ * backwards; libpcap also reads unset scratch memory as 0, and has no translation whose jumps
+ * could overflow) said in one line with the way out.
  */
 function checkForLinux(prog: ClassicProgram): void {
   try {
@@ -97,15 +100,18 @@ function checkForLinux(prog: ClassicProgram): void {
     if (e.rule === 'mem-uninitialised') {
       throw new CheckError(e.pc, e.text, e.rule, `${e.detail}; libpcap reads it as 0: use --engine classic --semantics libpcap`);
     }
+    if (e.rule === 'jump-offset-overflow') {
+      throw new CheckError(e.pc, e.text, e.rule, `${e.detail}; libpcap runs it: use --engine classic --semantics libpcap`);
+    }
     throw e;
   }
 }
 
-/** LEN, or a load at a negative offset (ancillary, SKF_NET_OFF, SKF_LL_OFF; for IND the sum may be). */
+/** LEN, or an absolute load at a negative offset (ancillary, SKF_NET_OFF, SKF_LL_OFF). */
 function readsMeta(i: ClassicInsn): boolean {
   const kind = classicForm(i.code)?.kind;
   if (kind === 'ld-len' || kind === 'ldx-len') return true;
-  return (kind === 'ld-abs' || kind === 'ld-ind' || kind === 'ldx-msh') && (i.k | 0) < 0;
+  return (kind === 'ld-abs' || kind === 'ldx-msh') && (i.k | 0) < 0;
 }
 
 /** Whether the translated program reads the `__sk_buff` context (LEN and field-backed ancillary loads). */
@@ -162,7 +168,9 @@ export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): 
   const helpers = opts.helpers ?? standardHelpers();
   // LD|ABS of any size at SKF_AD_OFF + SKF_AD_PAY_OFFSET.
   const wantsPayOffset = prog.some((i) => classicForm(i.code)?.kind === 'ld-abs' && ancillaryOf(i.k) === 'PAY_OFFSET');
-  const readsMetadata = prog.some(readsMeta);
+  // An indirect load's offset is X + k in 32 bits: it lands below 0 (at the network or link
+  // header) whenever the sum wraps, whatever the sign of k.
+  const readsMetadata = prog.some(readsMeta) || indirectLoadsBelowZero(prog).length > 0;
   if (semantics === 'linux') checkForLinux(prog);
   if (!spec.make) {
     return { engine, semantics, classic: prog, translation: null, helpers, readsMetadata, wantsPayOffset, filter: new ClassicFilter(prog, semantics) };

@@ -20,6 +20,7 @@ import {
   LINKTYPE_IPV4 as LT_IPV4, LINKTYPE_IPV6 as LT_IPV6, LINKTYPE_LINUX_SLL as LT_LINUX_SLL, LINKTYPE_LINUX_SLL2 as LT_LINUX_SLL2,
   LINKTYPE_LOOP as LT_LOOP, LINKTYPE_NULL as LT_NULL, LINKTYPE_RAW as LT_RAW,
 } from '../capture/linktype.js';
+import { payloadOffset } from './flow.js';
 
 // ETH_P_* values (host order).
 const ETH_P_IP = 0x0800, ETH_P_IPV6 = 0x86dd, ETH_P_8021Q = 0x8100, ETH_P_8021AD = 0x88a8;
@@ -150,7 +151,7 @@ export function dissectLink(linktype: number, win: PacketWindow, meta: SkbMeta, 
   meta.ifindex = opts.ifindex ?? ifindex;
   meta.hatype = hatype;
   meta.netOff = netOff;
-  meta.payOffset = opts.payOffset === false ? 0 : payloadOffset(out.buf, out.start, out.caplen, protocol, netOff);
+  meta.payOffset = opts.payOffset === false ? 0 : payloadOffset(out.buf, out.start, out.caplen, protocol, netOff, meta.vlanPresent !== 0);
   meta.len = opts.len === 'wire' ? out.wirelen : out.caplen;
   meta.mark = opts.mark;
   meta.hash = opts.hash;
@@ -187,40 +188,4 @@ function untag(win: PacketWindow, scratch: PacketWindow): PacketWindow {
   scratch.caplen = need;
   scratch.wirelen = win.wirelen - 4;
   return scratch;
-}
-
-/**
- * The transport payload offset the kernel's flow dissector reports (skb_get_poff): the
- * transport header offset plus that header's fixed length, for the protocols it knows; 0 when
- * the packet is not IP. IPv6 extension headers are not walked (the kernel's dissector does).
- */
-function payloadOffset(b: Uint8Array, start: number, caplen: number, protocol: number, netOff: number): number {
-  let thoff: number;
-  let ipProto: number;
-  if (protocol === ETH_P_IP) {
-    if (caplen < netOff + 20) return 0;
-    const ihl = (b[start + netOff]! & 0xf) * 4;
-    if (ihl < 20) return 0;
-    // Fragments after the first carry no transport header.
-    if ((be16(b, start + netOff + 6) & 0x1fff) !== 0) return netOff + ihl;
-    ipProto = b[start + netOff + 9]!;
-    thoff = netOff + ihl;
-  } else if (protocol === ETH_P_IPV6) {
-    if (caplen < netOff + 40) return 0;
-    ipProto = b[start + netOff + 6]!;
-    thoff = netOff + 40;
-  } else {
-    return 0;
-  }
-  switch (ipProto) {
-    case 6: // TCP: data offset, at least the fixed header
-      if (caplen < thoff + 13) return thoff;
-      return thoff + Math.max(20, (b[start + thoff + 12]! >> 4) * 4);
-    case 17: case 136: return thoff + 8; // UDP, UDP-Lite
-    case 132: return thoff + 12; // SCTP common header
-    case 33: return thoff + 12; // DCCP generic header
-    case 1: case 58: return thoff + 8; // ICMP, ICMPv6
-    case 2: return thoff + 8; // IGMP
-    default: return thoff;
-  }
 }

@@ -42,7 +42,7 @@ export function translateClassic(prog: ClassicProgram, opts: TranslateOptions = 
   const reachable = reachableClassic(prog);
   const expansions: Array<Expansion | undefined> = prog.map((i, pc) => (reachable[pc] ? expandClassic(i, pc, profile) : undefined));
   const head = prologue();
-  const addrs = layout(expansions, head.length);
+  const addrs = layout(expansions.map((e) => (e ? e.insns.length : -1)), head.length);
 
   const insns: Insn[] = [...head];
   const origin: number[] = head.map(() => -1);

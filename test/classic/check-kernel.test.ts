@@ -2,17 +2,22 @@
  * checkClassic against the running kernel: every program is also handed to Linux as a
  * socket filter (SO_ATTACH_FILTER) and as a seccomp filter, and both must agree on
  * accept/refuse. The kernel only says EINVAL, so the rule itself is covered by check.test.ts.
+ * Long programs also meet the limits of the kernel's own translation: a jump offset past 16
+ * bits (EINVAL, which checkClassic must refuse) and the socket's option memory (ENOMEM, which
+ * classicWarnings must announce).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkClassic } from '../../src/classic/check.js';
+import { checkClassic, classicWarnings } from '../../src/classic/check.js';
 import { decodeClassic } from '../../src/classic/decode.js';
 import { CLASSIC_FORMS, type ClassicInsn, type ClassicProgram, insn } from '../../src/classic/insn.js';
+import { SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/classic/opcodes.js';
 import { CheckError } from '../../src/errors.js';
-import { arbClassicProgram } from './arbitrary.js';
+import { DEFAULT_OPTMEM_MAX, kernelSocketCharge } from '../../src/translate/kernel-layout.js';
+import { arbClassicProgram, fixScratchMemory } from './arbitrary.js';
 import { EINVAL, KernelCheckHarness, kernelCheckMissing } from './kernel-check-harness.js';
 
 const why = kernelCheckMissing ? ` (skipped: ${kernelCheckMissing})` : '';
@@ -162,4 +167,134 @@ describe.skipIf(kernelCheckMissing !== undefined)(`checkClassic against the runn
       await agree(prog, 'seccomp');
     }
   }, 60_000);
+});
+
+const ENOMEM = 12;
+const optmemPath = '/proc/sys/net/core/optmem_max';
+/** The limit the kernel charges socket filters against here. */
+const optmem = existsSync(optmemPath) ? Number(readFileSync(optmemPath, 'utf8')) : DEFAULT_OPTMEM_MAX;
+
+/** Whether checkClassic refuses `prog` for the kernel's translation (any other refusal is a test bug). */
+function oursOverflows(prog: ClassicProgram): boolean {
+  try {
+    checkClassic(prog);
+    return false;
+  } catch (e) {
+    if (!(e instanceof CheckError)) throw e;
+    expect(e.rule, e.message).toBe('jump-offset-overflow');
+    return true;
+  }
+}
+
+/** The smallest n in [1, max] for which `refused(n)` holds (it must be monotone), or max + 1. */
+async function smallest(max: number, refused: (n: number) => Promise<boolean> | boolean): Promise<number> {
+  let lo = 1, hi = max + 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (await refused(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const ret1 = insn(0x06, 0, 0, 1);
+const ldBig = insn(0x20, 0, 0, 40000);
+
+describe.skipIf(kernelCheckMissing !== undefined)(`the kernel's translation limits against the running kernel${why}`, () => {
+  let kernel: KernelCheckHarness;
+  beforeAll(() => { kernel = new KernelCheckHarness(); });
+  afterAll(() => kernel?.close());
+
+  const einval = async (prog: ClassicProgram): Promise<boolean> => (await kernel.check(prog, 'socket')) === EINVAL;
+
+  /** ja over `filler` x ld [40000] and n x `i`, then ret #1 twice (room for jt/jf = 1). */
+  const span = (i: ClassicInsn, filler: number) => (n: number): ClassicProgram =>
+    [insn(0x05, 0, 0, filler + n), ...new Array<ClassicInsn>(filler).fill(ldBig), ...new Array<ClassicInsn>(n).fill(i), ret1, ret1];
+
+  it("issue 10's table: the smallest N for which ja N over N loads is refused", async () => {
+    const kinds: Array<[string, ClassicInsn]> = [
+      ['ldx msh [40000]', insn(0xb1, 0, 0, 40000)], ['ldx msh [14]', insn(0xb1, 0, 0, 14)], ['ld [40000]', ldBig],
+      ['ldh [14]', insn(0x28, 0, 0, 14)], ['ldb [1]', insn(0x30, 0, 0, 1)], ['ldb [0]', insn(0x30, 0, 0, 0)], ['ld [x+5]', insn(0x40, 0, 0, 5)],
+    ];
+    for (const [name, i] of kinds) {
+      const build = span(i, 0);
+      const theirs = await smallest(4093, (n) => einval(build(n)));
+      expect(theirs, `${name}: the kernel refuses from some N`).toBeLessThan(4094);
+      expect(await smallest(4093, (n) => oursOverflows(build(n))), name).toBe(theirs);
+    }
+  }, 120_000);
+
+  it('every form, after 2000 ld [40000]: the same smallest refused count, so the same expansion length', async () => {
+    const forms: ClassicInsn[] = [];
+    for (const f of CLASSIC_FORMS) {
+      switch (f.kind) {
+        case 'ld-abs':
+          for (const k of [0, 1, 14, 0x7fff, 0x8000, 40000, 0x7fffffff, SKF_NET_OFF, SKF_LL_OFF + 4]) forms.push(insn(f.code, 0, 0, k >>> 0));
+          break;
+        case 'ld-ind': for (const k of [0, 5, -1]) forms.push(insn(f.code, 0, 0, k >>> 0)); break;
+        case 'ldx-msh': for (const k of [0, 14, 40000, SKF_NET_OFF]) forms.push(insn(f.code, 0, 0, k >>> 0)); break;
+        case 'jmp-k': case 'jmp-x':
+          for (const [jt, jf] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+            forms.push(insn(f.code, jt!, jf!, 7));
+            if (f.kind === 'jmp-k') forms.push(insn(f.code, jt!, jf!, 0x80000000));
+          }
+          break;
+        case 'ja': forms.push(insn(f.code, 0, 0, 0)); break;
+        default: forms.push(insn(f.code, 0, 0, 1)); // k = 1: no division by 0, a shift below 32, M[1]
+      }
+    }
+    for (const v of Object.values(SKF_AD)) for (const code of [0x20, 0x30]) forms.push(insn(code, 0, 0, (SKF_AD_OFF + v) >>> 0));
+    for (const i of forms) {
+      const build = span(i, 2000);
+      const theirs = await smallest(2093, (n) => einval(build(n)));
+      expect(await smallest(2093, (n) => oursOverflows(build(n))), JSON.stringify(i)).toBe(theirs);
+    }
+    expect(forms.length).toBeGreaterThan(100);
+  }, 240_000);
+
+  it('a short jump is refused once it lands past internal instruction 32767 (the first layout pass)', async () => {
+    for (const jump of [insn(0x15, 0, 0, 1), insn(0x15, 1, 1, 0x80000000), insn(0x45, 0, 1, 1), insn(0x05, 0, 0, 1)]) {
+      for (const load of [ldBig, insn(0xb1, 0, 0, 14), insn(0x50, 0, 0, 3)]) {
+        const build = (n: number): ClassicProgram => [...new Array<ClassicInsn>(n).fill(load), jump, ret1, ret1, ret1];
+        const theirs = await smallest(4092, (n) => einval(build(n)));
+        expect(theirs, 'the kernel refuses from some n').toBeLessThan(4093);
+        expect(await smallest(4092, (n) => oursOverflows(build(n))), JSON.stringify([load, jump])).toBe(theirs);
+      }
+    }
+  }, 120_000);
+
+  it('random long programs: EINVAL exactly when check refuses, ENOMEM exactly when the charge reaches optmem_max', async () => {
+    const loads = [ldBig, insn(0x28, 0, 0, 14), insn(0x30, 0, 0, 0), insn(0xb1, 0, 0, 14), insn(0xb1, 0, 0, 40000), insn(0x48, 0, 0, 2),
+      insn(0x20, 0, 0, (SKF_NET_OFF + 2) >>> 0), insn(0x20, 0, 0, (SKF_AD_OFF + SKF_AD.IFINDEX) >>> 0), insn(0x3c, 0, 0, 0), insn(0x04, 0, 0, 3)];
+    const arbLong = fc.record({
+      len: fc.integer({ min: 1000, max: 4096 }),
+      picks: fc.array(fc.nat({ max: 0xffffff }), { minLength: 4096, maxLength: 4096 }),
+    }).map(({ len, picks }) => {
+      const prog = picks.slice(0, len - 1).map((p, pc) => {
+        const room = len - pc - 2;
+        switch (p % 12) {
+          case 0: return insn(0x05, 0, 0, (p >> 4) % (room + 1));
+          case 1: return insn(0x15, (p >> 4) % (Math.min(room, 255) + 1), (p >> 12) % (Math.min(room, 255) + 1), p & 0x10 ? 0x80000000 : 1);
+          default: return loads[(p >> 4) % loads.length]!;
+        }
+      });
+      return fixScratchMemory([...prog, ret1]);
+    });
+    let refused = 0, enomem = 0, loaded = 0;
+    await fc.assert(fc.asyncProperty(arbLong, async (prog) => {
+      const errno = await kernel.check(prog, 'socket');
+      expect([0, EINVAL, ENOMEM], `errno ${errno}`).toContain(errno);
+      expect(oursOverflows(prog), `kernel errno ${errno}`).toBe(errno === EINVAL);
+      if (errno === EINVAL) {
+        refused++;
+        return;
+      }
+      expect(kernelSocketCharge(prog) >= optmem, `charge ${kernelSocketCharge(prog)}, errno ${errno}`).toBe(errno === ENOMEM);
+      if (optmem === DEFAULT_OPTMEM_MAX) expect(classicWarnings(prog).length).toBe(errno === ENOMEM ? 1 : 0);
+      if (errno === ENOMEM) enomem++;
+      else loaded++;
+    }), { numRuns: 300, endOnFailure: true }); // shrinking 4096-instruction programs takes minutes
+    // All three outcomes must come up, or the comparison says little.
+    expect(Math.min(refused, enomem, loaded)).toBeGreaterThan(20);
+  }, 240_000);
 });

@@ -60,6 +60,34 @@ describe('cbpf2ebpf check (in process)', () => {
   });
 });
 
+describe("cbpf2ebpf check and the kernel's own translation", () => {
+  /** ja n over n x ld [40000], then ret #1, as a -ddd file. */
+  function jaOverLoads(name: string, n: number, ja = true): string {
+    const path = join(tmp, name);
+    const lines = [...(ja ? [`5 0 0 ${n}`] : []), ...new Array<string>(n).fill('32 0 0 40000'), '6 0 0 1'];
+    writeFileSync(path, `${lines.length}\n${lines.join('\n')}\n`);
+    return path;
+  }
+
+  it('refuses a jump Linux cannot encode, naming it (exit 65)', async () => {
+    const r = await run('check', jaOverLoads('ja2048.ddd', 2048));
+    expect(r.code).toBe(65);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('cbpf2ebpf: instruction 0 (ja 2049): jump-offset-overflow: Linux 6.18 translates this jump to instruction 2049 ' +
+      'into an internal jump over 32768 instructions; an internal jump reaches 32767 at most\n');
+  });
+
+  it('accepts with a warning on stderr what only the default net.core.optmem_max refuses', async () => {
+    const r = await run('check', jaOverLoads('loads1023.ddd', 1023, false));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('ok (1024 instructions)\n');
+    expect(r.stderr).toBe('cbpf2ebpf: warning: Linux 6.18 translates the program into 16377 internal instructions; attaching it to a socket ' +
+      'charges 131112 bytes against net.core.optmem_max (default 131072), so SO_ATTACH_FILTER fails with ENOMEM unless that limit is above 131112\n');
+    const quiet = await run('check', jaOverLoads('loads1022.ddd', 1022, false));
+    expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, 'ok (1023 instructions)\n', '']);
+  });
+});
+
 const built = launcherBuilt('check');
 
 describe.skipIf(!built)(`bin/cbpf2ebpf check${notBuiltNote(built)}`, () => {

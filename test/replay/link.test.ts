@@ -1,7 +1,8 @@
 /**
  * dissectLink on hand-made headers: the cases the fixture captures do not hold (a NULL header
  * written big-endian, runts of every link type, IPv4 fragments for the payload offset), and
- * that it reuses what it is given.
+ * that it reuses what it is given. The payload offset's agreement with the kernel's flow
+ * dissector, path by path, is test/replay/socket.test.ts's.
  */
 import { describe, expect, it } from 'vitest';
 import { defaultSkbMeta } from '../../src/ebpf/ctx.js';
@@ -46,6 +47,18 @@ describe('dissectLink', () => {
     expect(dissect(1, [...eth, ...ipv4Tcp(0x0010)]).meta.payOffset).toBe(14 + 20);
     expect(dissect(1, [...eth, ...ipv4Tcp()], { payOffset: false }).meta.payOffset).toBe(0);
     expect(dissect(101, ipv4Tcp()).meta.payOffset).toBe(44);
+  });
+
+  it('the payload offset of the frames issue 10 reported, as Linux 6.18 answers them', () => {
+    const eth = (type: string): number[] => [...Buffer.from(`ffffffffffff020000000001${type}`, 'hex')];
+    const bytes = (s: string): number[] => [...Buffer.from(s, 'hex')];
+    const v6HopByHopUdp = [...eth('86dd'), ...bytes(`6000000000180040${'00'.repeat(32)}1100${'00'.repeat(6)}aaaabbbb00080000`)];
+    expect(dissect(1, v6HopByHopUdp).meta.payOffset).toBe(14 + 40 + 8 + 8);
+    const tagged = [...eth('8100'), 0, 100, 8, 0, ...ipv4Tcp()];
+    expect(dissect(1, tagged).meta.payOffset).toBe(14 + 4 + 20 + 24);
+    expect(dissect(1, tagged, { vlan: 'metadata' }).meta.payOffset).toBe(14 + 20 + 24);
+    expect(dissect(1, [...eth('0806'), ...bytes('0001080006040001'), ...new Array<number>(20).fill(0)]).meta.payOffset).toBe(14);
+    expect(dissect(1, [...eth('86dd'), 0x60, ...new Array<number>(139).fill(0)]).meta.payOffset).toBe(0);
   });
 
   it('moves an 802.1ad outer tag into metadata, leaving the inner 802.1Q tag in the data', () => {

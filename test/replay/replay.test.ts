@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { decodeClassic } from '../../src/classic/decode.js';
-import type { ClassicInsn } from '../../src/classic/insn.js';
+import { type ClassicInsn, insn } from '../../src/classic/insn.js';
 import { CaptureError, UsageError } from '../../src/errors.js';
 import { formatSummary } from '../../src/replay/output.js';
 import { replay, replaySync, type ReplayOptions } from '../../src/replay/replay.js';
@@ -428,5 +428,12 @@ describe('engine choice', () => {
     expect(() => replaySync(prog, mixEn10mb)).toThrow(
       /^instruction 0 \(ld M\[2\]\): mem-uninitialised: M\[2\] can be read before anything is stored there; libpcap reads it as 0: use --engine classic --semantics libpcap$/);
     expect(new Set(rets(prog, mixEn10mb, { engine: 'classic', semantics: 'libpcap' }))).toEqual(new Set([0]));
+  });
+
+  it("a jump Linux's own translation cannot encode: Linux refuses, libpcap runs it", () => {
+    const prog = [insn(0x05, 0, 0, 2048), ...new Array<ClassicInsn>(2048).fill(insn(0x20, 0, 0, 40000)), insn(0x06, 0, 0, 1)]; // ja 2048 over ld [40000]
+    expect(() => replaySync(prog, mixEn10mb)).toThrow(
+      /^instruction 0 \(ja 2049\): jump-offset-overflow: Linux 6\.18 translates .*; libpcap runs it: use --engine classic --semantics libpcap$/);
+    expect(new Set(rets(prog, mixEn10mb, { engine: 'classic', semantics: 'libpcap' }))).toEqual(new Set([1]));
   });
 });

@@ -1,6 +1,6 @@
 /** `cbpf2ebpf check FILTER [--seccomp]`: would Linux accept this classic program? */
 import type { CommandModule } from 'yargs';
-import { checkClassic } from '../../classic/check.js';
+import { checkClassic, classicWarnings } from '../../classic/check.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 interface CheckArgs extends FilterInputArgs {
@@ -21,8 +21,11 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .example('$0 check policy.bpf --seccomp', 'check a raw seccomp filter'),
   handler: (argv) => {
     const prog = loadClassicFromArgs(argv);
+    const opts = { profile: argv.seccomp ? 'seccomp' : 'socket' } as const;
     // A violation is a CheckError: main prints its one line and exits 65.
-    checkClassic(prog, { profile: argv.seccomp ? 'seccomp' : 'socket' });
+    checkClassic(prog, opts);
+    // A refusal that depends on a sysctl is a warning: the program is valid.
+    for (const w of classicWarnings(prog, opts)) process.stderr.write(`cbpf2ebpf: warning: ${w}\n`);
     process.stdout.write(`ok (${prog.length} instruction${prog.length === 1 ? '' : 's'})\n`);
   },
 };
