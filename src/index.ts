@@ -10,7 +10,7 @@
 export * from './errors.js';
 
 // Classic BPF
-export * from './classic/opcodes.js';
+export * from './abi/opcodes.js';
 export * from './classic/insn.js';
 export * from './classic/decode.js';
 export * from './classic/encode.js';
@@ -24,14 +24,16 @@ export * as ebpf from './ebpf/opcodes.js';
 export * from './ebpf/insn.js';
 export * from './ebpf/encode.js';
 export * from './ebpf/helpers.js';
-export * from './ebpf/ctx.js';
+export * from './abi/ctx.js';
 export { disassemble, disasmInsn } from './ebpf/disasm.js';
 export * from './ebpf/format.js';
 export * from './translate/translate.js';
+export { checkForLinux, findLinuxViolations, linuxWarnings } from './translate/kernel-check.js';
+export { annotationOf } from './translate/annotate.js';
 
 // The internal BPF virtual machine: assembler, verifier, interpreter, JIT, helpers
 export { assemble, assembleWithInfo, type AsmResult } from './ebpf/asm.js';
-export { verifyProgram, assertVerified, type VerifyOptions, type VerifyResult } from './vm/verifier/index.js';
+export { verifyProgram, assertVerified, type VerifyOptions, type VerifyResult } from './verify/index.js';
 export { ExecEnv, type Engine, type HelperFn, type HelperFrame } from './vm/types.js';
 export { HelperRegistry, standardHelpers, type HelperDef, type StandardHelperOptions } from './vm/helpers.js';
 export { Interpreter, DEFAULT_BUDGET, type InterpreterOptions } from './vm/interp.js';

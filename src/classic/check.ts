@@ -1,10 +1,10 @@
 /**
  * Linux's classic BPF checker: `bpf_check_classic` (net/core/filter.c) with its
  * scratch-memory walk `check_load_and_stores`, and seccomp's extra pass
- * `seccomp_check_filter` (kernel/seccomp.c), then the one refusal of the kernel's own
- * translation that follows them: an internal jump offset past 16 bits
- * (src/translate/kernel-layout.ts). Violations are reported in the order the kernel meets
- * them, so the first one is the one that makes Linux refuse the program.
+ * `seccomp_check_filter` (kernel/seccomp.c). Violations are reported in the order the kernel
+ * meets them, so the first one is the one that makes Linux refuse the program. What the
+ * kernel's own translation refuses afterwards is the translator's to say
+ * (translate/kernel-check.ts).
  */
 import { CheckError } from '../errors.js';
 import { hex } from '../hex.js';
@@ -13,9 +13,8 @@ import { type ClassicInsn, type ClassicProgram, classicForm, loadWidth } from '.
 import {
   BPF_ABS, BPF_DIV, BPF_LDX, BPF_LSH, BPF_MAXINSNS, BPF_MEMWORDS, BPF_MOD, BPF_RET, BPF_RSH, BPF_W, BPF_X, SKF_AD_MAX, SKF_AD_OFF,
   ancillaryOf, bpfOp, bpfSize,
-} from './opcodes.js';
-import { SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
-import { DEFAULT_OPTMEM_MAX, KERNEL_MODEL, kernelJumpOverflow, kernelLayout, kernelSocketCharge } from '../translate/kernel-layout.js';
+} from '../abi/opcodes.js';
+import { SECCOMP_DATA_SIZE } from '../abi/ctx.js';
 
 export type CheckProfile = 'socket' | 'seccomp';
 
@@ -217,56 +216,19 @@ function* checkerViolations(prog: ClassicProgram, opts: CheckOptions): Generator
   }
 }
 
-/**
- * bpf_convert_filter's refusal: the program passed the checkers, but in the kernel's
- * translation a jump needs an offset that does not fit in 16 bits (EINVAL).
- */
-function conversionViolation(prog: ClassicProgram, opts: CheckOptions): CheckError | undefined {
-  const o = kernelJumpOverflow(prog, opts.profile ?? 'socket');
-  if (!o) return undefined;
-  const detail = o.pass === 'second'
-    ? `${KERNEL_MODEL} translates this jump to instruction ${o.target} into an internal jump over ${o.offset} instructions; ` +
-      'an internal jump reaches 32767 at most'
-    : `${KERNEL_MODEL} translates this jump into internal instruction ${o.at}, where the first pass of bpf_convert_filter ` +
-      `(every target still at 0) gives it the offset ${o.offset}; an internal jump reaches -32768 at most`;
-  return violation(prog, o.pc, 'jump-offset-overflow', detail);
-}
-
-/** Every violation, in the order Linux would meet them (the first is the one it reports). */
-function* classicViolations(prog: ClassicProgram, opts: CheckOptions): Generator<CheckError> {
-  let refused = false;
-  for (const v of checkerViolations(prog, opts)) {
-    refused = true;
-    yield v;
-  }
-  // The kernel translates only what both checkers accepted.
-  const v = refused ? undefined : conversionViolation(prog, opts);
-  if (v) yield v;
-}
-
-/**
- * What may still stop Linux from taking a program `checkClassic` accepts, depending on the
- * machine's settings: one sentence each (none for a program Linux refuses anyway). Attaching
- * a socket filter charges the kernel's translation to the socket's option memory, which
- * net.core.optmem_max bounds.
- */
-export function classicWarnings(prog: ClassicProgram, opts: CheckOptions = {}): string[] {
-  if (opts.profile === 'seccomp' || !classicViolations(prog, opts).next().done) return [];
-  const charge = kernelSocketCharge(prog);
-  if (charge < DEFAULT_OPTMEM_MAX) return [];
-  return [`${KERNEL_MODEL} translates the program into ${kernelLayout(prog).length} internal instructions; attaching it to a socket charges ` +
-    `${charge} bytes against net.core.optmem_max (default ${DEFAULT_OPTMEM_MAX}), so SO_ATTACH_FILTER fails with ENOMEM unless that limit is above ${charge}`];
-}
-
-/** Throws the first violation Linux would report (CheckError, exit 65); returns if the program loads. */
-export function checkClassic(prog: ClassicProgram, opts: CheckOptions = {}): void {
-  const first = classicViolations(prog, opts).next();
-  if (!first.done) throw first.value;
-}
-
-/** All violations in kernel order, for tools that want the full list (the kernel stops at the first). */
+/** Every violation of the checkers, in the order Linux meets them (the first is the one it reports). */
 export function findClassicViolations(prog: ClassicProgram, opts: CheckOptions = {}): CheckError[] {
-  return [...classicViolations(prog, opts)];
+  return [...checkerViolations(prog, opts)];
+}
+
+/**
+ * Throws the first violation of bpf_check_classic (and, for the seccomp profile,
+ * seccomp_check_filter) as a CheckError (exit 65); returns if the checkers accept the program.
+ * Linux then translates it, which can still refuse it: see checkForLinux (translate/kernel-check).
+ */
+export function checkClassic(prog: ClassicProgram, opts: CheckOptions = {}): void {
+  const first = checkerViolations(prog, opts).next();
+  if (!first.done) throw first.value;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { hex } from '../hex.js';
 import { type ClassicInsn, type ClassicProgram, classicForm } from './insn.js';
-import { ancillaryOf, type AncillaryName, BPF_JA, BPF_JMP, BPF_LDX, BPF_LEN, BPF_W, bpfClass, bpfOp } from './opcodes.js';
+import { ancillaryOf, type AncillaryName, BPF_JA, BPF_JMP, BPF_LDX, BPF_LEN, BPF_W, bpfClass, bpfOp } from '../abi/opcodes.js';
 
 /** libpcap's names for the ancillary offsets (bpf_image prints `[name]` for LD ABS). */
 export const ANCILLARY_IMAGE: Readonly<Record<AncillaryName, string>> = {

@@ -8,7 +8,7 @@ import {
   BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
   BPF_LSH, BPF_MEM, BPF_MISC, BPF_MOD, BPF_MSH, BPF_MUL, BPF_NEG, BPF_OR, BPF_RET, BPF_RSH,
   BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR,
-} from './opcodes.js';
+} from '../abi/opcodes.js';
 
 /** One classic instruction, `struct sock_filter`: u16 code, u8 jt, u8 jf, u32 k (k kept unsigned). */
 export interface ClassicInsn {

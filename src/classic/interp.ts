@@ -11,16 +11,16 @@
  * Instructions no engine would run (codes outside the 49, jumps out of the program, M[] index
  * >= 16, constant division by 0, ...) throw VmError instead of inventing an answer.
  */
-import { type SkbMeta, SECCOMP_DATA_SIZE, defaultSkbMeta } from '../ebpf/ctx.js';
+import { type SkbMeta, SECCOMP_DATA_SIZE, defaultSkbMeta } from '../abi/ctx.js';
 import { UsageError, VmError } from '../errors.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, loadWidth } from './insn.js';
 import { classicText } from './disasm.js';
-import { nlattrFind, nlattrFindNested } from './nlattr.js';
+import { nlattrFind, nlattrFindNested } from '../abi/nlattr.js';
 import {
   BPF_ADD, BPF_AND, BPF_DIV, BPF_LSH, BPF_MEMWORDS, BPF_MOD, BPF_MUL, BPF_OR, BPF_RSH, BPF_SUB, BPF_W, BPF_XOR,
   BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET,
   SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF, ancillaryOf, bpfOp, bpfSize,
-} from './opcodes.js';
+} from '../abi/opcodes.js';
 
 export type ClassicSemantics = 'linux' | 'libpcap';
 

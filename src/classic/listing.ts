@@ -12,7 +12,7 @@ import { DecodeError } from '../errors.js';
 import { quotable } from '../text.js';
 import { ANCILLARY_IMAGE, LIBPCAP_IMAGE_UNKNOWN } from './disasm.js';
 import { CLASSIC_FORMS, type ClassicForm, classicForm, type ClassicInsn, insn, type OperandForm } from './insn.js';
-import { SKF_AD, SKF_AD_OFF, type AncillaryName } from './opcodes.js';
+import { SKF_AD, SKF_AD_OFF, type AncillaryName } from '../abi/opcodes.js';
 
 /** The operand shapes a listing line can have; several OperandForms print the same shape. */
 type Shape = 'abs' | 'ind' | 'imm' | 'mem' | 'pktlen' | 'msh' | 'x' | 'none' | 'target';

@@ -12,7 +12,7 @@
 import { type ClassicInsn, type ClassicProgram, classicForm, classicSuccessors } from './insn.js';
 import {
   BPF_ADD, BPF_AND, BPF_DIV, BPF_LSH, BPF_MEMWORDS, BPF_MOD, BPF_MUL, BPF_OR, BPF_RSH, BPF_SUB, BPF_XOR, ancillaryOf, bpfOp,
-} from './opcodes.js';
+} from '../abi/opcodes.js';
 
 const U32_MAX = 0xffffffff;
 const TWO_31 = 0x80000000;

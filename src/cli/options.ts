@@ -6,7 +6,8 @@ import type { Argv, Options, PositionalOptions } from 'yargs';
 import { type ClassicFormat, CLASSIC_FORMATS, decodeClassic } from '../classic/decode.js';
 import type { Endian } from '../classic/encode.js';
 import type { ClassicInsn } from '../classic/insn.js';
-import { CLASSIC_INPUT, readInput, sourceName } from '../io/input.js';
+import { readInput, sourceName } from '../io/input.js';
+import { CLASSIC_INPUT } from '../classic/limits.js';
 import { checkFilterInput } from './misplaced.js';
 
 export const ENDIANS: readonly Endian[] = ['little', 'big'];

@@ -1,11 +1,10 @@
 /**
  * Output formats of internal programs: an annotated listing, raw bytes, hex, JSON and C
  * (kernel BPF_* macros). Everything here is a function of the instructions alone, plus the
- * classic program and origin map when annotating, so decoding the `bin` output and
- * formatting it again gives the same listing.
+ * origin map and the text of each source instruction when annotating (the translator
+ * provides both: translate/annotate.ts), so decoding the `bin` output and formatting it
+ * again gives the same listing.
  */
-import type { ClassicProgram } from '../classic/insn.js';
-import { classicText } from '../classic/disasm.js';
 import {
   ALU_OP_NAMES, BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DW,
   BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_IND, BPF_OR, BPF_W, BPF_XOR, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX,
@@ -21,11 +20,12 @@ export const OUTPUT_FORMATS = ['listing', 'bin', 'hex', 'json', 'c'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface FormatOptions {
-  /** Show, before each group, the classic instruction it came from (needs classic + origin). */
+  /** Show, before each group, the classic instruction it came from (needs origin and sourceText). */
   annotate?: boolean;
-  classic?: ClassicProgram;
   /** Classic pc of each internal instruction, -1 for the prologue (Translation.origin). */
   origin?: Int32Array;
+  /** The text of the classic instruction at a classic pc (undefined past the program). */
+  sourceText?: (classicPc: number) => string | undefined;
 }
 
 const isHelperCall = (i: Insn): boolean => i.code === (BPF_JMP | BPF_CALL) && i.src === 0;
@@ -51,13 +51,13 @@ const rawBytes = (bytes: Uint8Array, pc: number): string =>
 
 /** Comment text for the classic instruction behind internal slot `pc`, when it starts a group. */
 function groupHeading(pc: number, opts: FormatOptions): string | undefined {
-  const { origin, classic } = opts;
-  if (!opts.annotate || !origin || !classic || pc >= origin.length) return undefined;
+  const { origin, sourceText } = opts;
+  if (!opts.annotate || !origin || !sourceText || pc >= origin.length) return undefined;
   const from = origin[pc]!;
   if (pc > 0 && origin[pc - 1] === from) return undefined;
   if (from < 0) return 'prologue: ctx -> r6, A (r0) = X (r7) = 0';
-  const ci = classic[from];
-  return ci ? `${from}: ${classicText(ci, from)}` : undefined;
+  const text = sourceText(from);
+  return text !== undefined ? `${from}: ${text}` : undefined;
 }
 
 /** `index: raw bytes  text`, one line per 8-byte slot, with a header (and footer when not loadable). */
@@ -94,8 +94,8 @@ export function formatJson(prog: Program, opts: FormatOptions = {}): string {
     };
     if (opts.origin && pc < opts.origin.length) {
       row.classic = opts.origin[pc];
-      const ci = opts.classic?.[opts.origin[pc]!];
-      if (opts.annotate && ci) row.classicText = classicText(ci, opts.origin[pc]!);
+      const text = opts.annotate ? opts.sourceText?.(opts.origin[pc]!) : undefined;
+      if (text !== undefined) row.classicText = text;
     }
     return `    ${JSON.stringify(row)}`;
   });

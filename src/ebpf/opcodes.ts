@@ -1,6 +1,6 @@
 /**
  * Internal BPF (eBPF, RFC 9669) opcode fields. The fields shared with classic BPF come
- * from src/classic/opcodes.ts; this file adds only what internal BPF introduced.
+ * from src/abi/opcodes.ts; this file adds only what internal BPF introduced.
  */
 export {
   BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_JMP,
@@ -8,8 +8,8 @@ export {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,
   BPF_JA, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_K, BPF_X,
   bpfClass, bpfSize, bpfMode, bpfOp, bpfSrc,
-} from '../classic/opcodes.js';
-import { BPF_ADD, BPF_AND, BPF_OR, BPF_XOR } from '../classic/opcodes.js';
+} from '../abi/opcodes.js';
+import { BPF_ADD, BPF_AND, BPF_OR, BPF_XOR } from '../abi/opcodes.js';
 
 // Classes that reuse classic RET/MISC bits.
 export const BPF_JMP32 = 0x06;

@@ -1,14 +1,11 @@
 /**
  * File input, shared by the library and the CLI. Every program is read against the bound of
- * its kind: reading stops as soon as the input is longer than any valid program of that kind,
+ * its kind (CLASSIC_INPUT in classic/limits.ts, EBPF_*_INPUT in ebpf/limits.ts): reading stops as soon as the input is longer than any valid program of that kind,
  * so a gigabyte file or an endless pipe costs a fraction of a second and at most the bound in
  * memory, not the whole input.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
-import { isTextBytes } from '../classic/decode.js';
-import { BPF_MAXINSNS } from '../classic/opcodes.js';
-import { BPF_COMPLEXITY_LIMIT_INSNS } from '../ebpf/opcodes.js';
 import { DecodeError, InputError } from '../errors.js';
 
 /** The most bytes a valid input of one kind can take. */
@@ -19,46 +16,11 @@ export interface InputLimit {
   readonly maxInsns: number;
   /** Past this many bytes no form of the input is valid; reading stops there. */
   readonly maxBytes: number;
-  /** For kinds read as text or as binary records: the bound of the binary form. */
+  /** For kinds read as text or as binary records: the bound of the binary form... */
   readonly maxBinaryBytes?: number;
+  /** ...which applies unless the bytes read as text. */
+  readonly isText?: (bytes: Uint8Array) => boolean;
 }
-
-/**
- * Room per instruction in a classic program's text forms. The longest lines are about 70
- * characters (`seccomp disasm` with its raw columns; `tcpdump -d` needs about 50, -dd 30,
- * -ddd and the comma form 25), so 256 leaves room for indentation, comments and blank lines.
- */
-const CLASSIC_TEXT_BYTES_PER_INSN = 256;
-
-/**
- * Room per instruction in internal BPF text (assembly, hex). Lines are 10 to 40 characters
- * (`lock fetch cmpxchg32 [%r10-32768], %r10`; 16 hex digits and a separator); a program near
- * the kernel's million instructions is generated, not commented, and 32 keeps the bound low
- * enough that refusing a longer pipe stays under 100 MB of memory.
- */
-const EBPF_TEXT_BYTES_PER_INSN = 32;
-
-/** A classic program (seccomp filters too): BPF_MAXINSNS instructions, in any text form or as raw records. */
-export const CLASSIC_INPUT: InputLimit = {
-  kind: 'a classic program',
-  maxInsns: BPF_MAXINSNS,
-  maxBytes: BPF_MAXINSNS * CLASSIC_TEXT_BYTES_PER_INSN,
-  maxBinaryBytes: BPF_MAXINSNS * 8,
-};
-
-/** Raw `struct bpf_insn` records: the kernel's limit on program length, 8 bytes each. */
-export const EBPF_RAW_INPUT: InputLimit = {
-  kind: 'an internal BPF program',
-  maxInsns: BPF_COMPLEXITY_LIMIT_INSNS,
-  maxBytes: BPF_COMPLEXITY_LIMIT_INSNS * 8,
-};
-
-/** Internal BPF as text: assembly, hex, bpf_conformance `.data` files. */
-export const EBPF_TEXT_INPUT: InputLimit = {
-  kind: 'an internal BPF program',
-  maxInsns: BPF_COMPLEXITY_LIMIT_INSNS,
-  maxBytes: BPF_COMPLEXITY_LIMIT_INSNS * EBPF_TEXT_BYTES_PER_INSN,
-};
 
 /** How messages name an input path: `<stdin>` for `-`. */
 export function sourceName(path: string): string {
@@ -111,7 +73,7 @@ function readBounded(fd: number, source: string, limit: InputLimit): Uint8Array 
   }
   chunks.push(chunk.subarray(0, filled));
   const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-  if (limit.maxBinaryBytes !== undefined && bytes.length > limit.maxBinaryBytes && !isTextBytes(bytes)) {
+  if (limit.maxBinaryBytes !== undefined && bytes.length > limit.maxBinaryBytes && !limit.isText?.(bytes)) {
     throw new DecodeError(source,
       `${bytes.length} bytes of binary records, over the ${limit.maxBinaryBytes}-byte limit for ${limit.kind} (${limit.maxInsns} instructions at most)`);
   }

@@ -3,13 +3,13 @@
  * per-packet filter function for one of them. The table is the one place that knows the
  * engines: a VM engine is one line (`make` builds it over the translated program).
  */
-import { checkClassic } from '../classic/check.js';
+import { checkForLinux } from '../translate/kernel-check.js';
 import { classicText } from '../classic/disasm.js';
 import { classicForm, type ClassicInsn, type ClassicProgram } from '../classic/insn.js';
 import { runClassic, type ClassicSemantics } from '../classic/interp.js';
 import { indirectLoadsBelowZero } from '../classic/ranges.js';
-import { BPF_JA, BPF_JMP, BPF_LDX, ancillaryOf, bpfClass } from '../classic/opcodes.js';
-import { SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../ebpf/ctx.js';
+import { BPF_JA, BPF_JMP, BPF_LDX, ancillaryOf, bpfClass } from '../abi/opcodes.js';
+import { SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../abi/ctx.js';
 import type { Program } from '../ebpf/insn.js';
 import { CheckError, UsageError } from '../errors.js';
 import { quotable } from '../text.js';
@@ -87,9 +87,9 @@ function backwardJump(prog: ClassicProgram): number {
  * backwards; libpcap also reads unset scratch memory as 0, and has no translation whose jumps
  * could overflow) said in one line with the way out.
  */
-function checkForLinux(prog: ClassicProgram): void {
+function checkForSocket(prog: ClassicProgram): void {
   try {
-    checkClassic(prog);
+    checkForLinux(prog);
   } catch (e) {
     if (!(e instanceof CheckError)) throw e;
     const back = backwardJump(prog);
@@ -171,7 +171,7 @@ export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): 
   // An indirect load's offset is X + k in 32 bits: it lands below 0 (at the network or link
   // header) whenever the sum wraps, whatever the sign of k.
   const readsMetadata = prog.some(readsMeta) || indirectLoadsBelowZero(prog).length > 0;
-  if (semantics === 'linux') checkForLinux(prog);
+  if (semantics === 'linux') checkForSocket(prog);
   if (!spec.make) {
     return { engine, semantics, classic: prog, translation: null, helpers, readsMetadata, wantsPayOffset, filter: new ClassicFilter(prog, semantics) };
   }

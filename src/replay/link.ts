@@ -14,7 +14,7 @@
  * - anything else: the bytes as they are, protocol 0, no network header (SKF_NET_OFF loads fail).
  * Defaults where the capture says nothing: ifindex 1, pkt_type host, mark/hash/queue/priority/cpu 0.
  */
-import type { SkbMeta } from '../ebpf/ctx.js';
+import type { SkbMeta } from '../abi/ctx.js';
 import {
   LINKTYPE_EN10MB as LT_EN10MB, LINKTYPE_IEEE802_11 as LT_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP as LT_IEEE802_11_RADIOTAP,
   LINKTYPE_IPV4 as LT_IPV4, LINKTYPE_IPV6 as LT_IPV6, LINKTYPE_LINUX_SLL as LT_LINUX_SLL, LINKTYPE_LINUX_SLL2 as LT_LINUX_SLL2,

@@ -6,10 +6,10 @@
  */
 import { classicText } from '../classic/disasm.js';
 import { runClassic } from '../classic/interp.js';
-import { SKB_CTX_SIZE, type SkbMeta, writeSkbContext } from '../ebpf/ctx.js';
+import { SKB_CTX_SIZE, type SkbMeta, writeSkbContext } from '../abi/ctx.js';
 import { disasmInsn } from '../ebpf/disasm.js';
 import { BPF_EXIT, BPF_JMP, MAX_BPF_REG } from '../ebpf/opcodes.js';
-import { BPF_MEMWORDS } from '../classic/opcodes.js';
+import { BPF_MEMWORDS } from '../abi/opcodes.js';
 import { hex, hex64Short } from '../hex.js';
 import { Interpreter } from '../vm/interp.js';
 import { REGION_STACK, STACK_BYTES, regionName } from '../vm/memory.js';

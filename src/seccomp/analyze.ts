@@ -5,7 +5,7 @@
  * default action of ALLOW.
  */
 import { type ClassicInsn, type ClassicProgram, classicSuccessors } from '../classic/insn.js';
-import { BPF_RET } from '../classic/opcodes.js';
+import { BPF_RET } from '../abi/opcodes.js';
 import { hex, hex64Short } from '../hex.js';
 import { decodeAction, formatAction } from './actions.js';
 import { archesByAudit, type SeccompArch, toArch, X32_SYSCALL_BIT } from './arch.js';

@@ -16,8 +16,8 @@ import { type ClassicInsn, classicForm, insn } from '../classic/insn.js';
 import {
   BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K,
   BPF_LD, BPF_LDX, BPF_LEN, BPF_MEM, BPF_MISC, BPF_MSH, BPF_NEG, BPF_RET, BPF_ST, BPF_STX, BPF_TAX, BPF_TXA, BPF_W, BPF_X,
-} from '../classic/opcodes.js';
-import { SECCOMP_DATA } from '../ebpf/ctx.js';
+} from '../abi/opcodes.js';
+import { SECCOMP_DATA } from '../abi/ctx.js';
 import { parseAction } from './actions.js';
 import { auditArchValue, type SeccompArch, toArch } from './arch.js';
 import { offsetOf } from './data.js';

@@ -19,7 +19,7 @@
  */
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
-import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
+import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../abi/ctx.js';
 import { type SeccompArch, toArch } from './arch.js';
 import { resolveSyscall } from './syscalls/index.js';
 

@@ -13,8 +13,8 @@ import { classicForm } from '../classic/insn.js';
 import {
   BPF_ADD, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_JEQ, BPF_JGT, BPF_JSET, BPF_LSH, BPF_MOD, BPF_MUL, BPF_OR, BPF_RSH,
   BPF_SUB, BPF_XOR, bpfOp, bpfSize,
-} from '../classic/opcodes.js';
-import { SECCOMP_DATA } from '../ebpf/ctx.js';
+} from '../abi/opcodes.js';
+import { SECCOMP_DATA } from '../abi/ctx.js';
 import { hex } from '../hex.js';
 import { formatAction } from './actions.js';
 import { archesByAudit, auditArchName, type SeccompArch, toArch } from './arch.js';

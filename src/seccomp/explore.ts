@@ -18,8 +18,8 @@
 import { Cbpf2ebpfError, EXIT_DATAERR } from '../errors.js';
 import type { ClassicProgram } from '../classic/insn.js';
 import { classicForm } from '../classic/insn.js';
-import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MEMWORDS, BPF_W, bpfOp, bpfSize } from '../classic/opcodes.js';
-import { SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
+import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MEMWORDS, BPF_W, bpfOp, bpfSize } from '../abi/opcodes.js';
+import { SECCOMP_DATA_SIZE } from '../abi/ctx.js';
 import { ALU_SYMBOLS } from './disasm.js';
 import { type Domain, FULL, NEGATION, type Relation, contains, holds, restrict, sameDomain } from './domain.js';
 

@@ -7,11 +7,13 @@
  *   filter.evaluate({ arch: 'x86_64', syscall: 'openat', args: [-100, 0, 0x241] })
  *     // -> { action: 'ERRNO', data: 13, value: 0x5000d, pc: 17, ... }
  */
-import { checkClassic, checkSeccompChain } from '../classic/check.js';
+import { checkSeccompChain } from '../classic/check.js';
+import { checkForLinux } from '../translate/kernel-check.js';
 import { type ClassicFormat, decodeClassic, isTextBytes } from '../classic/decode.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, insn } from '../classic/insn.js';
-import { CLASSIC_INPUT, readInput } from '../io/input.js';
-import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
+import { readInput } from '../io/input.js';
+import { CLASSIC_INPUT } from '../classic/limits.js';
+import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../abi/ctx.js';
 import { CheckError } from '../errors.js';
 import { hex } from '../hex.js';
 import { type Translation, translateClassic } from '../translate/translate.js';
@@ -100,7 +102,7 @@ function looksLikeSeccompAsm(text: string): boolean {
 
 function checked(prog: ClassicProgram): CheckError | undefined {
   try {
-    checkClassic(prog, { profile: 'seccomp' });
+    checkForLinux(prog, { profile: 'seccomp' });
     return undefined;
   } catch (e) {
     if (e instanceof CheckError) return e;
@@ -165,7 +167,7 @@ export class SeccompFilter {
   private path: Array<{ pc: number; a: number; x: number }> = [];
 
   constructor(prog: readonly ClassicInsn[], opts: { source?: string; endian?: 'little' | 'big'; arch?: SeccompArch | string } = {}) {
-    checkClassic(prog, { profile: 'seccomp' });
+    checkForLinux(prog, { profile: 'seccomp' });
     this.prog = prog;
     this.source = opts.source ?? '<input>';
     this.endian = opts.endian ?? 'little';

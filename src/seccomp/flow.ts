@@ -10,8 +10,8 @@
  */
 import type { ClassicInsn } from '../classic/insn.js';
 import { classicForm } from '../classic/insn.js';
-import { BPF_JEQ, BPF_MEMWORDS, BPF_W, bpfOp, bpfSize } from '../classic/opcodes.js';
-import { SECCOMP_DATA } from '../ebpf/ctx.js';
+import { BPF_JEQ, BPF_MEMWORDS, BPF_W, bpfOp, bpfSize } from '../abi/opcodes.js';
+import { SECCOMP_DATA } from '../abi/ctx.js';
 
 /** The seccomp_data offset a register holds an unmodified copy of, or null. */
 export type Source = number | null;

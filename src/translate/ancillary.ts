@@ -3,10 +3,10 @@
  * `struct __sk_buff` fields, kernel helpers, and, where Linux offers neither, the project
  * helpers of src/ebpf/helpers.ts. The B/H/W size of the classic load is ignored, as in Linux.
  */
-import type { AncillaryName } from '../classic/opcodes.js';
+import type { AncillaryName } from '../abi/opcodes.js';
 import { BPF_W, BPF_XOR } from '../ebpf/opcodes.js';
 import { alu32Reg, call, endianToBe, ldxMem, mov64Reg, type Insn } from '../ebpf/insn.js';
-import { SKB } from '../ebpf/ctx.js';
+import { SKB } from '../abi/ctx.js';
 import {
   HELPER_CBPF_HATYPE, HELPER_CBPF_NLATTR, HELPER_CBPF_NLATTR_NEST, HELPER_CBPF_PAY_OFFSET,
   HELPER_GET_PRANDOM_U32, HELPER_GET_SMP_PROCESSOR_ID, helperInfo,

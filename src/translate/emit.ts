@@ -4,7 +4,7 @@
  * jump is recorded with the classic pc it goes to.
  */
 import { type ClassicInsn, classicForm, loadWidth } from '../classic/insn.js';
-import { ancillaryOf, BPF_MEMWORDS, SKF_AD_OFF } from '../classic/opcodes.js';
+import { ancillaryOf, BPF_MEMWORDS, SKF_AD_OFF } from '../abi/opcodes.js';
 import {
   BPF_AND, BPF_B, BPF_DIV, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE,
   BPF_K, BPF_LSH, BPF_MOD, BPF_RSH, BPF_W, BPF_X, bpfOp, bpfSize,
@@ -17,7 +17,7 @@ import { TranslateError } from '../errors.js';
 import { expandAncillary } from './ancillary.js';
 import { expansion, type Expansion, type PendingJump } from './expansion.js';
 import { REG_A, REG_CTX, REG_FP, REG_TMP, REG_X, scratchOffset } from './regs.js';
-import { SKB, SECCOMP_DATA_SIZE } from '../ebpf/ctx.js';
+import { SKB, SECCOMP_DATA_SIZE } from '../abi/ctx.js';
 
 export type Profile = 'socket' | 'seccomp';
 

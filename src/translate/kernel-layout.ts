@@ -11,7 +11,7 @@
  * so their lengths and jump positions come from emit.ts.
  */
 import { type ClassicInsn, type ClassicProgram, classicForm } from '../classic/insn.js';
-import { type AncillaryName, BPF_B, BPF_DIV, BPF_MOD, ancillaryOf, bpfOp, bpfSize } from '../classic/opcodes.js';
+import { type AncillaryName, BPF_B, BPF_DIV, BPF_MOD, ancillaryOf, bpfOp, bpfSize } from '../abi/opcodes.js';
 import { expandClassic, type Profile } from './emit.js';
 import { fitsJumpOffset, jumpOffset, layout } from './jumps.js';
 

@@ -12,7 +12,7 @@ import {
   HELPER_CBPF_HATYPE, HELPER_CBPF_NLATTR, HELPER_CBPF_NLATTR_NEST, HELPER_CBPF_PAY_OFFSET,
   HELPER_GET_PRANDOM_U32, HELPER_GET_SMP_PROCESSOR_ID, helperInfo,
 } from '../ebpf/helpers.js';
-import { nlattrFind, nlattrFindNested } from '../classic/nlattr.js';
+import { nlattrFind, nlattrFindNested } from '../abi/nlattr.js';
 import { type Program, isLdImm64 } from '../ebpf/insn.js';
 import { BPF_CALL, BPF_JMP } from '../ebpf/opcodes.js';
 import { VerifyError } from '../errors.js';

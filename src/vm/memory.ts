@@ -18,7 +18,7 @@
  * and write its own slots and its callers' (a caller may pass a pointer to its stack), never
  * the unused frames below it.
  */
-import { SKF_LL_OFF, SKF_NET_OFF } from '../classic/opcodes.js';
+import { SKF_LL_OFF, SKF_NET_OFF } from '../abi/opcodes.js';
 import { BPF_ADD, BPF_AND, BPF_FETCH, BPF_OR, BPF_XCHG, BPF_XOR } from '../ebpf/opcodes.js';
 import type { ExecEnv } from './types.js';
 import { OUT } from './u64.js';

@@ -3,7 +3,7 @@
  * environment callers fill. Callers reuse one ExecEnv and mutate it per packet, so a run
  * allocates nothing.
  */
-import type { SkbMeta } from '../ebpf/ctx.js';
+import type { SkbMeta } from '../abi/ctx.js';
 
 /**
  * Inputs of one run. Exactly one of `ctx` (socket filter, seccomp) or `mem` (conformance,

@@ -72,7 +72,7 @@ async function measureEngine(kind, file, capture, rounds, limit) {
   const { Interpreter } = await dist('vm/interp.js');
   const { JitEngine, raiseInliningBudget } = await dist('vm/jit/index.js');
   const { ExecEnv } = await dist('vm/types.js');
-  const { SKB_CTX_SIZE, defaultSkbMeta } = await dist('ebpf/ctx.js');
+  const { SKB_CTX_SIZE, defaultSkbMeta } = await dist('abi/ctx.js');
   const { runClassic } = await dist('classic/interp.js');
   raiseInliningBudget(); // what the replay command does (src/vm/jit/tune.ts)
   const { data, n, off, cap, wire } = await loadPackets(capture, limit);

@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { type ClassicForm, type ClassicInsn, type ClassicProgram, CLASSIC_FORMS, classicForm, insn } from '../../src/classic/insn.js';
 import {
   BPF_DIV, BPF_LSH, BPF_MOD, BPF_RSH, BPF_W, SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF, bpfOp, bpfSize,
-} from '../../src/classic/opcodes.js';
-import { type SkbMeta, SECCOMP_DATA_SIZE, defaultSkbMeta } from '../../src/ebpf/ctx.js';
+} from '../../src/abi/opcodes.js';
+import { type SkbMeta, SECCOMP_DATA_SIZE, defaultSkbMeta } from '../../src/abi/ctx.js';
 
 export interface ArbClassicOptions {
   /** Program length bounds (default 1..32; Linux allows up to 4096). */

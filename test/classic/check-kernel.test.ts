@@ -1,20 +1,20 @@
 /**
- * checkClassic against the running kernel: every program is also handed to Linux as a
+ * checkForLinux against the running kernel: every program is also handed to Linux as a
  * socket filter (SO_ATTACH_FILTER) and as a seccomp filter, and both must agree on
  * accept/refuse. The kernel only says EINVAL, so the rule itself is covered by check.test.ts.
  * Long programs also meet the limits of the kernel's own translation: a jump offset past 16
- * bits (EINVAL, which checkClassic must refuse) and the socket's option memory (ENOMEM, which
- * classicWarnings must announce).
+ * bits (EINVAL, which checkForLinux must refuse) and the socket's option memory (ENOMEM, which
+ * linuxWarnings must announce).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkClassic, classicWarnings } from '../../src/classic/check.js';
+import { checkForLinux, linuxWarnings } from '../../src/translate/kernel-check.js';
 import { decodeClassic } from '../../src/classic/decode.js';
 import { CLASSIC_FORMS, type ClassicInsn, type ClassicProgram, insn } from '../../src/classic/insn.js';
-import { SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/classic/opcodes.js';
+import { SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/abi/opcodes.js';
 import { CheckError } from '../../src/errors.js';
 import { DEFAULT_OPTMEM_MAX, kernelSocketCharge } from '../../src/translate/kernel-layout.js';
 import { arbClassicProgram, fixScratchMemory } from './arbitrary.js';
@@ -24,7 +24,7 @@ const why = kernelCheckMissing ? ` (skipped: ${kernelCheckMissing})` : '';
 
 function ours(prog: ClassicProgram, profile: 'socket' | 'seccomp'): boolean {
   try {
-    checkClassic(prog, { profile });
+    checkForLinux(prog, { profile });
     return true;
   } catch (e) {
     if (!(e instanceof CheckError)) throw e;
@@ -70,7 +70,7 @@ const arbMutated = (profile: 'socket' | 'seccomp'): fc.Arbitrary<ClassicProgram>
   fc.tuple(arbClassicProgram({ maxLength: 24, profile }), fc.array(mutationArb, { maxLength: 3 }))
     .map(([p, m]) => mutate(p, m));
 
-describe.skipIf(kernelCheckMissing !== undefined)(`checkClassic against the running kernel${why}`, () => {
+describe.skipIf(kernelCheckMissing !== undefined)(`checkForLinux against the running kernel${why}`, () => {
   let kernel: KernelCheckHarness;
   beforeAll(() => { kernel = new KernelCheckHarness(); });
   afterAll(() => kernel?.close());
@@ -174,10 +174,10 @@ const optmemPath = '/proc/sys/net/core/optmem_max';
 /** The limit the kernel charges socket filters against here. */
 const optmem = existsSync(optmemPath) ? Number(readFileSync(optmemPath, 'utf8')) : DEFAULT_OPTMEM_MAX;
 
-/** Whether checkClassic refuses `prog` for the kernel's translation (any other refusal is a test bug). */
+/** Whether checkForLinux refuses `prog` for the kernel's translation (any other refusal is a test bug). */
 function oursOverflows(prog: ClassicProgram): boolean {
   try {
-    checkClassic(prog);
+    checkForLinux(prog);
     return false;
   } catch (e) {
     if (!(e instanceof CheckError)) throw e;
@@ -290,7 +290,7 @@ describe.skipIf(kernelCheckMissing !== undefined)(`the kernel's translation limi
         return;
       }
       expect(kernelSocketCharge(prog) >= optmem, `charge ${kernelSocketCharge(prog)}, errno ${errno}`).toBe(errno === ENOMEM);
-      if (optmem === DEFAULT_OPTMEM_MAX) expect(classicWarnings(prog).length).toBe(errno === ENOMEM ? 1 : 0);
+      if (optmem === DEFAULT_OPTMEM_MAX) expect(linuxWarnings(prog).length).toBe(errno === ENOMEM ? 1 : 0);
       if (errno === ENOMEM) enomem++;
       else loaded++;
     }), { numRuns: 300, endOnFailure: true }); // shrinking 4096-instruction programs takes minutes

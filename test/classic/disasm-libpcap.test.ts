@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { classicImage, disassembleClassic } from '../../src/classic/disasm.js';
 import { formatDd, formatDdd } from '../../src/classic/encode.js';
 import { CLASSIC_FORMS, classicForm, type ClassicInsn, insn } from '../../src/classic/insn.js';
-import { SKF_AD_MAX, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/classic/opcodes.js';
+import { SKF_AD_MAX, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/abi/opcodes.js';
 import { harnessMissing, pcapDump, pcapImages } from './libpcap-harness.js';
 
 const EDGE_K = [

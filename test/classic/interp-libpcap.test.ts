@@ -12,7 +12,7 @@ import { checkClassic } from '../../src/classic/check.js';
 import { decodeClassic } from '../../src/classic/decode.js';
 import { type ClassicProgram, insn } from '../../src/classic/insn.js';
 import { runClassic } from '../../src/classic/interp.js';
-import { defaultSkbMeta } from '../../src/ebpf/ctx.js';
+import { defaultSkbMeta } from '../../src/abi/ctx.js';
 import { arbClassicProgram, arbPacket } from './arbitrary.js';
 import { PcapFilterHarness, type PcapRun, filterHarnessHasAux, filterHarnessMissing } from './pcap-filter-harness.js';
 

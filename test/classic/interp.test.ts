@@ -9,9 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { type ClassicProgram, insn } from '../../src/classic/insn.js';
 import { type ClassicRunOptions, runClassic } from '../../src/classic/interp.js';
-import { nlattrFind, nlattrFindNested } from '../../src/classic/nlattr.js';
-import { SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/classic/opcodes.js';
-import { type SkbMeta, defaultSkbMeta } from '../../src/ebpf/ctx.js';
+import { nlattrFind, nlattrFindNested } from '../../src/abi/nlattr.js';
+import { SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/abi/opcodes.js';
+import { type SkbMeta, defaultSkbMeta } from '../../src/abi/ctx.js';
 import { VmError } from '../../src/errors.js';
 
 const linux: ClassicRunOptions = { semantics: 'linux' };

@@ -14,7 +14,7 @@ import { checkClassic } from '../../src/classic/check.js';
 import { decodeClassic } from '../../src/classic/decode.js';
 import { type ClassicProgram, classicForm, insn } from '../../src/classic/insn.js';
 import { runClassic } from '../../src/classic/interp.js';
-import { SKF_LL_OFF, SKF_NET_OFF } from '../../src/classic/opcodes.js';
+import { SKF_LL_OFF, SKF_NET_OFF } from '../../src/abi/opcodes.js';
 import { indirectLoadsBelowZero } from '../../src/classic/ranges.js';
 import { CheckError } from '../../src/errors.js';
 import { arbClassicProgram, arbPacket, arbSkbMeta } from './arbitrary.js';

@@ -10,7 +10,7 @@
  *   to be true: a listed divergence must really differ, and everything else must not.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ancillaryOf } from '../../src/classic/opcodes.js';
+import { ancillaryOf } from '../../src/abi/opcodes.js';
 import { classicForm } from '../../src/classic/insn.js';
 import { CheckError } from '../../src/errors.js';
 import { main } from '../../src/cli/main.js';

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CaptureReader } from '../../src/capture/reader.js';
-import { SKB, defaultSkbMeta, type SkbMeta } from '../../src/ebpf/ctx.js';
+import { SKB, defaultSkbMeta, type SkbMeta } from '../../src/abi/ctx.js';
 import { encodeProgram } from '../../src/ebpf/encode.js';
 import { exit, ldxMem } from '../../src/ebpf/insn.js';
 import { BPF_W } from '../../src/ebpf/opcodes.js';

@@ -5,7 +5,7 @@
  * dissector, path by path, is test/replay/socket.test.ts's.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultSkbMeta } from '../../src/ebpf/ctx.js';
+import { defaultSkbMeta } from '../../src/abi/ctx.js';
 import { defaultLinkOptions, dissectLink, type PacketWindow } from '../../src/replay/link.js';
 
 const win = (bytes: number[], wirelen = bytes.length): PacketWindow => ({ buf: Uint8Array.from(bytes), start: 0, caplen: bytes.length, wirelen });

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { type ClassicProgram, insn } from '../../src/classic/insn.js';
-import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/classic/opcodes.js';
+import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/abi/opcodes.js';
 import { ENGINE_NAMES } from '../../src/replay/engine.js';
 import { replaySync } from '../../src/replay/replay.js';
 import { DISSECTOR_CASES, randomFrame } from './frames.js';

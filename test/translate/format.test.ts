@@ -13,12 +13,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classicText } from '../../src/classic/disasm.js';
 import { type ClassicInsn, insn } from '../../src/classic/insn.js';
-import { BPF_A, BPF_ABS, BPF_LD, BPF_RET, BPF_W, SKF_AD, SKF_AD_OFF } from '../../src/classic/opcodes.js';
+import { BPF_A, BPF_ABS, BPF_LD, BPF_RET, BPF_W, SKF_AD, SKF_AD_OFF } from '../../src/abi/opcodes.js';
 import { disassemble } from '../../src/ebpf/disasm.js';
 import { decodeProgram, encodeProgram } from '../../src/ebpf/encode.js';
 import { formatC, formatHex, formatJson, formatListing, formatProgram, notLoadableReason, projectHelpersOf } from '../../src/ebpf/format.js';
 import { bpfInsn, type Insn } from '../../src/ebpf/insn.js';
 import { translateClassic } from '../../src/translate/translate.js';
+import { annotationOf } from '../../src/translate/annotate.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
 
 const RET_A = insn(BPF_RET | BPF_A, 0, 0, 0);
@@ -73,7 +74,7 @@ describe('listing', () => {
   it('annotates each group with the classic instruction it came from', () => {
     fc.assert(fc.property(arbClassicProgram({ maxLength: 32 }), (prog) => {
       const t = translateClassic(prog);
-      const text = formatListing(t.insns, { annotate: true, classic: prog, origin: t.origin });
+      const text = formatListing(t.insns, annotationOf(prog, t));
       const notes = text.split('\n').filter((l) => /^\s+; /.test(l)).map((l) => l.trim().slice(2));
       const groups = [...new Set(Array.from(t.origin))];
       expect(notes).toEqual(groups.map((pc) => (pc < 0 ? notes[0] : `${pc}: ${classicText(prog[pc]!, pc)}`)));
@@ -94,7 +95,7 @@ describe('hex and json', () => {
   it('json holds the fields, the text, the origin and loadability', () => {
     const prog = [anc(SKF_AD.HATYPE), RET_A];
     const t = translateClassic(prog);
-    const doc = JSON.parse(formatJson(t.insns, { origin: t.origin, classic: prog, annotate: true })) as {
+    const doc = JSON.parse(formatJson(t.insns, annotationOf(prog, t))) as {
       loadable: boolean; projectHelpers: number[];
       insns: Array<{ index: number; code: number; dst: number; src: number; off: number; imm: number; text: string; classic: number; classicText?: string }>;
     };
@@ -148,7 +149,7 @@ describe.skipIf(!!ccMissing)(`C output${ccMissing ? ` (skipped: ${ccMissing})` :
 
   it('uses the named macros for translated code and warns about project helpers', () => {
     const prog = [anc(SKF_AD.NLATTR), insn(0x28, 0, 0, 12), insn(0x15, 0, 1, 0x800), RET_A, insn(0x06, 0, 0, 0)];
-    const c = formatC(translateClassic(prog).insns, { annotate: true, classic: prog, origin: translateClassic(prog).origin });
+    const c = formatC(translateClassic(prog).insns, annotationOf(prog, translateClassic(prog)));
     expect(c).toMatch(/NOT LOADABLE INTO LINUX/);
     for (const m of ['BPF_MOV64_REG(BPF_REG_6, BPF_REG_1)', 'BPF_MOV32_IMM(BPF_REG_0, 0)', 'BPF_EMIT_CALL(65536', 'BPF_LD_ABS(BPF_H, 12)',
       'BPF_JMP_IMM(BPF_JNE, BPF_REG_0, 0x800, 1)', 'BPF_EXIT_INSN()', '/* 0: ld [nla] */']) expect(c).toContain(m);

@@ -17,14 +17,14 @@ import {
   BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT,
   BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_LSH, BPF_MEM, BPF_MISC, BPF_MOD, BPF_MSH, BPF_RET,
   BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR, SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF, ancillaryOf,
-} from '../../src/classic/opcodes.js';
+} from '../../src/abi/opcodes.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { LINKTYPE_EN10MB } from '../../src/capture/linktype.js';
 import { CaptureWriter } from '../../src/capture/writer.js';
 import { checkClassic } from '../../src/classic/check.js';
 import { disassembleClassic } from '../../src/classic/disasm.js';
 import { runClassic } from '../../src/classic/interp.js';
-import { defaultSkbMeta } from '../../src/ebpf/ctx.js';
+import { defaultSkbMeta } from '../../src/abi/ctx.js';
 import { encodeProgram } from '../../src/ebpf/encode.js';
 import { bpfInsn, exit, mov32Imm, mov64Reg } from '../../src/ebpf/insn.js';
 import { CheckError } from '../../src/errors.js';

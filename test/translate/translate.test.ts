@@ -10,9 +10,9 @@ import {
   BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT,
   BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_MEM, BPF_MISC, BPF_MOD, BPF_MSH, BPF_NEG, BPF_RET, BPF_ST,
   BPF_STX, BPF_TAX, BPF_TXA, BPF_W, BPF_X, SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF,
-} from '../../src/classic/opcodes.js';
+} from '../../src/abi/opcodes.js';
 import { disassemble } from '../../src/ebpf/disasm.js';
-import { SKB } from '../../src/ebpf/ctx.js';
+import { SKB } from '../../src/abi/ctx.js';
 import {
   HELPER_CBPF_HATYPE, HELPER_CBPF_NLATTR, HELPER_CBPF_NLATTR_NEST, HELPER_CBPF_PAY_OFFSET,
 } from '../../src/ebpf/helpers.js';

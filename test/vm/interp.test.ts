@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/ebpf/asm.js';
-import { defaultSkbMeta, SKB, SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../../src/ebpf/ctx.js';
+import { defaultSkbMeta, SKB, SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../../src/abi/ctx.js';
 import {
   HELPER_CBPF_HATYPE, HELPER_CBPF_NLATTR, HELPER_CBPF_NLATTR_NEST, HELPER_CBPF_PAY_OFFSET,
   HELPER_GET_PRANDOM_U32, HELPER_GET_SMP_PROCESSOR_ID,

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runClassic } from '../../src/classic/interp.js';
-import { SKB_CTX_SIZE, writeSkbContext } from '../../src/ebpf/ctx.js';
+import { SKB_CTX_SIZE, writeSkbContext } from '../../src/abi/ctx.js';
 import { HELPER_GET_PRANDOM_U32 } from '../../src/ebpf/helpers.js';
 import { formatProgram } from '../../src/ebpf/asm-format.js';
 import { translateClassic } from '../../src/translate/translate.js';

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { Insn } from '../../src/ebpf/insn.js';
 import { formatProgram } from '../../src/ebpf/asm-format.js';
-import { defaultSkbMeta, type SkbMeta } from '../../src/ebpf/ctx.js';
+import { defaultSkbMeta, type SkbMeta } from '../../src/abi/ctx.js';
 import type { HelperRegistry } from '../../src/vm/helpers.js';
 import { Interpreter } from '../../src/vm/interp.js';
 import { JitEngine } from '../../src/vm/jit/index.js';

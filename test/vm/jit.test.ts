@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/ebpf/asm.js';
 import { decodeProgram, encodeProgram } from '../../src/ebpf/encode.js';
-import { defaultSkbMeta, SKB_CTX_SIZE, writeSkbContext } from '../../src/ebpf/ctx.js';
+import { defaultSkbMeta, SKB_CTX_SIZE, writeSkbContext } from '../../src/abi/ctx.js';
 import { decodeClassic } from '../../src/classic/decode.js';
 import { insn } from '../../src/classic/insn.js';
 import { MAX_LABELS } from '../../src/vm/jit/compile.js';

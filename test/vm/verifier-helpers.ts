@@ -1,7 +1,7 @@
 /** Small shared pieces of the verifier tests. */
 import { expect } from 'vitest';
 import type { Insn } from '../../src/ebpf/insn.js';
-import { type VerifyOptions, verifyProgram } from '../../src/vm/verifier/index.js';
+import { type VerifyOptions, verifyProgram } from '../../src/verify/index.js';
 
 /** Flattens builders' output (ldImm64 returns two records). */
 export const prog = (...parts: Array<Insn | readonly Insn[]>): Insn[] => parts.flat();

@@ -25,7 +25,7 @@ import {
 } from '../../src/ebpf/insn.js';
 import { HELPER_GET_PRANDOM_U32, HELPER_GET_SMP_PROCESSOR_ID } from '../../src/ebpf/helpers.js';
 import { translateClassic } from '../../src/translate/translate.js';
-import { verifyProgram } from '../../src/vm/verifier/index.js';
+import { verifyProgram } from '../../src/verify/index.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
 import { kernelMissing, kernelReason, kernelVerdict, restrictedMissing } from './kernel-verdict.js';
 import { mutate, mutationArb, randomProgramArb } from './verifier-arbitrary.js';

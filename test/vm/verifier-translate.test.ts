@@ -14,9 +14,9 @@ import { type ClassicInsn, insn } from '../../src/classic/insn.js';
 import {
   BPF_ABS, BPF_B, BPF_IMM, BPF_JEQ, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MISC, BPF_RET,
   BPF_ST, BPF_TXA, BPF_A, BPF_W, BPF_ALU, BPF_ADD, BPF_X, BPF_JSET,
-} from '../../src/classic/opcodes.js';
+} from '../../src/abi/opcodes.js';
 import { translateClassic } from '../../src/translate/translate.js';
-import { verifyProgram } from '../../src/vm/verifier/index.js';
+import { verifyProgram } from '../../src/verify/index.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
 import { tcpdumpMissing } from '../tcpdump.js';
 

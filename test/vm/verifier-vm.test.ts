@@ -6,12 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SECCOMP_DATA_SIZE, SKB_CTX_SIZE, defaultSkbMeta, writeSkbContext } from '../../src/ebpf/ctx.js';
+import { SECCOMP_DATA_SIZE, SKB_CTX_SIZE, defaultSkbMeta, writeSkbContext } from '../../src/abi/ctx.js';
 import type { Insn } from '../../src/ebpf/insn.js';
 import { translateClassic } from '../../src/translate/translate.js';
 import { Interpreter } from '../../src/vm/interp.js';
 import { ExecEnv } from '../../src/vm/types.js';
-import { type VerifyContext, verifyProgram } from '../../src/vm/verifier/index.js';
+import { type VerifyContext, verifyProgram } from '../../src/verify/index.js';
 import { arbClassicProgram, arbPacket } from '../classic/arbitrary.js';
 import { mutate, mutationArb, randomProgramArb } from './verifier-arbitrary.js';
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/ebpf/insn.js';
 import { HELPER_CBPF_NLATTR, HELPER_GET_PRANDOM_U32 } from '../../src/ebpf/helpers.js';
 import { VerifyError } from '../../src/errors.js';
-import { assertVerified, verifyProgram } from '../../src/vm/verifier/index.js';
+import { assertVerified, verifyProgram } from '../../src/verify/index.js';
 import { expectOk, expectReject, prog } from './verifier-helpers.js';
 
 const RAND = HELPER_GET_PRANDOM_U32;

@@ -5,7 +5,8 @@ import { formatAsm } from '../../ebpf/asm-format.js';
 import { OUTPUT_FORMATS, formatProgram } from '../../ebpf/format.js';
 import { validateEncoding } from '../../ebpf/validate.js';
 import { UsageError } from '../../errors.js';
-import { EBPF_TEXT_INPUT, readInput, sourceName } from '../../io/input.js';
+import { readInput, sourceName } from '../../io/input.js';
+import { EBPF_TEXT_INPUT } from '../../ebpf/limits.js';
 import { writeFileAtomic } from '../../io/output.js';
 
 const FORMATS = [...OUTPUT_FORMATS, 'asm'] as const;

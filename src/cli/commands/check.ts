@@ -1,6 +1,6 @@
 /** `cbpf2ebpf check FILTER [--seccomp]`: would Linux accept this classic program? */
 import type { CommandModule } from 'yargs';
-import { checkClassic, classicWarnings } from '../../classic/check.js';
+import { checkForLinux, linuxWarnings } from '../../translate/kernel-check.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 interface CheckArgs extends FilterInputArgs {
@@ -23,9 +23,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const prog = loadClassicFromArgs(argv);
     const opts = { profile: argv.seccomp ? 'seccomp' : 'socket' } as const;
     // A violation is a CheckError: main prints its one line and exits 65.
-    checkClassic(prog, opts);
+    checkForLinux(prog, opts);
     // A refusal that depends on a sysctl is a warning: the program is valid.
-    for (const w of classicWarnings(prog, opts)) process.stderr.write(`cbpf2ebpf: warning: ${w}\n`);
+    for (const w of linuxWarnings(prog, opts)) process.stderr.write(`cbpf2ebpf: warning: ${w}\n`);
     process.stdout.write(`ok (${prog.length} instruction${prog.length === 1 ? '' : 's'})\n`);
   },
 };

@@ -14,7 +14,8 @@ import { conformanceHelpers, parseHexBytes } from '../../vm/conformance.js';
 import { Interpreter } from '../../vm/interp.js';
 import { ExecEnv } from '../../vm/types.js';
 import { hex64Short } from '../../hex.js';
-import { EBPF_TEXT_INPUT, readInput } from '../../io/input.js';
+import { readInput } from '../../io/input.js';
+import { EBPF_TEXT_INPUT } from '../../ebpf/limits.js';
 import { quotable } from '../../text.js';
 
 interface PluginArgs {

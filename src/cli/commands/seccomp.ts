@@ -10,7 +10,7 @@
  * is given as `./disasm`.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { checkClassic } from '../../classic/check.js';
+import { checkForLinux } from '../../translate/kernel-check.js';
 import { CLASSIC_FORMATS, isTextBytes } from '../../classic/decode.js';
 import { type Endian, encodeClassicRaw, formatComma, formatDd, formatDdd } from '../../classic/encode.js';
 import type { ClassicProgram } from '../../classic/insn.js';
@@ -24,7 +24,8 @@ import {
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
-import { CLASSIC_INPUT, readInput, sourceName } from '../../io/input.js';
+import { readInput, sourceName } from '../../io/input.js';
+import { CLASSIC_INPUT } from '../../classic/limits.js';
 import { writeFileAtomic } from '../../io/output.js';
 import { repeatable } from '../argv.js';
 import { mistypedCommand } from '../argv.js';
@@ -283,7 +284,7 @@ const asmCommand: CommandModule<object, AsmArgs> = {
     const text = new TextDecoder().decode(bytes);
     const prog = assembleSeccomp(text, { source, ...(argv.arch !== undefined ? { arch: argv.arch } : {}) });
     // A CheckError names the rule the kernel would refuse it by; main exits 65.
-    checkClassic(prog, { profile: 'seccomp' });
+    checkForLinux(prog, { profile: 'seccomp' });
     let out: string | Uint8Array;
     switch (argv.format) {
       case 'bin': out = encodeClassicRaw(prog, argv['output-endian'] === 'auto' ? recordEndian(prog, argv.arch) : argv['output-endian']); break;

@@ -4,8 +4,9 @@
  * json or C).
  */
 import type { CommandModule } from 'yargs';
-import { checkClassic } from '../../classic/check.js';
+import { checkForLinux } from '../../translate/kernel-check.js';
 import { type OutputFormat, OUTPUT_FORMATS, formatProgram, notLoadableReason } from '../../ebpf/format.js';
+import { annotationOf } from '../../translate/annotate.js';
 import { translateClassic } from '../../translate/translate.js';
 import { writeFileAtomic } from '../../io/output.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
@@ -37,9 +38,9 @@ export const translateCommand: CommandModule<object, TranslateArgs> = {
   handler: (argv) => {
     const profile = argv.seccomp ? 'seccomp' : 'socket';
     const prog = loadClassicFromArgs(argv);
-    checkClassic(prog, { profile });
+    checkForLinux(prog, { profile });
     const t = translateClassic(prog, { profile });
-    const out = formatProgram(t.insns, argv.format, { annotate: argv.annotate, classic: prog, origin: t.origin });
+    const out = formatProgram(t.insns, argv.format, { ...annotationOf(prog, t), annotate: argv.annotate });
     // Listing, json and C say it in the output; a warning on stderr covers every format.
     const reason = notLoadableReason(t.insns);
     if (reason) process.stderr.write(`cbpf2ebpf: warning: ${reason}\n`);

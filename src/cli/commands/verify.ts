@@ -4,15 +4,17 @@
  * classic filter (any form `check` reads) that is checked and translated first.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { checkClassic } from '../../classic/check.js';
+import { checkForLinux } from '../../translate/kernel-check.js';
 import { decodeClassic } from '../../classic/decode.js';
 import { disasmInsn } from '../../ebpf/disasm.js';
 import { decodeProgram } from '../../ebpf/encode.js';
 import type { Insn } from '../../ebpf/insn.js';
 import { VerifyError } from '../../errors.js';
 import { translateClassic } from '../../translate/translate.js';
-import { verifyProgram } from '../../vm/verifier/index.js';
-import { CLASSIC_INPUT, EBPF_RAW_INPUT, readInput, sourceName } from '../../io/input.js';
+import { verifyProgram } from '../../verify/index.js';
+import { readInput, sourceName } from '../../io/input.js';
+import { CLASSIC_INPUT } from '../../classic/limits.js';
+import { EBPF_RAW_INPUT } from '../../ebpf/limits.js';
 import { checkVerifyInput } from '../misplaced.js';
 import { type FilterInputArgs, filterInputOptions } from '../options.js';
 
@@ -58,7 +60,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     if (argv.classic) {
       const profile = argv.ctx === 'seccomp' ? 'seccomp' : 'socket';
       const classic = decodeClassic(bytes, { format: argv['input-format'], endian: argv.endian, source });
-      checkClassic(classic, { profile });
+      checkForLinux(classic, { profile });
       ({ insns, origin } = translateClassic(classic, { profile }));
     } else {
       checkVerifyInput(bytes, source);

@@ -13,7 +13,7 @@
  * value an 8-byte store spilled there (so pointers and constants survive a spill and fill).
  * Only the bottom `depth` bytes the program can touch are modelled.
  */
-import { hex64Short } from '../../hex.js';
+import { hex64Short } from '../hex.js';
 
 export const NOT_INIT = 0;
 export const SCALAR = 1;

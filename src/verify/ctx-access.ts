@@ -9,7 +9,7 @@
  * `seccomp_data`: aligned 32-bit loads inside its 64 bytes, the only context access a
  * seccomp filter can express (`ld [k]` with k % 4 == 0 and k < 64); no stores.
  */
-import { SECCOMP_DATA_SIZE, SKB, SKB_CTX_SIZE, SKB_READABLE } from '../../ebpf/ctx.js';
+import { SECCOMP_DATA_SIZE, SKB, SKB_CTX_SIZE, SKB_READABLE } from '../abi/ctx.js';
 
 const CB_START = SKB.cb0;
 const CB_END = SKB.cb0 + 20;

@@ -6,10 +6,10 @@
  */
 import {
   BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_COMPLEXITY_LIMIT_INSNS, bpfClass, bpfOp,
-} from '../../ebpf/opcodes.js';
-import { type Insn, branchTarget, isLdImm64, ldImm64Tails } from '../../ebpf/insn.js';
-import { VerifyError } from '../../errors.js';
-import { findEncodingProblem } from '../../ebpf/validate.js';
+} from '../ebpf/opcodes.js';
+import { type Insn, branchTarget, isLdImm64, ldImm64Tails } from '../ebpf/insn.js';
+import { VerifyError } from '../errors.js';
+import { findEncodingProblem } from '../ebpf/validate.js';
 import { isConditionalJump, restrictionProblem } from './encoding.js';
 import { compressPcs } from './path.js';
 

@@ -6,7 +6,7 @@
 import {
   BPF_ADD, BPF_AND, BPF_ARSH, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSGE,
   BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_XOR,
-} from '../../ebpf/opcodes.js';
+} from '../ebpf/opcodes.js';
 
 const M64 = (1n << 64n) - 1n;
 

@@ -7,8 +7,8 @@
 import {
   BPF_ALU, BPF_ALU64, BPF_ARSH, BPF_CALL, BPF_DIV, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K, BPF_LSH,
   BPF_MOD, BPF_PSEUDO_CALL, BPF_RSH, BPF_X, bpfClass, bpfOp, bpfSrc,
-} from '../../ebpf/opcodes.js';
-import type { Insn } from '../../ebpf/insn.js';
+} from '../ebpf/opcodes.js';
+import type { Insn } from '../ebpf/insn.js';
 
 /** Why the verifier refuses `i` whatever the registers hold, or undefined. */
 export function restrictionProblem(i: Insn): string | undefined {

@@ -1,5 +1,5 @@
 /** What callers tell the verifier, and what it answers. */
-import type { VerifyError } from '../../errors.js';
+import type { VerifyError } from '../errors.js';
 
 /**
  * What R1 points at on entry: a socket filter's `__sk_buff`, a `seccomp_data`, or a plain

@@ -4,10 +4,10 @@
  * no variable pointer offsets, no reads of uninitialised stack even for root) so that what it
  * accepts our VM can run without bounds checks on registers it has proven.
  */
-import { BPF_COMPLEXITY_LIMIT_INSNS } from '../../ebpf/opcodes.js';
-import type { Insn } from '../../ebpf/insn.js';
-import { helperInfo } from '../../ebpf/helpers.js';
-import { VerifyError } from '../../errors.js';
+import { BPF_COMPLEXITY_LIMIT_INSNS } from '../ebpf/opcodes.js';
+import type { Insn } from '../ebpf/insn.js';
+import { helperInfo } from '../ebpf/helpers.js';
+import { VerifyError } from '../errors.js';
 import { buildCfg } from './cfg.js';
 import { walkPaths } from './check.js';
 import { computeLiveness, stackUse } from './liveness.js';

@@ -12,8 +12,8 @@ import {
   BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_IMM,
   BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_NEG, BPF_ST, BPF_STX, BPF_X,
   MAX_BPF_STACK, R0, R10, R6, SIZE_BYTES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc,
-} from '../../ebpf/opcodes.js';
-import type { Insn } from '../../ebpf/insn.js';
+} from '../ebpf/opcodes.js';
+import type { Insn } from '../ebpf/insn.js';
 import type { Cfg } from './cfg.js';
 
 export interface Liveness {

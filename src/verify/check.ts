@@ -15,9 +15,9 @@ import {
   BPF_FETCH, BPF_IMM, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JMP32, BPF_JNE, BPF_LD, BPF_LDX, BPF_MOV,
   BPF_NEG, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_X, MAX_BPF_STACK, R0, R1, R10, R2, R6, SIZE_BYTES,
   ALU_OP_NAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc,
-} from '../../ebpf/opcodes.js';
-import { type Insn, branchTarget } from '../../ebpf/insn.js';
-import { VerifyError } from '../../errors.js';
+} from '../ebpf/opcodes.js';
+import { type Insn, branchTarget } from '../ebpf/insn.js';
+import { VerifyError } from '../errors.js';
 import type { Cfg } from './cfg.js';
 import { seccompAccessProblem, skbAccessProblem } from './ctx-access.js';
 import { foldAlu, hiOf, jumpTaken, loOf, signExtend, toBig } from './fold.js';
