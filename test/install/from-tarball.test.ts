@@ -23,7 +23,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-tarball-'));
 function install(): { dir?: string; error?: string } {
   if (!existsSync(bundle)) return { error: 'dist/ is not built (run `npm run build`)' };
   const packed = pack(root, tmp);
-  return packed.error ? packed : installTarball(root, packed.tarball, join(tmp, 'project'));
+  return packed.error !== undefined ? packed : installTarball(root, packed.tarball!, join(tmp, 'project'));
 }
 
 const installed = install();

@@ -77,7 +77,7 @@ describe.skipIf(socketHarnessMissing !== undefined)(`replay against a Linux pack
    */
   async function disagreements(prog: ClassicProgram, frames: readonly Uint8Array[]): Promise<string[]> {
     expect(await socket.attach(prog), 'SO_ATTACH_FILTER').toBe(0);
-    const kernel = [];
+    const kernel: Array<Awaited<ReturnType<typeof socket.send>>> = [];
     for (const f of frames) kernel.push(await socket.send(f));
     const path = capture(frames);
     const out: string[] = [];

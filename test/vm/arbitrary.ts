@@ -43,6 +43,6 @@ export const arbInsn: fc.Arbitrary<Insn[]> = fc.oneof(
   fc.oneof(imm, fc.constantFrom(7, 8, 0x10000, 0x10001, 0x10002, 0x10003)).map((k) => [bpfInsn(0x85, 0, 0, 0, k)]),
   jumpImm.map((k) => [bpfInsn(0x85, 0, 1, 0, k)]),
   reg.map((d) => [bpfInsn(0x8d, d, 0, 0, 0)]),
-  fc.constant([bpfInsn(0x95, 0, 0, 0, 0)]),
+  fc.constant<Insn[]>([bpfInsn(0x95, 0, 0, 0, 0)]),
 );
 export const arbProgram = fc.array(arbInsn, { minLength: 1, maxLength: 40 }).map((parts) => parts.flat());

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runClassic } from '../../src/classic/interp.js';
 import { SKB_CTX_SIZE, writeSkbContext } from '../../src/abi/ctx.js';
 import { HELPER_GET_PRANDOM_U32 } from '../../src/ebpf/helpers.js';
-import { formatProgram } from '../../src/ebpf/asm-format.js';
+import { formatAsm } from '../../src/ebpf/asm-format.js';
 import { translateClassic } from '../../src/translate/translate.js';
 import { standardHelpers } from '../../src/vm/helpers.js';
 import { Interpreter } from '../../src/vm/interp.js';
@@ -56,7 +56,7 @@ describe('translated classic programs: JIT vs interpreter vs the reference inter
         const got = jit.run(env);
         if (got !== want || interp !== want || jit.steps !== vm.steps || jit.r0hi !== vm.r0hi) {
           expect.fail(`reference ${want}, interpreter ${interp} (${vm.steps} steps), JIT ${got} (${jit.steps} steps)\n`
-            + `${formatProgram(insns, { labels: true })}\n--- jit ---\n${jit.source()}`);
+            + `${formatAsm(insns, { labels: true })}\n--- jit ---\n${jit.source()}`);
         }
       }
     }), { numRuns: 3000 });
@@ -74,7 +74,7 @@ describe('translated classic programs: JIT vs interpreter vs the reference inter
         const interp = vm.run(env);
         const got = jit.run(env);
         if (got !== want || interp !== want || jit.steps !== vm.steps) {
-          expect.fail(`reference ${want}, interpreter ${interp}, JIT ${got}\n${formatProgram(insns, { labels: true })}\n--- jit ---\n${jit.source()}`);
+          expect.fail(`reference ${want}, interpreter ${interp}, JIT ${got}\n${formatAsm(insns, { labels: true })}\n--- jit ---\n${jit.source()}`);
         }
       }
     }), { numRuns: 1500 });

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { Insn } from '../../src/ebpf/insn.js';
-import { formatProgram } from '../../src/ebpf/asm-format.js';
+import { formatAsm } from '../../src/ebpf/asm-format.js';
 import { defaultSkbMeta, type SkbMeta } from '../../src/abi/ctx.js';
 import type { HelperRegistry } from '../../src/vm/helpers.js';
 import { Interpreter } from '../../src/vm/interp.js';
@@ -87,7 +87,7 @@ export function compareEngines(prog: Insn[], inputs: RunInput[], helpers: () => 
   const interp = build(() => new Interpreter(prog, { helpers: helpers(), budget }));
   const jit = build(() => new JitEngine(prog, { helpers: helpers(), budget }));
   const listing = (): string => {
-    try { return formatProgram(prog); } catch { return JSON.stringify(prog); }
+    try { return formatAsm(prog); } catch { return JSON.stringify(prog); }
   };
   if (typeof interp === 'string' || typeof jit === 'string') {
     if (interp === jit) return null;
