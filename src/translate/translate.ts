@@ -4,7 +4,9 @@
  * The input is assumed to have passed the classic checker (src/classic/check.ts); the
  * translator still refuses anything it cannot express rather than emit broken code.
  */
+import { checkOptions, optOneOf } from '../args.js';
 import type { ClassicProgram } from '../classic/insn.js';
+import { checkClassicProgram } from '../classic/shape.js';
 import type { Insn } from '../ebpf/insn.js';
 import { mov32Imm, mov64Reg } from '../ebpf/insn.js';
 import { isProjectHelper } from '../ebpf/helpers.js';
@@ -38,7 +40,8 @@ function prologue(): Insn[] {
 }
 
 export function translateClassic(prog: ClassicProgram, opts: TranslateOptions = {}): Translation {
-  const profile = opts.profile ?? 'socket';
+  checkClassicProgram('translateClassic', prog);
+  const profile = optOneOf('translateClassic', 'opts.profile', checkOptions('translateClassic', 'opts', opts).profile, ['socket', 'seccomp'], 'socket');
   const reachable = reachableClassic(prog);
   const expansions: Array<Expansion | undefined> = prog.map((i, pc) => (reachable[pc] ? expandClassic(i, pc, profile) : undefined));
   const head = prologue();
