@@ -4,6 +4,7 @@
  * that can stop after each instruction) and can interleave the classic instruction each
  * step came from; the classic trace runs the reference interpreter and shows A, X and M[].
  */
+import { argFail, optBoolean } from '../args.js';
 import { classicText } from '../classic/disasm.js';
 import { runClassic } from '../classic/interp.js';
 import { SKB_CTX_SIZE, type SkbMeta, writeSkbContext } from '../abi/ctx.js';
@@ -14,6 +15,7 @@ import { hex, hex64Short } from '../hex.js';
 import { Interpreter } from '../vm/interp.js';
 import { REGION_STACK, STACK_BYTES, regionName } from '../vm/memory.js';
 import { ExecEnv } from '../vm/types.js';
+import { checkTraceArgs } from './checks.js';
 import type { PreparedFilter } from './engine.js';
 
 export interface PacketTrace {
@@ -40,8 +42,10 @@ const STEP_COLUMN = 44;
 
 /** Runs the translated program over one packet in a tracing interpreter. */
 export function traceVm(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean): PacketTrace {
+  checkTraceArgs('traceVm', prep, buf, start, caplen, meta);
+  optBoolean('traceVm', 'annotate', annotate);
   const t = prep.translation;
-  if (!t) throw new Error('traceVm needs a translated program');
+  if (!t) argFail('traceVm', 'prep', 'a filter prepared for a VM engine (jit or interp)', prep.engine);
   const insns = t.insns;
   const lines: string[] = [];
   const prevLo = new Int32Array(MAX_BPF_REG);
@@ -97,6 +101,7 @@ export function traceVm(prep: PreparedFilter, buf: Uint8Array, start: number, ca
 
 /** Runs the classic program over one packet in the reference interpreter, tracing A, X and M[]. */
 export function traceClassic(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): PacketTrace {
+  checkTraceArgs('traceClassic', prep, buf, start, caplen, meta);
   const prog = prep.classic;
   const lines: string[] = [];
   let pending = -1;
@@ -138,5 +143,6 @@ export function traceClassic(prep: PreparedFilter, buf: Uint8Array, start: numbe
 
 /** The trace of one packet with the engine the filter was prepared for (VM engines trace in the interpreter). */
 export function tracePacket(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean): PacketTrace {
+  checkTraceArgs('tracePacket', prep, buf, start, caplen, meta);
   return prep.translation ? traceVm(prep, buf, start, caplen, meta, annotate) : traceClassic(prep, buf, start, caplen, meta);
 }
