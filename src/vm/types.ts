@@ -77,11 +77,16 @@ function badWindow(fn: string, size: number, start: unknown, len: unknown): neve
   throw new ArgumentError(fn, 'the packet window', `[${start}, ${start + len}) must lie inside the ${size} bytes of the buffer`);
 }
 
-/** The checks of an engine's run(env), once per run: an ExecEnv whose packet window lies inside env.pkt. */
+/**
+ * The checks of an engine's run(env), once per run: an ExecEnv whose buffers are
+ * Uint8Arrays (mem may be null), with its packet window inside env.pkt.
+ */
 export function checkRunEnv(env: ExecEnv): void {
   if (!(env instanceof ExecEnv)) argFail('run', 'env', 'an ExecEnv', env);
   const pkt = env.pkt;
   if (!(pkt instanceof Uint8Array)) argFail('run', 'env.pkt', 'a Uint8Array', pkt);
+  checkEnvBuffer('ctx', env.ctx);
+  checkEnvBuffer('mem', env.mem);
   checkPacketWindow('run', pkt.length, env.pktStart, env.pktLen);
 }
 
