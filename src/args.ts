@@ -5,6 +5,7 @@
  * They run once at the entry of an exported function, never per instruction or per packet.
  */
 import { ArgumentError } from './errors.js';
+import { quotable } from './text.js';
 
 /** A value as messages show it: short, on one line. */
 export function describeValue(v: unknown): string {
@@ -15,10 +16,7 @@ export function describeValue(v: unknown): string {
     case 'boolean': return String(v);
     case 'symbol': return 'a symbol';
     case 'function': return 'a function';
-    case 'string': {
-      const shown = JSON.stringify(v);
-      return shown.length > 42 ? `${shown.slice(0, 40)}..."` : shown;
-    }
+    case 'string': return `"${quotable(v)}"`;
     default: {
       if (v === null) return 'null';
       if (Array.isArray(v)) return `an array of ${v.length}`;

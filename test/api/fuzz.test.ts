@@ -21,6 +21,7 @@ import { seccompMatchers } from '../../src/seccomp/vitest.js';
 const CALLS = 100_000;
 const BATCH = 10;
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+const CAPTURE = fileURLToPath(new URL('../../fixtures/captures/generated/mix-en10mb.pcap', import.meta.url));
 
 /** Something to call, and how many arguments it declares. */
 interface Target {
@@ -128,6 +129,7 @@ function instances(): Array<[string, object]> {
     ['CaptureWriter', writer], ['ChunkedWriter', new api.ChunkedWriter(() => undefined)],
     ['ProgressBar', new api.ProgressBar({ write: () => true }, 100)], ['ReplayPacket', new api.ReplayPacket()],
     ['CaptureStream', api.openCapture('missing.pcap')],
+    ['CaptureReader', api.CaptureReader.open(CAPTURE)], ['ReplaySession', new api.ReplaySession(classicProg(), CAPTURE)],
   ];
 }
 
