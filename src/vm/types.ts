@@ -103,6 +103,19 @@ export function checkPacketRun(env: ExecEnv, view: DataView, start: number, len:
   return size;
 }
 
+/**
+ * What a runPacket whose run failed throws: the ArgumentError of its arguments when they were
+ * at fault (the JIT checks them only then), else the failure itself.
+ */
+export function packetRunError(e: unknown, env: ExecEnv, view: DataView, start: number, len: number): unknown {
+  try {
+    checkPacketRun(env, view, start, len);
+  } catch (bad) {
+    return bad;
+  }
+  return e;
+}
+
 /** Throws ArgumentError unless env.ctx (or env.mem, which may also be null) is a Uint8Array; for when an engine makes a view of it. */
 export function checkEnvBuffer(name: 'ctx' | 'mem', b: unknown): void {
   if (!(b instanceof Uint8Array) && !(name === 'mem' && b === null)) argFail('run', `env.${name}`, name === 'mem' ? 'a Uint8Array or null' : 'a Uint8Array', b);
@@ -128,7 +141,9 @@ export interface Engine {
    * hold a buffer of many packets, as libpcap's bpf_filter takes one: the caller makes one
    * DataView per buffer, and the JIT neither stores the window into env nor records the
    * run, so r0hi, steps and exitPc are left unspecified (run(env) keeps them). env's packet
-   * fields may or may not be updated.
+   * fields may or may not be updated. The window must lie inside the view: the interpreter
+   * checks it up front, the JIT (which checks nothing in its packet path) when a load leaves
+   * the view; either way a bad window, view or env is an ArgumentError.
    */
   runPacket(env: ExecEnv, view: DataView, start: number, len: number): number;
   /** R0's upper 32 bits after the last run(env), unsigned. */

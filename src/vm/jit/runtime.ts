@@ -12,7 +12,7 @@ import type { HelperDef, HelperRegistry } from '../helpers.js';
 import {
   MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
 } from '../memory.js';
-import { checkEnvBuffer, checkPacketRun, checkRunEnv, type ExecEnv, type HelperFn, type HelperFrame } from '../types.js';
+import { checkEnvBuffer, checkRunEnv, packetRunError, type ExecEnv, type HelperFn, type HelperFrame } from '../types.js';
 import * as u64 from '../u64.js';
 
 const EMPTY = new Uint8Array(0);
@@ -141,10 +141,9 @@ function callHelperX(S: JitState, env: ExecEnv, pc: number, idLo: number, idHi: 
  * Its keys are the code generator's fixed vocabulary.
  */
 export const RUNTIME = Object.freeze({
-  // The entry checks of run(env) and runPacket (ArgumentError), once per call.
+  // run(env)'s checks, once per call; what a failed runPacket throws.
   ev: checkRunEnv,
-  win: checkPacketRun,
-  int: Number.isInteger,
+  pw: packetRunError,
   O: u64.OUT,
   mf: memFault,
   bf: budgetFault,
