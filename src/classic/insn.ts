@@ -4,7 +4,7 @@
  * interpreter, translator, disassembler) reads opcodes through this table.
  */
 import { checkArray, checkInteger } from '../args.js';
-import { checkClassicInsn } from './shape.js';
+import { checkClassicInsn, isClassicInsn } from './shape.js';
 import {
   BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND,
   BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
@@ -133,8 +133,11 @@ export function loadWidth(code: number): 1 | 2 | 4 {
 /** Successor pcs of the instruction at `pc` (none for RET; a code outside the 49 falls through). */
 export function classicSuccessors(prog: ClassicProgram, pc: number): number[] {
   // Only prog[pc] is read, so only it is checked: callers walk every pc.
-  checkInteger('classicSuccessors', 'pc', pc, 0, checkArray('classicSuccessors', 'prog', prog).length - 1);
-  const i = checkClassicInsn('classicSuccessors', `prog[${pc}]`, prog[pc]);
+  if (!Array.isArray(prog) || !Number.isInteger(pc) || pc < 0 || pc >= prog.length) {
+    checkInteger('classicSuccessors', 'pc', pc, 0, checkArray('classicSuccessors', 'prog', prog).length - 1);
+  }
+  const i = prog[pc];
+  if (!isClassicInsn(i)) checkClassicInsn('classicSuccessors', `prog[${pc}]`, i);
   switch (classicForm(i.code)?.kind) {
     case 'ret-k': case 'ret-a': return [];
     case 'ja': return [pc + 1 + i.k];

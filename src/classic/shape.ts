@@ -10,8 +10,20 @@ import type { ClassicInsn, ClassicProgram } from './insn.js';
 
 const FIELDS = [['code', 0xffff, 'a u16'], ['jt', 0xff, 'a u8'], ['jf', 0xff, 'a u8'], ['k', 0xffffffff, 'a u32']] as const;
 
+/**
+ * Whether `i` is a well-formed classic instruction: the quick test, written out (typeof first,
+ * so that a bigint or a symbol is refused rather than thrown on), run once per instruction.
+ */
+export function isClassicInsn(i: unknown): i is ClassicInsn {
+  if (typeof i !== 'object' || i === null) return false;
+  const { code, jt, jf, k } = i as Record<string, unknown>;
+  return typeof code === 'number' && (code & 0xffff) === code && typeof jt === 'number' && (jt & 0xff) === jt &&
+    typeof jf === 'number' && (jf & 0xff) === jf && typeof k === 'number' && k >>> 0 === k;
+}
+
 /** Throws ArgumentError unless `i` is a well-formed classic instruction; `arg` names it in the message. */
 export function checkClassicInsn(fn: string, arg: string, i: unknown): ClassicInsn {
+  if (isClassicInsn(i)) return i;
   if (typeof i !== 'object' || i === null) argFail(fn, arg, 'a classic instruction {code, jt, jf, k}', i);
   for (const [name, max, what] of FIELDS) {
     const v = (i as Record<string, unknown>)[name];
@@ -25,6 +37,6 @@ export function checkClassicInsn(fn: string, arg: string, i: unknown): ClassicIn
 /** Throws ArgumentError unless `prog` is an array of well-formed classic instructions. */
 export function checkClassicProgram(fn: string, prog: unknown, arg = 'prog'): ClassicProgram {
   const p = checkArray(fn, arg, prog);
-  for (let pc = 0; pc < p.length; pc++) checkClassicInsn(fn, `${arg}[${pc}]`, p[pc]);
+  for (let pc = 0; pc < p.length; pc++) if (!isClassicInsn(p[pc])) checkClassicInsn(fn, `${arg}[${pc}]`, p[pc]);
   return p as ClassicProgram;
 }

@@ -8,7 +8,7 @@ import {
   BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_X, BPF_ABS, BPF_IND, BPF_NEG, bpfClass, bpfOp,
 } from './opcodes.js';
 import { checkInteger } from '../args.js';
-import { checkInsnShape, checkProgramShape } from './shape.js';
+import { checkInsnShape, checkProgramShape, isInsn } from './shape.js';
 
 export interface Insn {
   readonly code: number; // u8
@@ -36,7 +36,7 @@ function codePart(fn: string, name: string, v: number): number {
   return Number.isInteger(v) ? v : checkInteger(fn, name, v, -Infinity, Infinity);
 }
 
-export const isLdImm64 = (i: Insn): boolean => checkInsnShape('isLdImm64', 'i', i).code === (BPF_LD | BPF_IMM | BPF_DW);
+export const isLdImm64 = (i: Insn): boolean => (isInsn(i) ? i : checkInsnShape('isLdImm64', 'i', i)).code === (BPF_LD | BPF_IMM | BPF_DW);
 
 // ALU
 export const alu32Reg = (op: number, dst: number, src: number): Insn => bpfInsn(BPF_ALU | codePart('alu32Reg', 'op', op) | BPF_X, dst, src, 0, 0);
@@ -77,8 +77,8 @@ export const exit = (): Insn => bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
  * or + imm for JMP32 JA (the long jump) and BPF-to-BPF calls.
  */
 export function branchTarget(i: Insn, pc: number): number | null {
-  checkInsnShape('branchTarget', 'i', i);
-  checkInteger('branchTarget', 'pc', pc, 0, Number.MAX_SAFE_INTEGER);
+  if (!isInsn(i)) checkInsnShape('branchTarget', 'i', i);
+  if (!Number.isSafeInteger(pc) || pc < 0) checkInteger('branchTarget', 'pc', pc, 0, Number.MAX_SAFE_INTEGER);
   const cls = bpfClass(i.code);
   if (cls !== BPF_JMP && cls !== BPF_JMP32) return null;
   const op = bpfOp(i.code);
