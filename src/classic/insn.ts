@@ -4,7 +4,7 @@
  * interpreter, translator, disassembler) reads opcodes through this table.
  */
 import { checkArray, checkInteger } from '../args.js';
-import { checkClassicInsn, isClassicInsn } from './shape.js';
+import { type ClassicInsn, type ClassicProgram, checkClassicInsn, isClassicInsn } from './shape.js';
 import {
   BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND,
   BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
@@ -12,15 +12,8 @@ import {
   BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR, bpfSize,
 } from '../abi/opcodes.js';
 
-/** One classic instruction, `struct sock_filter`: u16 code, u8 jt, u8 jf, u32 k (k kept unsigned). */
-export interface ClassicInsn {
-  readonly code: number;
-  readonly jt: number;
-  readonly jf: number;
-  readonly k: number;
-}
-
-export type ClassicProgram = readonly ClassicInsn[];
+// The record itself is defined beside the test of what it may hold.
+export type { ClassicInsn, ClassicProgram } from './shape.js';
 
 /**
  * An instruction from integers, each cut to its field as C's assignment to `struct

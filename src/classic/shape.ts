@@ -5,8 +5,17 @@
  * k = -1, NaN or 2^40 is refused here rather than checked, run or translated as something
  * else. Linux's own rules (the 49 codes, jump ranges, ...) are the checker's job.
  */
-import { argFail, checkArray } from '../args.js';
-import type { ClassicInsn, ClassicProgram } from './insn.js';
+import { argFail, checkArray, checkOptions, optOneOf } from '../args.js';
+
+/** One classic instruction, `struct sock_filter`: u16 code, u8 jt, u8 jf, u32 k (k kept unsigned). */
+export interface ClassicInsn {
+  readonly code: number;
+  readonly jt: number;
+  readonly jf: number;
+  readonly k: number;
+}
+
+export type ClassicProgram = readonly ClassicInsn[];
 
 const FIELDS = [['code', 0xffff, 'a u16'], ['jt', 0xff, 'a u8'], ['jf', 0xff, 'a u8'], ['k', 0xffffffff, 'a u32']] as const;
 
@@ -39,4 +48,14 @@ export function checkClassicProgram(fn: string, prog: unknown, arg = 'prog'): Cl
   const p = checkArray(fn, arg, prog);
   for (let pc = 0; pc < p.length; pc++) if (!isClassicInsn(p[pc])) checkClassicInsn(fn, `${arg}[${pc}]`, p[pc]);
   return p as ClassicProgram;
+}
+
+/**
+ * The arguments of the functions that check or translate a program for a profile
+ * (checkClassic, checkForLinux, translateClassic, ...): the program, and options whose
+ * `profile` is 'socket' or 'seccomp'. Returns the profile.
+ */
+export function checkProfileArgs(fn: string, prog: unknown, opts: { profile?: unknown } | undefined): 'socket' | 'seccomp' {
+  checkClassicProgram(fn, prog);
+  return optOneOf(fn, 'opts.profile', checkOptions(fn, 'opts', opts).profile, ['socket', 'seccomp'], 'socket');
 }

@@ -8,17 +8,10 @@ import {
   BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_X, BPF_ABS, BPF_IND, BPF_NEG, bpfClass, bpfOp,
 } from './opcodes.js';
 import { checkInteger } from '../args.js';
-import { checkInsnShape, checkProgramShape, isInsn } from './shape.js';
+import { type Insn, type Program, checkInsnShape, checkProgramShape, isInsn } from './shape.js';
 
-export interface Insn {
-  readonly code: number; // u8
-  readonly dst: number;  // 0..15
-  readonly src: number;  // 0..15
-  readonly off: number;  // s16
-  readonly imm: number;  // s32
-}
-
-export type Program = readonly Insn[];
+// The record itself is defined beside the test of what it may hold.
+export type { Insn, Program } from './shape.js';
 
 /**
  * An instruction from integers, each cut to its field as C's assignment to `struct bpf_insn`

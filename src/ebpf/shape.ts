@@ -6,7 +6,16 @@
  * a program, as an ArgumentError.
  */
 import { argFail, checkArray, describeValue } from '../args.js';
-import type { Insn, Program } from './insn.js';
+
+export interface Insn {
+  readonly code: number; // u8
+  readonly dst: number;  // 0..15
+  readonly src: number;  // 0..15
+  readonly off: number;  // s16
+  readonly imm: number;  // s32
+}
+
+export type Program = readonly Insn[];
 
 /** What each field of `struct bpf_insn` can hold. */
 const FIELDS = [

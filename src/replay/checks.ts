@@ -14,7 +14,6 @@ import type { ClassicProgram } from '../classic/insn.js';
 import { checkClassicProgram } from '../classic/shape.js';
 import { checkSkbMeta, type SkbMeta } from '../abi/ctx.js';
 import { dissectLink as dissect, type LinkOptions, type PacketWindow } from './link.js';
-import type { PreparedFilter } from './engine.js';
 import type { ReplayOptions } from './types.js';
 
 /** The arguments of replay/replaySync (ArgumentError from `fn`); prepareFilter checks the engine options. */
@@ -42,24 +41,6 @@ export function checkReplayArgs(fn: string, filter: ClassicProgram | string, cap
     optBoolean(fn, 'options.trace.annotate', t.annotate);
   }
   optInteger(fn, 'options.bufferSize', o.bufferSize, 64, 1 << 30, 0);
-}
-
-/**
- * What a trace function takes: a filter from prepareFilter, the packet bytes
- * buf[start, start + caplen) and its metadata (ArgumentError from `fn`).
- */
-export function checkTraceArgs(fn: string, prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): void {
-  const p = checkObject(fn, 'prep', prep, 'a PreparedFilter (prepareFilter makes one)');
-  checkOneOf(fn, 'prep.semantics', p.semantics, ['linux', 'libpcap']);
-  checkClassicProgram(fn, p.classic, 'prep.classic');
-  if (p.translation !== null) {
-    const t = checkObject(fn, 'prep.translation', p.translation, 'a Translation or null');
-    if (!Array.isArray(t.insns) || !(t.origin instanceof Int32Array)) argFail(fn, 'prep.translation', 'a Translation (translateClassic makes one)', t);
-  }
-  const b = checkUint8Array(fn, 'buf', buf);
-  checkInteger(fn, 'start', start, 0, b.length);
-  checkInteger(fn, 'caplen', caplen, 0, b.length - start);
-  checkSkbMeta(fn, 'meta', meta);
 }
 
 /** A packet window: bytes buf[start, start + caplen) of a Uint8Array, and the wire length. */
