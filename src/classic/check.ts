@@ -6,12 +6,12 @@
  * kernel's own translation refuses afterwards is the translator's to say
  * (translate/kernel-check.ts).
  */
-import { checkArray, checkOptions, optOneOf } from '../args.js';
+import { checkArray } from '../args.js';
 import { CheckError } from '../errors.js';
 import { hex } from '../hex.js';
 import { classicText } from './disasm.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, loadWidth } from './insn.js';
-import { checkClassicProgram } from './shape.js';
+import { checkClassicProgram, checkProfileArgs } from './shape.js';
 import {
   BPF_ABS, BPF_DIV, BPF_LDX, BPF_LSH, BPF_MAXINSNS, BPF_MEMWORDS, BPF_MOD, BPF_RET, BPF_RSH, BPF_W, BPF_X, SKF_AD_MAX, SKF_AD_OFF,
   ancillaryOf, bpfOp, bpfSize,
@@ -218,15 +218,9 @@ function* checkerViolations(prog: ClassicProgram, opts: CheckOptions): Generator
   }
 }
 
-/** The arguments of the checker's entry points (ArgumentError from `fn`). */
-function checkCheckArgs(fn: string, prog: unknown, opts: CheckOptions | undefined): void {
-  checkClassicProgram(fn, prog);
-  optOneOf(fn, 'opts.profile', checkOptions(fn, 'opts', opts).profile, ['socket', 'seccomp'], 'socket');
-}
-
 /** Every violation of the checkers, in the order Linux meets them (the first is the one it reports). */
 export function findClassicViolations(prog: ClassicProgram, opts: CheckOptions = {}): CheckError[] {
-  checkCheckArgs('findClassicViolations', prog, opts);
+  checkProfileArgs('findClassicViolations', prog, opts);
   return [...checkerViolations(prog, opts)];
 }
 
@@ -236,7 +230,7 @@ export function findClassicViolations(prog: ClassicProgram, opts: CheckOptions =
  * Linux then translates it, which can still refuse it: see checkForLinux (translate/kernel-check).
  */
 export function checkClassic(prog: ClassicProgram, opts: CheckOptions = {}): void {
-  checkCheckArgs('checkClassic', prog, opts);
+  checkProfileArgs('checkClassic', prog, opts);
   const first = checkerViolations(prog, opts).next();
   if (!first.done) throw first.value;
 }

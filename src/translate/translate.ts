@@ -4,9 +4,8 @@
  * The input is assumed to have passed the classic checker (src/classic/check.ts); the
  * translator still refuses anything it cannot express rather than emit broken code.
  */
-import { checkOptions, optOneOf } from '../args.js';
 import type { ClassicProgram } from '../classic/insn.js';
-import { checkClassicProgram } from '../classic/shape.js';
+import { checkProfileArgs } from '../classic/shape.js';
 import type { Insn } from '../ebpf/insn.js';
 import { mov32Imm, mov64Reg } from '../ebpf/insn.js';
 import { isProjectHelper } from '../ebpf/helpers.js';
@@ -40,8 +39,7 @@ function prologue(): Insn[] {
 }
 
 export function translateClassic(prog: ClassicProgram, opts: TranslateOptions = {}): Translation {
-  checkClassicProgram('translateClassic', prog);
-  const profile = optOneOf('translateClassic', 'opts.profile', checkOptions('translateClassic', 'opts', opts).profile, ['socket', 'seccomp'], 'socket');
+  const profile = checkProfileArgs('translateClassic', prog, opts);
   const reachable = reachableClassic(prog);
   const expansions: Array<Expansion | undefined> = prog.map((i, pc) => (reachable[pc] ? expandClassic(i, pc, profile) : undefined));
   const head = prologue();
