@@ -26,6 +26,18 @@ export class UsageError extends Cbpf2ebpfError {
   }
 }
 
+/**
+ * A library function called with an argument of the wrong type or outside its range: a
+ * misuse of the interface, so a usage error (exit 64). Raised at the entry of the exported
+ * function, before any work; `fn` and `argument` name them (`argument` as a path such as
+ * `opts.ctx` or `prog[3].k`).
+ */
+export class ArgumentError extends UsageError {
+  constructor(readonly fn: string, readonly argument: string, detail: string) {
+    super(`${fn}: ${argument} ${detail}`);
+  }
+}
+
 /** A file or stream that cannot be opened or read. */
 export class InputError extends Cbpf2ebpfError {
   constructor(readonly path: string, reason: string) {

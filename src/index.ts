@@ -17,14 +17,19 @@ export * from './classic/encode.js';
 export { parseListing } from './classic/listing.js';
 export { classicImage, classicText, disassembleClassic } from './classic/disasm.js';
 export * from './classic/check.js';
-export * from './classic/interp.js';
+export {
+  runClassic, DEFAULT_CLASSIC_BUDGET,
+  type ClassicSemantics, type ClassicRunOptions, type ClassicInput, type ClassicStopReason, type ClassicRunResult,
+} from './classic/interp.js';
 
 // Internal BPF
 export * as ebpf from './ebpf/opcodes.js';
 export * from './ebpf/insn.js';
 export * from './ebpf/encode.js';
 export * from './ebpf/helpers.js';
-export * from './abi/ctx.js';
+export {
+  SKB, SKB_CTX_SIZE, SKB_READABLE, SECCOMP_DATA, SECCOMP_DATA_SIZE, defaultSkbMeta, writeSkbContext, type SkbMeta,
+} from './abi/ctx.js';
 export { disassemble, disasmInsn } from './ebpf/disasm.js';
 export * from './ebpf/format.js';
 export * from './translate/translate.js';

@@ -3,6 +3,7 @@
  * filters and `struct seccomp_data`. The translator emits these offsets and the VM builds
  * contexts with them, so both sides use this one definition.
  */
+import { argFail, checkInteger } from '../args.js';
 
 /** Offsets in `struct __sk_buff` (include/uapi/linux/bpf.h). All fields are u32. */
 export const SKB = {
@@ -77,8 +78,27 @@ export function defaultSkbMeta(): SkbMeta {
   };
 }
 
+const META_FIELDS = Object.keys(defaultSkbMeta()) as ReadonlyArray<keyof SkbMeta>;
+
+/**
+ * Throws ArgumentError (from `fn`) unless `meta` is an SkbMeta: every field an integer that
+ * fits its u32 (netOff may be -1).
+ */
+export function checkSkbMeta(fn: string, arg: string, meta: unknown): SkbMeta {
+  if (typeof meta !== 'object' || meta === null) argFail(fn, arg, 'an SkbMeta object (defaultSkbMeta() makes one)', meta);
+  for (const name of META_FIELDS) checkInteger(fn, `${arg}.${name}`, (meta as Record<string, unknown>)[name], name === 'netOff' ? -1 : 0, 0xffffffff);
+  return meta as SkbMeta;
+}
+
 /** Writes the `__sk_buff` fields of `meta` into `ctx` (at least SKB_CTX_SIZE bytes, little-endian host). */
 export function writeSkbContext(meta: SkbMeta, ctx: DataView): void {
+  checkSkbMeta('writeSkbContext', 'meta', meta);
+  if (!(ctx instanceof DataView) || ctx.byteLength < SKB_CTX_SIZE) argFail('writeSkbContext', 'ctx', `a DataView of at least ${SKB_CTX_SIZE} bytes`, ctx);
+  storeSkbContext(meta, ctx);
+}
+
+/** writeSkbContext without the checks, for a replay's per-packet loop (its metadata is its own). */
+export function storeSkbContext(meta: SkbMeta, ctx: DataView): void {
   ctx.setUint32(SKB.len, meta.len >>> 0, true);
   ctx.setUint32(SKB.pkt_type, meta.pktType >>> 0, true);
   ctx.setUint32(SKB.mark, meta.mark >>> 0, true);

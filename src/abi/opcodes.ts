@@ -2,6 +2,7 @@
  * Opcode fields shared by classic BPF and internal BPF (Linux's bpf_common.h).
  * The internal set extends these in src/ebpf/opcodes.ts; there is no second table.
  */
+import { checkInteger } from '../args.js';
 
 // Instruction classes (low 3 bits of the code).
 export const BPF_LD = 0x00;
@@ -55,13 +56,18 @@ export const BPF_A = 0x10;
 export const BPF_TAX = 0x00;
 export const BPF_TXA = 0x80;
 
-export const bpfClass = (code: number): number => code & 0x07;
-export const bpfSize = (code: number): number => code & 0x18;
-export const bpfMode = (code: number): number => code & 0xe0;
-export const bpfOp = (code: number): number => code & 0xf0;
-export const bpfSrc = (code: number): number => code & 0x08;
-export const bpfRval = (code: number): number => code & 0x18;
-export const bpfMiscOp = (code: number): number => code & 0xf8;
+/** The code the field accessors take apart: an integer (ArgumentError from `fn` otherwise). */
+function codeArg(fn: string, code: number): number {
+  return Number.isInteger(code) ? code : checkInteger(fn, 'code', code, -Infinity, Infinity);
+}
+
+export const bpfClass = (code: number): number => codeArg('bpfClass', code) & 0x07;
+export const bpfSize = (code: number): number => codeArg('bpfSize', code) & 0x18;
+export const bpfMode = (code: number): number => codeArg('bpfMode', code) & 0xe0;
+export const bpfOp = (code: number): number => codeArg('bpfOp', code) & 0xf0;
+export const bpfSrc = (code: number): number => codeArg('bpfSrc', code) & 0x08;
+export const bpfRval = (code: number): number => codeArg('bpfRval', code) & 0x18;
+export const bpfMiscOp = (code: number): number => codeArg('bpfMiscOp', code) & 0xf8;
 
 /** Classic limits (include/uapi/linux/filter.h, bpf_common.h). */
 export const BPF_MAXINSNS = 4096;
@@ -95,6 +101,7 @@ export type AncillaryName = keyof typeof SKF_AD;
 
 /** The ancillary field a classic k addresses, or undefined when k is not in the SKF_AD area. */
 export function ancillaryOf(k: number): AncillaryName | undefined {
+  checkInteger('ancillaryOf', 'k', k, -0x80000000, 0xffffffff);
   const off = (k | 0) - SKF_AD_OFF;
   if ((k | 0) < SKF_AD_OFF || off >= SKF_AD_MAX) return undefined;
   for (const [name, v] of Object.entries(SKF_AD)) if (v === off) return name as AncillaryName;

@@ -3,6 +3,7 @@
  * decoder chosen from the magic, and the policy for a bad file (throw, or report and stop).
  * Both drive it the same way: call advance(); on STEP_NEED read more bytes into the window.
  */
+import { checkOptions, optBoolean, optFunction, optInteger, optString } from '../args.js';
 import { CaptureError } from '../errors.js';
 import { sniffMagic, STEP_END, STEP_NEED, STEP_PACKET, type CaptureFormat, type FormatDecoder } from './decoder.js';
 import { PcapDecoder } from './pcap.js';
@@ -25,6 +26,16 @@ export interface CaptureReadOptions {
   source?: string;
 }
 
+/** Throws ArgumentError (from `fn`) for reading options a reader cannot take. */
+export function checkReadOptions(fn: string, opts: CaptureReadOptions | undefined): void {
+  const o = checkOptions(fn, 'opts', opts);
+  // The window must hold a file header and a record header; 1 GiB is far beyond any record.
+  optInteger(fn, 'opts.bufferSize', o.bufferSize, 64, 1 << 30, DEFAULT_BUFFER_SIZE);
+  optBoolean(fn, 'opts.keepGoing', o.keepGoing);
+  optFunction(fn, 'opts.onError', o.onError);
+  optString(fn, 'opts.source', o.source);
+}
+
 export class CaptureCore {
   readonly w: ByteWindow;
   readonly rec = new CaptureRecord();
@@ -35,7 +46,6 @@ export class CaptureCore {
 
   constructor(readonly source: string, opts: CaptureReadOptions = {}) {
     const size = opts.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    if (!(size >= 64)) throw new RangeError(`buffer size ${size} is too small (minimum 64)`);
     this.w = new ByteWindow(size);
     this.keepGoing = opts.keepGoing ?? false;
     this.onError = opts.onError;

@@ -2,6 +2,7 @@
  * Link-layer header types as capture files store them (the LINKTYPE_* registry, which is what
  * pcap and pcapng files carry; DLT_* values are per-OS and only appear in old files).
  */
+import { checkInteger, checkString } from '../args.js';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_EN10MB = 1;
@@ -56,12 +57,17 @@ const NAMES: ReadonlyMap<number, string> = new Map<number, string>([
 ]);
 
 /** The registry name of a link type (`EN10MB`), or `LINKTYPE_<n>` when we do not know it. */
+/** A link type as the file headers hold it (a u32). */
+const checkLinktype = (fn: string, v: unknown, arg = 'linktype'): number => checkInteger(fn, arg, v, 0, 0xffffffff);
+
 export function linktypeName(linktype: number): string {
+  checkLinktype('linktypeName', linktype);
   return NAMES.get(linktype) ?? `LINKTYPE_${linktype}`;
 }
 
 /** The inverse of linktypeName for known names; accepts an optional `LINKTYPE_`/`DLT_` prefix, any case. */
 export function linktypeByName(name: string): number | undefined {
+  checkString('linktypeByName', 'name', name);
   const bare = name.toUpperCase().replace(/^(LINKTYPE_|DLT_)/, '');
   for (const [value, known] of NAMES) if (known === bare) return value;
   return /^\d+$/.test(bare) ? Number(bare) : undefined;
@@ -78,6 +84,7 @@ export function knownLinktypes(): ReadonlyMap<number, string> {
  * LINKTYPE_RAW. Everything else is already a LINKTYPE value.
  */
 export function normalizeLinktype(value: number): number {
+  checkLinktype('normalizeLinktype', value, 'value');
   return value === 12 || value === 14 ? LINKTYPE_RAW : value;
 }
 
@@ -89,6 +96,7 @@ export const MAXIMUM_SNAPLEN = 262144;
  * a few link types carry whole messages bigger than any network frame.
  */
 export function maxSnaplenFor(linktype: number): number {
+  checkLinktype('maxSnaplenFor', linktype);
   switch (linktype) {
     case LINKTYPE_DBUS: return 128 * 1024 * 1024;
     case LINKTYPE_EBHSCR: return 8 * 1024 * 1024;
@@ -102,5 +110,7 @@ export function maxSnaplenFor(linktype: number): number {
  * absurd (> INT_MAX) declaration means "no limit", which becomes the link type's sane maximum.
  */
 export function effectiveSnaplen(linktype: number, declared: number): number {
+  checkLinktype('effectiveSnaplen', linktype);
+  checkInteger('effectiveSnaplen', 'declared', declared, 0, 0xffffffff);
   return declared === 0 || declared > 0x7fffffff ? maxSnaplenFor(linktype) : declared;
 }

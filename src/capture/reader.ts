@@ -9,7 +9,8 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { describeIoError, sourceName } from '../io/input.js';
-import { CaptureCore, STEP_PACKET, STEP_NEED, type CaptureReadOptions } from './core.js';
+import { checkInteger, checkString, optBoolean } from '../args.js';
+import { CaptureCore, STEP_PACKET, STEP_NEED, checkReadOptions, type CaptureReadOptions } from './core.js';
 import { fillAsync, fillSync } from './fill.js';
 import type { CaptureFormat } from './decoder.js';
 import type { CaptureInterface, CaptureRecord } from './record.js';
@@ -23,6 +24,10 @@ export class CaptureReader {
    * `ownsFd`: close() closes it.
    */
   constructor(fd: number, readonly source: string, opts: CaptureReadOptions = {}, private readonly ownsFd = false) {
+    checkInteger('CaptureReader', 'fd', fd, 0, 0x7fffffff);
+    checkString('CaptureReader', 'source', source);
+    checkReadOptions('CaptureReader', opts);
+    optBoolean('CaptureReader', 'ownsFd', ownsFd);
     this.fd = fd;
     this.core = new CaptureCore(opts.source ?? source, opts);
   }
@@ -33,6 +38,8 @@ export class CaptureReader {
    * opened or read, CaptureError when it is not a capture file.
    */
   static open(path: string, opts: CaptureReadOptions = {}): CaptureReader {
+    checkString('open', 'path', path);
+    checkReadOptions('open', opts);
     const source = opts.source ?? sourceName(path);
     let fd: number;
     if (path === '-') {

@@ -6,7 +6,8 @@
 import { close, open } from 'node:fs';
 import { InputError } from '../errors.js';
 import { describeIoError, sourceName } from '../io/input.js';
-import { CaptureCore, STEP_NEED, STEP_PACKET, type CaptureReadOptions } from './core.js';
+import { checkString } from '../args.js';
+import { CaptureCore, STEP_NEED, STEP_PACKET, checkReadOptions, type CaptureReadOptions } from './core.js';
 import { fillAsync } from './fill.js';
 import type { CaptureFormat } from './decoder.js';
 import { packetFromRecord, type CaptureInterface, type CapturePacket } from './record.js';
@@ -21,6 +22,8 @@ export class CaptureStream implements AsyncIterable<CapturePacket> {
   private started = false;
 
   constructor(readonly path: string, opts: CaptureReadOptions = {}) {
+    checkString('CaptureStream', 'path', path);
+    checkReadOptions('CaptureStream', opts);
     this.core = new CaptureCore(opts.source ?? sourceName(path), opts);
   }
 
@@ -103,5 +106,7 @@ export class CaptureStream implements AsyncIterable<CapturePacket> {
  * cannot be opened or read throws InputError.
  */
 export function openCapture(pathOrStdin: string, opts: CaptureReadOptions = {}): CaptureStream {
+  checkString('openCapture', 'path', pathOrStdin);
+  checkReadOptions('openCapture', opts);
   return new CaptureStream(pathOrStdin, opts);
 }

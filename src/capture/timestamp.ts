@@ -5,6 +5,8 @@
  * exact integer arithmetic on doubles (every intermediate stays below 2^53), never BigInt,
  * because this runs once per packet.
  */
+import { checkInteger, checkObject } from '../args.js';
+import { ArgumentError } from '../errors.js';
 
 /** Where a conversion writes its result; a CaptureRecord satisfies it. */
 export interface TimestampSink {
@@ -50,14 +52,16 @@ export class TimeBase {
   private readonly nsPerUnit: number;
 
   /**
-   * @param tsresol the if_tsresol byte (default 6: microseconds). Throws RangeError for a
+   * @param tsresol the if_tsresol byte (default 6: microseconds). Throws ArgumentError for a
    *   resolution that does not fit 64 bits (10^-20 and finer, 2^-64 and finer), as libpcap does.
    * @param offsetSec if_tsoffset, seconds added to every timestamp.
    */
   constructor(readonly tsresol = 6, readonly offsetSec = 0) {
+    checkInteger('TimeBase', 'tsresol', tsresol, 0, 0xff);
+    checkInteger('TimeBase', 'offsetSec', offsetSec, -Infinity, Infinity);
     if (tsresol & 0x80) {
       const n = tsresol & 0x7f;
-      if (n > 63) throw new RangeError(`if_tsresol 2^-${n} is too fine for 64-bit timestamps`);
+      if (n > 63) throw new ArgumentError('TimeBase', 'tsresol', `2^-${n} is too fine for 64-bit timestamps`);
       this.kind = KIND_BINARY;
       this.param = n;
       this.nsPerUnit = 0;
@@ -70,7 +74,7 @@ export class TimeBase {
       this.param = 10 ** (tsresol - 9);
       this.nsPerUnit = 0;
     } else {
-      throw new RangeError(`if_tsresol 10^-${tsresol} is too fine for 64-bit timestamps`);
+      throw new ArgumentError('TimeBase', 'tsresol', `10^-${tsresol} is too fine for 64-bit timestamps`);
     }
   }
 
@@ -89,6 +93,12 @@ export class TimeBase {
    * Seconds beyond 2^53 lose precision (no real capture has them).
    */
   convert(hi: number, lo: number, out: TimestampSink): void {
+    // Per packet: the cheap test first, the messages only on failure.
+    if (typeof hi !== 'number' || typeof lo !== 'number' || (hi >>> 0) !== hi || (lo >>> 0) !== lo || typeof out !== 'object' || out === null) {
+      checkInteger('convert', 'hi', hi, 0, 0xffffffff);
+      checkInteger('convert', 'lo', lo, 0, 0xffffffff);
+      checkObject('convert', 'out', out, 'an object to receive {tsSec, tsNsec}');
+    }
     switch (this.kind) {
       case KIND_DECIMAL: {
         const r = this.param;

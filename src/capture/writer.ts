@@ -5,6 +5,9 @@
  * half-written capture under the real name, and abort() leaves the destination untouched),
  * or any ByteSink, such as a pipe that applies back-pressure.
  */
+import {
+  checkArray, checkFunction, checkInteger, checkObject, checkString, checkUint8Array, optBoolean, optInteger, optOneOf, optString,
+} from '../args.js';
 import { OutputError } from '../errors.js';
 import { OutputFile } from '../io/output.js';
 import type { ByteSink } from '../io/sink.js';
@@ -48,7 +51,45 @@ export interface CaptureWriterOptions {
 
 /** The precision that keeps every timestamp of these interfaces: 'ns' if any is finer than µs. */
 export function precisionFor(interfaces: readonly CaptureInterface[]): 'us' | 'ns' {
+  checkArray('precisionFor', 'interfaces', interfaces).forEach((i, n) => checkObject('precisionFor', `interfaces[${n}]`, i as CaptureInterface));
   return interfaces.some((i) => i.nanosecond) ? 'ns' : 'us';
+}
+
+/** Throws ArgumentError (from `fn`) for options a writer cannot take. */
+function checkWriterOptions(fn: string, opts: CaptureWriterOptions): void {
+  const o = checkObject(fn, 'opts', opts, 'options {linktype, ...}');
+  const iface = (arg: string, i: WriterInterface): void => {
+    checkInteger(fn, `${arg}.linktype`, i.linktype, 0, 0xffff);
+    optInteger(fn, `${arg}.snaplen`, i.snaplen, 0, 0xffffffff, 0);
+  };
+  iface('opts', o);
+  optOneOf(fn, 'opts.format', o.format, ['pcap', 'pcapng'], 'pcap');
+  optOneOf(fn, 'opts.precision', o.precision, ['us', 'ns'], 'us');
+  optInteger(fn, 'opts.fcsLen', o.fcsLen, 0, 30, 0);
+  optBoolean(fn, 'opts.bigEndian', o.bigEndian);
+  optInteger(fn, 'opts.bufferSize', o.bufferSize, 0, 1 << 30, 0);
+  if (o.moreInterfaces !== undefined) {
+    checkArray(fn, 'opts.moreInterfaces', o.moreInterfaces).forEach((i, n) => {
+      const arg = `opts.moreInterfaces[${n}]`;
+      iface(arg, checkObject(fn, arg, i as WriterInterface));
+      optString(fn, `${arg}.name`, (i as WriterInterface).name);
+    });
+  }
+}
+
+const isU32 = (v: unknown): v is number => typeof v === 'number' && (v >>> 0) === v;
+
+/** writePacket's arguments, once its quick test failed: the ArgumentError that says which. */
+function checkPacketArgs(buf: unknown, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId: number): void {
+  const fn = 'writePacket';
+  const b = checkUint8Array(fn, 'buf', buf);
+  checkInteger(fn, 'offset', offset, 0, b.length);
+  checkInteger(fn, 'caplen', caplen, 0, b.length - offset);
+  checkInteger(fn, 'wirelen', wirelen, 0, 0xffffffff);
+  checkInteger(fn, 'tsSec', tsSec, -Infinity, Infinity);
+  // A pcap record's fraction is not capped at a second in every file, so neither is this.
+  checkInteger(fn, 'tsNsec', tsNsec, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger(fn, 'interfaceId', interfaceId, 0, 0xffffffff);
 }
 
 export class CaptureWriter {
@@ -88,11 +129,16 @@ export class CaptureWriter {
    * it cannot be created.
    */
   static create(path: string, opts: CaptureWriterOptions): CaptureWriter {
+    checkString('create', 'path', path);
+    checkWriterOptions('create', opts);
     return CaptureWriter.to(OutputFile.open(path), opts);
   }
 
   /** Starts writing into `out`; on a failure to start, `out` is aborted. */
   static to(out: ByteSink, opts: CaptureWriterOptions): CaptureWriter {
+    const sink = checkObject('to', 'out', out, 'a ByteSink {path, write, commit, abort}');
+    for (const m of ['write', 'commit', 'abort'] as const) checkFunction('to', `out.${m}`, sink[m]);
+    checkWriterOptions('to', opts);
     try {
       return new CaptureWriter(out, opts);
     } catch (e) {
@@ -124,6 +170,11 @@ export class CaptureWriter {
    * length. tsNsec is truncated to µs for a µs file.
    */
   writePacket(buf: Uint8Array, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId = 0): void {
+    // Per packet: the cheap test first, the messages only on failure.
+    if (!(buf instanceof Uint8Array) || !isU32(offset) || !isU32(caplen) || offset + caplen > buf.length || !isU32(wirelen) ||
+      !Number.isInteger(tsSec) || !(Number.isInteger(tsNsec) && tsNsec >= 0) || !isU32(interfaceId)) {
+      checkPacketArgs(buf, offset, caplen, wirelen, tsSec, tsNsec, interfaceId);
+    }
     if (this.closed) throw new OutputError(this.path, 'write after close');
     const snaplen = this.snaplens[interfaceId];
     if (snaplen === undefined) throw new OutputError(this.path, `no interface ${interfaceId}`);
@@ -135,11 +186,13 @@ export class CaptureWriter {
 
   /** Appends a packet from the async iterator (or any object of that shape). */
   write(pkt: Pick<CapturePacket, 'data' | 'tsSec' | 'tsNsec'> & { wirelen?: number; interfaceId?: number }): void {
+    checkUint8Array('write', 'pkt.data', checkObject('write', 'pkt', pkt, 'a packet {data, tsSec, tsNsec, wirelen?, interfaceId?}').data);
     this.writePacket(pkt.data, 0, pkt.data.length, pkt.wirelen ?? pkt.data.length, pkt.tsSec, pkt.tsNsec, pkt.interfaceId ?? 0);
   }
 
   /** Appends the fast reader's current packet (interface 0 unless given). */
   writeRecord(rec: CaptureRecord, interfaceId = 0): void {
+    checkObject('writeRecord', 'rec', rec, 'a CaptureRecord');
     this.writePacket(rec.buf, rec.offset, rec.caplen, rec.wirelen, rec.tsSec, rec.tsNsec, interfaceId);
   }
 

@@ -6,10 +6,12 @@
  * kernel's own translation refuses afterwards is the translator's to say
  * (translate/kernel-check.ts).
  */
+import { checkArray } from '../args.js';
 import { CheckError } from '../errors.js';
 import { hex } from '../hex.js';
 import { classicText } from './disasm.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, loadWidth } from './insn.js';
+import { checkClassicProgram, checkProfileArgs } from './shape.js';
 import {
   BPF_ABS, BPF_DIV, BPF_LDX, BPF_LSH, BPF_MAXINSNS, BPF_MEMWORDS, BPF_MOD, BPF_RET, BPF_RSH, BPF_W, BPF_X, SKF_AD_MAX, SKF_AD_OFF,
   ancillaryOf, bpfOp, bpfSize,
@@ -218,6 +220,7 @@ function* checkerViolations(prog: ClassicProgram, opts: CheckOptions): Generator
 
 /** Every violation of the checkers, in the order Linux meets them (the first is the one it reports). */
 export function findClassicViolations(prog: ClassicProgram, opts: CheckOptions = {}): CheckError[] {
+  checkProfileArgs('findClassicViolations', prog, opts);
   return [...checkerViolations(prog, opts)];
 }
 
@@ -227,6 +230,7 @@ export function findClassicViolations(prog: ClassicProgram, opts: CheckOptions =
  * Linux then translates it, which can still refuse it: see checkForLinux (translate/kernel-check).
  */
 export function checkClassic(prog: ClassicProgram, opts: CheckOptions = {}): void {
+  checkProfileArgs('checkClassic', prog, opts);
   const first = checkerViolations(prog, opts).next();
   if (!first.done) throw first.value;
 }
@@ -237,6 +241,7 @@ export function checkClassic(prog: ClassicProgram, opts: CheckOptions = {}): voi
  * Each filter must itself pass checkClassic with the seccomp profile.
  */
 export function checkSeccompChain(filters: readonly ClassicProgram[]): void {
+  checkArray('checkSeccompChain', 'filters', filters).forEach((f, n) => checkClassicProgram('checkSeccompChain', f, `filters[${n}]`));
   let installed = 0;
   for (let n = 0; n < filters.length; n++) {
     const len = filters[n]!.length;

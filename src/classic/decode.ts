@@ -14,9 +14,10 @@
  *       a number then a comma     -> comma (bpf_asm, iptables --bytecode)
  *       a number alone            -> ddd (the count line of tcpdump -ddd)
  */
+import { type BytesLike, checkOptions, checkString, optOneOf, optString, toBytes } from '../args.js';
 import { DecodeError } from '../errors.js';
 import { quotable } from '../text.js';
-import type { Endian } from './encode.js';
+import { ENDIANS, type Endian } from './encode.js';
 import { type ClassicInsn, insn } from './insn.js';
 import { parseListing } from './listing.js';
 
@@ -40,8 +41,8 @@ const countMismatch = (count: number, found: number): string =>
   `${count} instruction${count === 1 ? '' : 's'} but ${found} follow${found === 1 ? 's' : ''}`;
 
 /** False when the bytes hold a control byte other than TAB/LF/VT/FF/CR, or DEL: binary, not text. */
-export function isTextBytes(bytes: Uint8Array): boolean {
-  for (const b of bytes) {
+export function isTextBytes(bytes: BytesLike): boolean {
+  for (const b of toBytes('isTextBytes', 'bytes', bytes)) {
     if ((b < 0x20 && !(b >= 0x09 && b <= 0x0d)) || b === 0x7f) return false;
   }
   return true;
@@ -78,20 +79,35 @@ function detectText(lines: readonly string[], source: string): TextFormat {
   );
 }
 
+/** A program's input as decodeClassic takes it: text, or bytes in any of the usual containers. */
+function inputOf(fn: string, input: unknown): Uint8Array | string {
+  return typeof input === 'string' ? input : toBytes(fn, 'input', input, 'a string or bytes (a Uint8Array, an ArrayBuffer or a DataView)');
+}
+
 /** The format `decodeClassic` would read `input` as; DecodeError when it is none of them. */
-export function detectClassicFormat(input: Uint8Array | string, source: string = DEFAULT_SOURCE): ClassicFormat {
-  if (input.length === 0) throw new DecodeError(source, EMPTY);
-  const text = textOf(input);
+export function detectClassicFormat(input: BytesLike | string, source: string = DEFAULT_SOURCE): ClassicFormat {
+  const data = inputOf('detectClassicFormat', input);
+  checkString('detectClassicFormat', 'source', source);
+  if (data.length === 0) throw new DecodeError(source, EMPTY);
+  const text = textOf(data);
   return text === undefined ? 'raw' : detectText(splitLines(text), source);
 }
 
 /** Decodes a classic program; see the module comment for the forms and detection. */
-export function decodeClassic(input: Uint8Array | string, opts: DecodeClassicOptions = {}): ClassicInsn[] {
-  const source = opts.source ?? DEFAULT_SOURCE;
-  const format = opts.format ?? 'auto';
+export function decodeClassic(input: BytesLike | string, opts: DecodeClassicOptions = {}): ClassicInsn[] {
+  const fn = 'decodeClassic';
+  const data = inputOf(fn, input);
+  const o = checkOptions(fn, 'opts', opts);
+  const source = optString(fn, 'opts.source', o.source) ?? DEFAULT_SOURCE;
+  const format = optOneOf(fn, 'opts.format', o.format, ['auto', ...CLASSIC_FORMATS], 'auto');
+  const endian = optOneOf(fn, 'opts.endian', o.endian, ENDIANS, 'little');
+  return decodeInput(data, format, endian, source);
+}
+
+function decodeInput(input: Uint8Array | string, format: 'auto' | ClassicFormat, endian: Endian, source: string): ClassicInsn[] {
   if (format === 'raw' || (format === 'auto' && typeof input !== 'string' && textOf(input) === undefined)) {
     if (typeof input === 'string') throw new DecodeError(source, 'raw struct sock_filter input must be bytes, not text');
-    return decodeRaw(input, opts.endian ?? 'little', source);
+    return decodeRaw(input, endian, source);
   }
   const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
   const lines = splitLines(text);

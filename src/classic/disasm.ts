@@ -2,8 +2,10 @@
  * Classic disassembly, byte-for-byte as libpcap 1.10's bpf_image / `tcpdump -d` prints it
  * (checked against the real library by test/classic/disasm-libpcap.test.ts).
  */
+import { checkInteger } from '../args.js';
 import { hex } from '../hex.js';
 import { type ClassicInsn, type ClassicProgram, classicForm } from './insn.js';
+import { checkClassicInsn, checkClassicProgram } from './shape.js';
 import { ancillaryOf, type AncillaryName, BPF_JA, BPF_JMP, BPF_LDX, BPF_LEN, BPF_W, bpfClass, bpfOp } from '../abi/opcodes.js';
 
 /** libpcap's names for the ancillary offsets (bpf_image prints `[name]` for LD ABS). */
@@ -59,6 +61,12 @@ function operandImage(i: ClassicInsn, pc: number, exact: boolean): { mnemonic: s
 
 /** One line of `tcpdump -d`, e.g. `(002) jeq      #0x800           jt 3\tjf 5`. */
 export function classicImage(i: ClassicInsn, pc: number): string {
+  checkClassicInsn('classicImage', 'i', i);
+  checkInteger('classicImage', 'pc', pc, 0, Number.MAX_SAFE_INTEGER);
+  return imageOf(i, pc);
+}
+
+function imageOf(i: ClassicInsn, pc: number): string {
   const { mnemonic, operand } = operandImage(i, pc, true);
   const n = String(pc).padStart(3, '0');
   if (hasJumpColumns(i.code)) {
@@ -72,6 +80,8 @@ export function classicImage(i: ClassicInsn, pc: number): string {
  * the forms libpcap cannot print spelled out (`ldx #pktlen`, not `unimp 0x81`).
  */
 export function classicText(i: ClassicInsn, pc: number): string {
+  checkClassicInsn('classicText', 'i', i);
+  checkInteger('classicText', 'pc', pc, 0, Number.MAX_SAFE_INTEGER);
   const { mnemonic, operand } = operandImage(i, pc, false);
   const base = operand ? `${mnemonic} ${operand}` : mnemonic;
   return hasJumpColumns(i.code) ? `${base} jt ${pc + 1 + i.jt} jf ${pc + 1 + i.jf}` : base;
@@ -79,5 +89,5 @@ export function classicText(i: ClassicInsn, pc: number): string {
 
 /** The whole `tcpdump -d` listing, one line per instruction, newline-terminated. */
 export function disassembleClassic(prog: ClassicProgram): string {
-  return prog.map((i, pc) => `${classicImage(i, pc)}\n`).join('');
+  return checkClassicProgram('disassembleClassic', prog).map((i, pc) => `${imageOf(i, pc)}\n`).join('');
 }

@@ -3,24 +3,27 @@
  * 49 instruction forms Linux accepts. Every classic module (decoders, checker,
  * interpreter, translator, disassembler) reads opcodes through this table.
  */
+import { checkArray, checkInteger } from '../args.js';
+import { type ClassicInsn, type ClassicProgram, checkClassicInsn, isClassicInsn } from './shape.js';
 import {
   BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND,
   BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
   BPF_LSH, BPF_MEM, BPF_MISC, BPF_MOD, BPF_MSH, BPF_MUL, BPF_NEG, BPF_OR, BPF_RET, BPF_RSH,
-  BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR,
+  BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR, bpfSize,
 } from '../abi/opcodes.js';
 
-/** One classic instruction, `struct sock_filter`: u16 code, u8 jt, u8 jf, u32 k (k kept unsigned). */
-export interface ClassicInsn {
-  readonly code: number;
-  readonly jt: number;
-  readonly jf: number;
-  readonly k: number;
-}
+// The record itself is defined beside the test of what it may hold.
+export type { ClassicInsn, ClassicProgram } from './shape.js';
 
-export type ClassicProgram = readonly ClassicInsn[];
-
+/**
+ * An instruction from integers, each cut to its field as C's assignment to `struct
+ * sock_filter` would (so k = SKF_AD_OFF + n gives the unsigned offset). Anything but an
+ * integer is refused (ArgumentError), rather than becoming 0.
+ */
 export function insn(code: number, jt: number, jf: number, k: number): ClassicInsn {
+  if (!(Number.isInteger(code) && Number.isInteger(jt) && Number.isInteger(jf) && Number.isInteger(k))) {
+    (['code', 'jt', 'jf', 'k'] as const).forEach((name, n) => checkInteger('insn', name, [code, jt, jf, k][n], -Infinity, Infinity));
+  }
   return { code: code & 0xffff, jt: jt & 0xff, jf: jf & 0xff, k: k >>> 0 };
 }
 
@@ -116,13 +119,18 @@ export function classicForm(code: number): ClassicForm | undefined {
 
 /** Width in bytes of a packet load's size field. */
 export function loadWidth(code: number): 1 | 2 | 4 {
-  const size = code & 0x18;
+  const size = bpfSize(code);
   return size === BPF_B ? 1 : size === BPF_H ? 2 : 4;
 }
 
 /** Successor pcs of the instruction at `pc` (none for RET; a code outside the 49 falls through). */
 export function classicSuccessors(prog: ClassicProgram, pc: number): number[] {
-  const i = prog[pc]!;
+  // Only prog[pc] is read, so only it is checked: callers walk every pc.
+  if (!Array.isArray(prog) || !Number.isInteger(pc) || pc < 0 || pc >= prog.length) {
+    checkInteger('classicSuccessors', 'pc', pc, 0, checkArray('classicSuccessors', 'prog', prog).length - 1);
+  }
+  const i = prog[pc];
+  if (!isClassicInsn(i)) checkClassicInsn('classicSuccessors', `prog[${pc}]`, i);
   switch (classicForm(i.code)?.kind) {
     case 'ret-k': case 'ret-a': return [];
     case 'ja': return [pc + 1 + i.k];

@@ -11,10 +11,12 @@
  * Instructions no engine would run (codes outside the 49, jumps out of the program, M[] index
  * >= 16, constant division by 0, ...) throw VmError instead of inventing an answer.
  */
-import { type SkbMeta, SECCOMP_DATA_SIZE, defaultSkbMeta } from '../abi/ctx.js';
+import { checkObject, checkOptions, checkUint8Array, optBoolean, optFunction, optInteger, optOneOf } from '../args.js';
+import { type SkbMeta, SECCOMP_DATA_SIZE, checkSkbMeta, defaultSkbMeta } from '../abi/ctx.js';
 import { UsageError, VmError } from '../errors.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, loadWidth } from './insn.js';
 import { classicText } from './disasm.js';
+import { checkClassicProgram } from './shape.js';
 import { nlattrFind, nlattrFindNested } from '../abi/nlattr.js';
 import {
   BPF_ADD, BPF_AND, BPF_DIV, BPF_LSH, BPF_MEMWORDS, BPF_MOD, BPF_MUL, BPF_OR, BPF_RSH, BPF_SUB, BPF_W, BPF_XOR,
@@ -25,7 +27,8 @@ import {
 export type ClassicSemantics = 'linux' | 'libpcap';
 
 export interface ClassicRunOptions {
-  semantics: ClassicSemantics;
+  /** 'linux' (default) or 'libpcap'. */
+  semantics?: ClassicSemantics;
   /** SKF_AD_RANDOM (linux): returns a u32; defaults to Math.random. */
   random?: () => number;
   /** Instructions allowed before the run stops with reason `budget` (only libpcap can loop). */
@@ -218,12 +221,32 @@ function jumpTaken(op: number, A: number, operand: number): boolean {
   }
 }
 
-/** Runs a classic program over one packet (or one seccomp_data) and says how it ended. */
-export function runClassic(prog: ClassicProgram, input: ClassicInput, opts: ClassicRunOptions): ClassicRunResult {
+/**
+ * Runs a classic program over one packet (or one seccomp_data) and says how it ended. The
+ * program need not have passed checkClassic: what no engine would run throws VmError.
+ */
+export function runClassic(prog: ClassicProgram, input: ClassicInput, opts: ClassicRunOptions = {}): ClassicRunResult {
+  const fn = 'runClassic';
+  checkClassicProgram(fn, prog);
+  const { pkt, meta } = checkObject(fn, 'input', input, 'an input {pkt, meta?}');
+  checkUint8Array(fn, 'input.pkt', pkt);
+  if (meta !== undefined) checkSkbMeta(fn, 'input.meta', meta);
+  const o = checkOptions(fn, 'opts', opts);
+  optOneOf(fn, 'opts.semantics', o.semantics, ['linux', 'libpcap'], 'linux');
+  optFunction(fn, 'opts.random', o.random);
+  optInteger(fn, 'opts.budget', o.budget, 1, Number.MAX_SAFE_INTEGER, DEFAULT_CLASSIC_BUDGET);
+  if (o.seccomp !== undefined) checkUint8Array(fn, 'opts.seccomp', o.seccomp);
+  optBoolean(fn, 'opts.auxData', o.auxData);
+  optFunction(fn, 'opts.trace', o.trace);
+  return execClassic(prog, pkt!, meta, opts);
+}
+
+/** runClassic without the argument checks, for a loop that checked them once (replay's classic engine). */
+export function execClassic(prog: ClassicProgram, pkt: Uint8Array, skbMeta: SkbMeta | undefined, opts: ClassicRunOptions): ClassicRunResult {
   const pcap = opts.semantics === 'libpcap';
   if (pcap && opts.seccomp) throw new UsageError("seccomp data needs semantics 'linux'");
-  const meta = input.meta ?? { ...defaultSkbMeta(), len: input.pkt.length };
-  const m: Machine = { prog, pkt: input.pkt, meta, opts, A: 0, X: 0, M: new Uint32Array(BPF_MEMWORDS) };
+  const meta = skbMeta ?? { ...defaultSkbMeta(), len: pkt.length };
+  const m: Machine = { prog, pkt, meta, opts, A: 0, X: 0, M: new Uint32Array(BPF_MEMWORDS) };
   const budget = opts.budget ?? DEFAULT_CLASSIC_BUDGET;
   const len = prog.length;
   const pktLen = opts.seccomp ? SECCOMP_DATA_SIZE : meta.len >>> 0;

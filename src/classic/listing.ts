@@ -8,6 +8,7 @@
  * opcode of an unknown instruction, so its k is gone) except `unimp 0x81`: libpcap 1.10
  * has no image for LDX LEN, whose operands carry nothing.
  */
+import { checkArray, checkString } from '../args.js';
 import { DecodeError } from '../errors.js';
 import { quotable } from '../text.js';
 import { ANCILLARY_IMAGE, LIBPCAP_IMAGE_UNKNOWN } from './disasm.js';
@@ -80,6 +81,8 @@ function toU32(text: string, what: string, fail: (d: string) => never): number {
 
 /** `lines` are the text's lines (without terminators); line numbers in errors are 1-based. */
 export function parseListing(lines: readonly string[], source: string): ClassicInsn[] {
+  checkArray('parseListing', 'lines', lines).forEach((l, n) => checkString('parseListing', `lines[${n}]`, l));
+  checkString('parseListing', 'source', source);
   const prog: ClassicInsn[] = [];
   lines.forEach((raw, index) => {
     const text = raw.trim();

@@ -26,6 +26,7 @@ import {
 } from './opcodes.js';
 import { bpfInsn, type Insn } from './insn.js';
 import { HELPERS } from './helpers.js';
+import { checkString } from '../args.js';
 import { AsmError } from '../errors.js';
 import { quotable } from '../text.js';
 
@@ -142,10 +143,14 @@ export interface AsmResult {
 
 /** Assembles uBPF-syntax text; throws AsmError on the first bad line. */
 export function assemble(text: string, source = '<asm>'): Insn[] {
+  checkString('assemble', 'text', text);
+  checkString('assemble', 'source', source);
   return assembleWithInfo(text, source).program;
 }
 
 export function assembleWithInfo(text: string, source = '<asm>'): AsmResult {
+  checkString('assembleWithInfo', 'text', text);
+  checkString('assembleWithInfo', 'source', source);
   const out: Insn[] = [];
   const lines: number[] = [];
   const labels = new Map<string, number>();

@@ -16,6 +16,7 @@ import {
   SIZE_BYTES, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
 import { type Insn, type Program, ldImm64Tails } from './insn.js';
+import { checkInsnShape, checkProgramShape } from './shape.js';
 import { helperInfo } from './helpers.js';
 import { hex, hex64Short } from '../hex.js';
 
@@ -166,6 +167,8 @@ function stx(i: Insn): string {
  * 32 bits); without it an LD IMM64 prints as invalid.
  */
 export function disasmInsn(i: Insn, next?: Insn): string {
+  checkInsnShape('disasmInsn', 'i', i);
+  if (next !== undefined) checkInsnShape('disasmInsn', 'next', next);
   switch (bpfClass(i.code)) {
     case BPF_ALU: case BPF_ALU64: return alu(i);
     case BPF_JMP: case BPF_JMP32: return jmp(i);
@@ -179,6 +182,7 @@ export function disasmInsn(i: Insn, next?: Insn): string {
 
 /** One text per slot; the second slot of an LD IMM64 gets ''. */
 export function disassemble(prog: Program): string[] {
+  checkProgramShape('disassemble', prog);
   const tails = ldImm64Tails(prog);
   return prog.map((i, pc) => (tails[pc] ? '' : disasmInsn(i, prog[pc + 1])));
 }

@@ -1,10 +1,13 @@
 /** Byte encoding of internal programs: 8-byte little-endian `struct bpf_insn` records. */
 import { bpfInsn, type Insn, type Program } from './insn.js';
+import { type BytesLike, checkString, toBytes } from '../args.js';
 import { DecodeError } from '../errors.js';
+import { checkProgramShape } from './shape.js';
 
 export const INSN_SIZE = 8;
 
 export function encodeProgram(prog: Program): Uint8Array {
+  checkProgramShape('encodeProgram', prog);
   const out = new Uint8Array(prog.length * INSN_SIZE);
   const view = new DataView(out.buffer);
   prog.forEach((i, n) => {
@@ -17,7 +20,9 @@ export function encodeProgram(prog: Program): Uint8Array {
   return out;
 }
 
-export function decodeProgram(bytes: Uint8Array, source = '<input>'): Insn[] {
+export function decodeProgram(input: BytesLike, source = '<input>'): Insn[] {
+  const bytes = toBytes('decodeProgram', 'bytes', input);
+  checkString('decodeProgram', 'source', source);
   if (bytes.length % INSN_SIZE !== 0) {
     throw new DecodeError(source, `size ${bytes.length} is not a multiple of 8 (struct bpf_insn)`, { byteOffset: bytes.length - (bytes.length % INSN_SIZE) });
   }

@@ -5,6 +5,7 @@
  * provides both: translate/annotate.ts), so decoding the `bin` output and formatting it
  * again gives the same listing.
  */
+import { argFail, checkOneOf, checkOptions, optBoolean, optFunction, optString } from '../args.js';
 import {
   ALU_OP_NAMES, BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DW,
   BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_IND, BPF_OR, BPF_W, BPF_XOR, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX,
@@ -14,6 +15,7 @@ import { type Insn, type Program, isLdImm64, ldImm64Tails } from './insn.js';
 import { encodeProgram } from './encode.js';
 import { helperInfo, isProjectHelper } from './helpers.js';
 import { disasmInsn, helperName } from './disasm.js';
+import { checkProgramShape } from './shape.js';
 import { hex, hex64Short } from '../hex.js';
 
 export const OUTPUT_FORMATS = ['listing', 'bin', 'hex', 'json', 'c'] as const;
@@ -28,10 +30,33 @@ export interface FormatOptions {
   sourceText?: (classicPc: number) => string | undefined;
 }
 
+/** What formatProgram returns in each format: the bytes of `bin`, the text of the others. */
+export interface FormattedProgram {
+  listing: string;
+  bin: Uint8Array;
+  hex: string;
+  json: string;
+  c: string;
+}
+
+/**
+ * The program and options of a formatter, checked (ArgumentError from `fn`): the origin map
+ * of an annotation must be what translateClassic gave.
+ */
+function checkFormatArgs(fn: string, prog: Program, opts: FormatOptions | undefined): FormatOptions {
+  checkProgramShape(fn, prog);
+  const o = checkOptions(fn, 'opts', opts);
+  optBoolean(fn, 'opts.annotate', o.annotate);
+  if (o.origin !== undefined && !(o.origin instanceof Int32Array)) argFail(fn, 'opts.origin', 'an Int32Array (Translation.origin)', o.origin);
+  optFunction(fn, 'opts.sourceText', o.sourceText);
+  return o;
+}
+
 const isHelperCall = (i: Insn): boolean => i.code === (BPF_JMP | BPF_CALL) && i.src === 0;
 
 /** Project helper ids a program calls, ascending. Non-empty means Linux cannot load it. */
 export function projectHelpersOf(prog: Program): number[] {
+  checkProgramShape('projectHelpersOf', prog);
   const ids = new Set<number>();
   const tails = ldImm64Tails(prog);
   prog.forEach((i, pc) => { if (!tails[pc] && isHelperCall(i) && isProjectHelper(i.imm)) ids.add(i.imm); });
@@ -62,6 +87,7 @@ function groupHeading(pc: number, opts: FormatOptions): string | undefined {
 
 /** `index: raw bytes  text`, one line per 8-byte slot, with a header (and footer when not loadable). */
 export function formatListing(prog: Program, opts: FormatOptions = {}): string {
+  checkFormatArgs('formatListing', prog, opts);
   const bytes = encodeProgram(prog);
   const tails = ldImm64Tails(prog);
   const width = String(Math.max(prog.length - 1, 0)).length;
@@ -80,11 +106,13 @@ export function formatListing(prog: Program, opts: FormatOptions = {}): string {
 
 /** One instruction per line as 16 hex digits, in memory (little-endian record) order. */
 export function formatHex(prog: Program): string {
+  checkProgramShape('formatHex', prog);
   const bytes = encodeProgram(prog);
   return prog.map((_, pc) => `${rawBytes(bytes, pc).replaceAll(' ', '')}\n`).join('');
 }
 
 export function formatJson(prog: Program, opts: FormatOptions = {}): string {
+  checkFormatArgs('formatJson', prog, opts);
   const tails = ldImm64Tails(prog);
   const helpers = projectHelpersOf(prog);
   const rows = prog.map((i, pc) => {
@@ -208,13 +236,16 @@ function cHelper(id: number): string {
 
 /** A `struct bpf_insn` array initialiser; each entry ends with the disassembly as a comment. */
 export function formatC(prog: Program, opts: FormatOptions & { name?: string } = {}): string {
+  checkFormatArgs('formatC', prog, opts);
+  const name = optString('formatC', 'opts.name', opts.name);
+  if (name !== undefined && !/^[A-Za-z_]\w*$/.test(name)) argFail('formatC', 'opts.name', 'a C identifier', name);
   const tails = ldImm64Tails(prog);
   const reason = notLoadableReason(prog);
   const lines: string[] = [
     `/* internal BPF: ${prog.length} instruction${prog.length === 1 ? '' : 's'}; BPF_* macros of the kernel's linux/filter.h */`,
   ];
   if (reason) lines.push(`/* ${reason} */`);
-  lines.push(`struct bpf_insn ${opts.name ?? 'prog'}[] = {`);
+  lines.push(`struct bpf_insn ${name ?? 'prog'}[] = {`);
   for (let pc = 0; pc < prog.length; pc++) {
     const heading = groupHeading(pc, opts);
     if (heading !== undefined) lines.push(`\t/* ${heading.replaceAll('*/', '* /')} */`);
@@ -228,13 +259,16 @@ export function formatC(prog: Program, opts: FormatOptions & { name?: string } =
   return `${lines.join('\n')}\n`;
 }
 
-/** The bytes or text of `prog` in `format`. */
-export function formatProgram(prog: Program, format: OutputFormat, opts: FormatOptions = {}): Uint8Array | string {
-  switch (format) {
-    case 'bin': return encodeProgram(prog);
-    case 'hex': return formatHex(prog);
-    case 'json': return formatJson(prog, opts);
-    case 'c': return formatC(prog, opts);
-    case 'listing': return formatListing(prog, opts);
-  }
+/** The bytes (`bin`) or text (the other formats) of `prog` in `format`. */
+export function formatProgram<F extends OutputFormat>(prog: Program, format: F, opts: FormatOptions = {}): FormattedProgram[F] {
+  checkOneOf('formatProgram', 'format', format, OUTPUT_FORMATS);
+  checkFormatArgs('formatProgram', prog, opts);
+  const out: { [K in OutputFormat]: () => FormattedProgram[K] } = {
+    bin: () => encodeProgram(prog),
+    hex: () => formatHex(prog),
+    json: () => formatJson(prog, opts),
+    c: () => formatC(prog, opts),
+    listing: () => formatListing(prog, opts),
+  };
+  return out[format]();
 }

@@ -7,28 +7,35 @@ import {
   BPF_ALU, BPF_ALU64, BPF_CALL, BPF_DW, BPF_END, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K,
   BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_X, BPF_ABS, BPF_IND, BPF_NEG, bpfClass, bpfOp,
 } from './opcodes.js';
+import { checkInteger } from '../args.js';
+import { type Insn, type Program, checkInsnShape, checkProgramShape, isInsn } from './shape.js';
 
-export interface Insn {
-  readonly code: number; // u8
-  readonly dst: number;  // 0..15
-  readonly src: number;  // 0..15
-  readonly off: number;  // s16
-  readonly imm: number;  // s32
-}
+// The record itself is defined beside the test of what it may hold.
+export type { Insn, Program } from './shape.js';
 
-export type Program = readonly Insn[];
-
+/**
+ * An instruction from integers, each cut to its field as C's assignment to `struct bpf_insn`
+ * would (imm 0xffffffff becomes -1). Anything but an integer is refused (ArgumentError).
+ */
 export function bpfInsn(code: number, dst: number, src: number, off: number, imm: number): Insn {
+  if (!(Number.isInteger(code) && Number.isInteger(dst) && Number.isInteger(src) && Number.isInteger(off) && Number.isInteger(imm))) {
+    (['code', 'dst', 'src', 'off', 'imm'] as const).forEach((name, n) => checkInteger('bpfInsn', name, [code, dst, src, off, imm][n], -Infinity, Infinity));
+  }
   return { code: code & 0xff, dst: dst & 0xf, src: src & 0xf, off: (off << 16) >> 16, imm: imm | 0 };
 }
 
-export const isLdImm64 = (i: Insn): boolean => i.code === (BPF_LD | BPF_IMM | BPF_DW);
+/** An operand a builder ORs into the code (op, size): an integer (ArgumentError from `fn` otherwise). */
+function codePart(fn: string, name: string, v: number): number {
+  return Number.isInteger(v) ? v : checkInteger(fn, name, v, -Infinity, Infinity);
+}
+
+export const isLdImm64 = (i: Insn): boolean => (isInsn(i) ? i : checkInsnShape('isLdImm64', 'i', i)).code === (BPF_LD | BPF_IMM | BPF_DW);
 
 // ALU
-export const alu32Reg = (op: number, dst: number, src: number): Insn => bpfInsn(BPF_ALU | op | BPF_X, dst, src, 0, 0);
-export const alu32Imm = (op: number, dst: number, imm: number): Insn => bpfInsn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
-export const alu64Reg = (op: number, dst: number, src: number): Insn => bpfInsn(BPF_ALU64 | op | BPF_X, dst, src, 0, 0);
-export const alu64Imm = (op: number, dst: number, imm: number): Insn => bpfInsn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
+export const alu32Reg = (op: number, dst: number, src: number): Insn => bpfInsn(BPF_ALU | codePart('alu32Reg', 'op', op) | BPF_X, dst, src, 0, 0);
+export const alu32Imm = (op: number, dst: number, imm: number): Insn => bpfInsn(BPF_ALU | codePart('alu32Imm', 'op', op) | BPF_K, dst, 0, 0, imm);
+export const alu64Reg = (op: number, dst: number, src: number): Insn => bpfInsn(BPF_ALU64 | codePart('alu64Reg', 'op', op) | BPF_X, dst, src, 0, 0);
+export const alu64Imm = (op: number, dst: number, imm: number): Insn => bpfInsn(BPF_ALU64 | codePart('alu64Imm', 'op', op) | BPF_K, dst, 0, 0, imm);
 export const neg32 = (dst: number): Insn => bpfInsn(BPF_ALU | BPF_NEG, dst, 0, 0, 0);
 export const mov32Reg = (dst: number, src: number): Insn => alu32Reg(BPF_MOV, dst, src);
 export const mov32Imm = (dst: number, imm: number): Insn => alu32Imm(BPF_MOV, dst, imm);
@@ -43,17 +50,17 @@ export function ldImm64(dst: number, lo: number, hi: number): [Insn, Insn] {
 }
 
 // Memory
-export const ldxMem = (size: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_LDX | BPF_MEM | size, dst, src, off, 0);
-export const stxMem = (size: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_STX | BPF_MEM | size, dst, src, off, 0);
-export const stMem = (size: number, dst: number, off: number, imm: number): Insn => bpfInsn(BPF_ST | BPF_MEM | size, dst, 0, off, imm);
+export const ldxMem = (size: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_LDX | BPF_MEM | codePart('ldxMem', 'size', size), dst, src, off, 0);
+export const stxMem = (size: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_STX | BPF_MEM | codePart('stxMem', 'size', size), dst, src, off, 0);
+export const stMem = (size: number, dst: number, off: number, imm: number): Insn => bpfInsn(BPF_ST | BPF_MEM | codePart('stMem', 'size', size), dst, 0, off, imm);
 /** Legacy packet loads: R0 = big-endian load from the packet of the context in R6. */
-export const ldAbs = (size: number, imm: number): Insn => bpfInsn(BPF_LD | BPF_ABS | size, 0, 0, 0, imm);
-export const ldInd = (size: number, src: number, imm: number): Insn => bpfInsn(BPF_LD | BPF_IND | size, 0, src, 0, imm);
+export const ldAbs = (size: number, imm: number): Insn => bpfInsn(BPF_LD | BPF_ABS | codePart('ldAbs', 'size', size), 0, 0, 0, imm);
+export const ldInd = (size: number, src: number, imm: number): Insn => bpfInsn(BPF_LD | BPF_IND | codePart('ldInd', 'size', size), 0, src, 0, imm);
 
 // Jumps
-export const jmpImm = (op: number, dst: number, imm: number, off: number): Insn => bpfInsn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
-export const jmpReg = (op: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_JMP | op | BPF_X, dst, src, off, 0);
-export const jmp32Imm = (op: number, dst: number, imm: number, off: number): Insn => bpfInsn(BPF_JMP32 | op | BPF_K, dst, 0, off, imm);
+export const jmpImm = (op: number, dst: number, imm: number, off: number): Insn => bpfInsn(BPF_JMP | codePart('jmpImm', 'op', op) | BPF_K, dst, 0, off, imm);
+export const jmpReg = (op: number, dst: number, src: number, off: number): Insn => bpfInsn(BPF_JMP | codePart('jmpReg', 'op', op) | BPF_X, dst, src, off, 0);
+export const jmp32Imm = (op: number, dst: number, imm: number, off: number): Insn => bpfInsn(BPF_JMP32 | codePart('jmp32Imm', 'op', op) | BPF_K, dst, 0, off, imm);
 export const ja = (off: number): Insn => bpfInsn(BPF_JMP | BPF_JA, 0, 0, off, 0);
 export const call = (helper: number): Insn => bpfInsn(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
 export const exit = (): Insn => bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
@@ -63,6 +70,8 @@ export const exit = (): Insn => bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
  * or + imm for JMP32 JA (the long jump) and BPF-to-BPF calls.
  */
 export function branchTarget(i: Insn, pc: number): number | null {
+  if (!isInsn(i)) checkInsnShape('branchTarget', 'i', i);
+  if (!Number.isSafeInteger(pc) || pc < 0) checkInteger('branchTarget', 'pc', pc, 0, Number.MAX_SAFE_INTEGER);
   const cls = bpfClass(i.code);
   if (cls !== BPF_JMP && cls !== BPF_JMP32) return null;
   const op = bpfOp(i.code);
@@ -77,6 +86,7 @@ export function branchTarget(i: Insn, pc: number): number | null {
  * first instruction, the way the verifier and the engines pair them.
  */
 export function ldImm64Tails(prog: Program): Uint8Array {
+  checkProgramShape('ldImm64Tails', prog);
   const tails = new Uint8Array(prog.length);
   for (let pc = 0; pc < prog.length; pc++) {
     if (isLdImm64(prog[pc]!) && pc + 1 < prog.length && prog[pc + 1]!.code === 0) tails[++pc] = 1;

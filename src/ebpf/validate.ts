@@ -16,6 +16,8 @@ import {
   BPF_XCHG, JMP_OP_NAMES, R10, SIZE_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
 import { type Program, branchTarget } from './insn.js';
+import { findShapeProblem } from './shape.js';
+import { checkArray } from '../args.js';
 import { VerifyError } from '../errors.js';
 import { hex } from '../hex.js';
 
@@ -182,6 +184,8 @@ function checkReg(name: string, reg: number, rule: Rules['dst']): string | null 
 /** The first structural problem of `prog` as [pc, message], or null when there is none. */
 export function findEncodingProblem(prog: Program): [number, string] | null {
   if (prog.length === 0) return [0, 'the program is empty'];
+  const shape = findShapeProblem(prog);
+  if (shape) return shape;
   const tail = new Uint8Array(prog.length);
   for (let pc = 0; pc < prog.length; pc++) {
     const i = prog[pc]!;
@@ -197,8 +201,7 @@ export function findEncodingProblem(prog: Program): [number, string] | null {
   for (let pc = 0; pc < prog.length; pc++) {
     if (tail[pc]) continue;
     const i = prog[pc]!;
-    // Not a byte (only a hand-made Insn can be that): the same rules, computed.
-    const rules = RULES[i.code] ?? rulesFor(i.code);
+    const rules = RULES[i.code]!;
     if (typeof rules === 'string') return [pc, rules];
     if (rules === CALL_RULES && i.src === BPF_PSEUDO_KFUNC_CALL) return [pc, 'calls to kernel functions (call src 2, kfunc) are not supported'];
     // Messages, and the opcode names in them, are built only once a problem is found.
@@ -222,8 +225,12 @@ export function findEncodingProblem(prog: Program): [number, string] | null {
   return null;
 }
 
-/** Throws VerifyError(pc, message) for the first structural problem of `prog`. */
-export function validateEncoding(prog: Program): void {
+/**
+ * Throws VerifyError(pc, message) for the first structural problem of `prog`, after
+ * ArgumentError (from `fn`) when `prog` is no array.
+ */
+export function validateEncoding(prog: Program, fn = 'validateEncoding'): void {
+  checkArray(fn, 'prog', prog);
   const problem = findEncodingProblem(prog);
   if (problem) throw new VerifyError(problem[0], problem[1]);
 }

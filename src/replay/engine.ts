@@ -3,19 +3,21 @@
  * per-packet filter function for one of them. The table is the one place that knows the
  * engines: a VM engine is one line (`make` builds it over the translated program).
  */
+import { argFail, checkOptions } from '../args.js';
 import { checkForLinux } from '../translate/kernel-check.js';
+import { checkClassicProgram } from '../classic/shape.js';
 import { classicText } from '../classic/disasm.js';
 import { classicForm, type ClassicInsn, type ClassicProgram } from '../classic/insn.js';
-import { runClassic, type ClassicSemantics } from '../classic/interp.js';
+import { execClassic, type ClassicSemantics } from '../classic/interp.js';
 import { indirectLoadsBelowZero } from '../classic/ranges.js';
 import { BPF_JA, BPF_JMP, BPF_LDX, ancillaryOf, bpfClass } from '../abi/opcodes.js';
-import { SKB_CTX_SIZE, writeSkbContext, type SkbMeta } from '../abi/ctx.js';
+import { SKB_CTX_SIZE, storeSkbContext, type SkbMeta } from '../abi/ctx.js';
 import type { Program } from '../ebpf/insn.js';
 import { CheckError, UsageError } from '../errors.js';
 import { quotable } from '../text.js';
 import { translateClassic, type Translation } from '../translate/translate.js';
 import { REG_CTX } from '../translate/regs.js';
-import { standardHelpers, xorshift32, type HelperRegistry } from '../vm/helpers.js';
+import { HelperRegistry, standardHelpers, xorshift32 } from '../vm/helpers.js';
 import { Interpreter } from '../vm/interp.js';
 import { JitEngine } from '../vm/jit/index.js';
 import { ExecEnv, type Engine } from '../vm/types.js';
@@ -130,7 +132,7 @@ class VmFilter implements PacketFilter {
 
   run(buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): number {
     const env = this.env;
-    if (this.usesContext) writeSkbContext(meta, this.ctx);
+    if (this.usesContext) storeSkbContext(meta, this.ctx);
     env.meta = meta;
     // The reader refills one buffer, so env makes its view once per buffer (runPacket's contract).
     if (buf !== env.pkt) env.setPacket(buf, 0, 0);
@@ -147,7 +149,7 @@ class ClassicFilter implements PacketFilter {
 
   run(buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): number {
     const pkt = buf.subarray(start, start + caplen);
-    return runClassic(this.prog, { pkt, meta }, { semantics: this.semantics, random: this.random }).ret;
+    return execClassic(this.prog, pkt, meta, { semantics: this.semantics, random: this.random }).ret;
   }
 }
 
@@ -157,8 +159,13 @@ class ClassicFilter implements PacketFilter {
  * Linux would refuse the program, TranslateError when it cannot be translated.
  */
 export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): PreparedFilter {
+  checkClassicProgram('prepareFilter', prog);
+  checkOptions('prepareFilter', 'opts', opts);
+  if (opts.helpers !== undefined && !(opts.helpers instanceof HelperRegistry)) {
+    argFail('prepareFilter', 'opts.helpers', 'a HelperRegistry (standardHelpers() makes one)', opts.helpers);
+  }
   const engine = opts.engine ?? DEFAULT_ENGINE;
-  const spec: EngineSpec | undefined = ENGINES[engine];
+  const spec: EngineSpec | undefined = Object.hasOwn(ENGINES, engine) ? ENGINES[engine] : undefined;
   if (!spec) throw new UsageError(`unknown engine '${quotable(String(engine))}' (${ENGINE_NAMES.join(', ')})`);
   const semantics = opts.semantics ?? 'linux';
   if (semantics !== 'linux' && semantics !== 'libpcap') throw new UsageError(`unknown semantics '${quotable(String(semantics))}' (linux, libpcap)`);

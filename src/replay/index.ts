@@ -7,8 +7,9 @@ export {
   ENGINES, ENGINE_NAMES, DEFAULT_ENGINE, prepareFilter,
   type EngineName, type EngineSpec, type PacketFilter, type PrepareOptions, type PreparedFilter, type VmEngineOptions,
 } from './engine.js';
+export { dissectLink } from './checks.js';
 export {
-  dissectLink, defaultLinkOptions, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING,
+  defaultLinkOptions, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING,
   type LinkOptions, type PacketWindow,
 } from './link.js';
 export { tracePacket, traceVm, traceClassic, type PacketTrace } from './trace.js';

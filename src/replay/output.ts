@@ -3,6 +3,7 @@
  * diff against libpcap), one JSON object per packet (`--json`), and a chunked writer so that
  * a million lines cost a few hundred writes.
  */
+import { argFail, checkArray, checkFunction, checkInteger, checkObject, checkString } from '../args.js';
 import { linktypeName } from '../capture/linktype.js';
 import type { ReplayPacket, ReplayResult } from './replay.js';
 
@@ -10,9 +11,13 @@ import type { ReplayPacket, ReplayResult } from './replay.js';
 export class ChunkedWriter {
   private buf = '';
 
-  constructor(private readonly write: (text: string) => void, private readonly chunk = 1 << 16) {}
+  constructor(private readonly write: (text: string) => void, private readonly chunk = 1 << 16) {
+    checkFunction('ChunkedWriter', 'write', write);
+    checkInteger('ChunkedWriter', 'chunk', chunk, 1, 1 << 30);
+  }
 
   push(text: string): void {
+    if (typeof text !== 'string') argFail('push', 'text', 'a string', text);
     this.buf += text;
     if (this.buf.length >= this.chunk) this.flush();
   }
@@ -27,19 +32,33 @@ export class ChunkedWriter {
 
 /** `sec.fraction` with 6 digits (µs captures) or 9 (finer ones), as tcpdump -tt prints it. */
 export function formatTimestamp(tsSec: number, tsNsec: number, nanosecond: boolean): string {
+  checkTimestamp('formatTimestamp', '', tsSec, tsNsec, nanosecond);
   const frac = nanosecond ? String(tsNsec).padStart(9, '0') : String(Math.floor(tsNsec / 1000)).padStart(6, '0');
   return `${tsSec}.${frac}`;
 }
 
 /** The `--results` line: the filter's return value, unsigned decimal. */
 export function resultLine(p: ReplayPacket): string {
+  if (typeof p !== 'object' || p === null || (p.ret >>> 0) !== p.ret) checkInteger('resultLine', 'p.ret', checkObject('resultLine', 'p', p, 'a ReplayPacket').ret, 0, 0xffffffff);
   return `${p.ret}\n`;
 }
 
 /** The `--json` line: one object per packet. */
 export function jsonLine(p: ReplayPacket): string {
+  const fn = 'jsonLine';
+  checkObject(fn, 'p', p, 'a ReplayPacket');
+  for (const k of ['index', 'caplen', 'wirelen', 'ret', 'kept'] as const) checkInteger(fn, `p.${k}`, p[k], 0, Number.MAX_SAFE_INTEGER);
+  checkTimestamp(fn, 'p.', p.tsSec, p.tsNsec, p.nanosecond);
   return `{"index":${p.index},"ts":"${formatTimestamp(p.tsSec, p.tsNsec, p.nanosecond)}","caplen":${p.caplen},"wirelen":${p.wirelen},` +
     `"ret":${p.ret},"accepted":${p.ret !== 0},"kept":${p.kept}}\n`;
+}
+
+/** A timestamp as the capture reader gives it; `prefix` names the fields' owner in messages. */
+function checkTimestamp(fn: string, prefix: string, tsSec: unknown, tsNsec: unknown, nanosecond: unknown): void {
+  checkInteger(fn, `${prefix}tsSec`, tsSec, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  // Not capped at a second: a pcap record's fraction is not, in every file.
+  checkInteger(fn, `${prefix}tsNsec`, tsNsec, 0, Number.MAX_SAFE_INTEGER);
+  if (typeof nanosecond !== 'boolean') argFail(fn, `${prefix}nanosecond`, 'true or false', nanosecond);
 }
 
 function percent(part: number, whole: number): string {
@@ -54,6 +73,13 @@ function linktypeLabel(linktype: number): string {
 
 /** The default output: what was read, what the filter kept, and how fast. */
 export function formatSummary(r: ReplayResult): string {
+  const fn = 'formatSummary';
+  checkObject(fn, 'r', r, 'a ReplayResult');
+  checkString(fn, 'r.engine', r.engine);
+  checkString(fn, 'r.semantics', r.semantics);
+  for (const k of ['packets', 'accepted', 'bytesKept', 'bytesCaptured'] as const) checkInteger(fn, `r.${k}`, r[k], 0, Number.MAX_SAFE_INTEGER);
+  if (typeof r.elapsedMs !== 'number' || !(r.elapsedMs >= 0) || r.elapsedMs === Infinity) argFail(fn, 'r.elapsedMs', 'a finite number of at least 0', r.elapsedMs);
+  checkArray(fn, 'r.linktypes', r.linktypes).forEach((l, n) => checkInteger(fn, `r.linktypes[${n}]`, l, 0, 0xffffffff));
   const seconds = r.elapsedMs / 1000;
   const rows: Array<[string, string]> = [
     ['engine', r.engine === 'classic' ? `classic (${r.semantics} semantics)` : r.engine],

@@ -4,6 +4,7 @@
  * event loop turn and output streams drain.
  */
 import type { ClassicProgram } from '../classic/insn.js';
+import { checkReplayArgs } from './checks.js';
 import { ReplaySession } from './session.js';
 import type { ReplayOptions, ReplayResult } from './types.js';
 
@@ -17,6 +18,7 @@ export { ReplayPacket, type PacketResult, type ReplayOptions, type ReplayResult,
  * bad capture, unless keepGoing), OutputError (the -w file), VmError (a run that faults).
  */
 export function replaySync(filter: ClassicProgram | string, capture: string, options: ReplayOptions = {}): ReplayResult {
+  checkReplayArgs('replaySync', filter, capture, options);
   const session = new ReplaySession(filter, capture, options);
   try {
     while (session.step(SLICE_PACKETS));
@@ -34,6 +36,7 @@ export function replaySync(filter: ClassicProgram | string, capture: string, opt
  * its output is slow.
  */
 export async function replay(filter: ClassicProgram | string, capture: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+  checkReplayArgs('replay', filter, capture, options);
   const session = new ReplaySession(filter, capture, options);
   const backpressure = options.backpressure;
   try {

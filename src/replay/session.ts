@@ -21,6 +21,8 @@ import { readInput, sourceName } from '../io/input.js';
 import { CLASSIC_INPUT } from '../classic/limits.js';
 import { sameFile } from '../io/output.js';
 import { quotable } from '../text.js';
+import { checkInteger, checkString } from '../args.js';
+import { checkReplayArgs } from './checks.js';
 import { prepareFilter, type EngineName, type PreparedFilter } from './engine.js';
 import { KeptPacketWriter, keptFormatFor } from './kept-writer.js';
 import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
@@ -29,6 +31,7 @@ import { ReplayPacket, type PacketResult, type ReplayOptions, type ReplayResult,
 
 /** Reads a classic program from a file (`-` = stdin) in any format decodeClassic knows. */
 export function loadFilter(path: string, format: 'auto' | ClassicFormat = 'auto', endian: Endian = 'little'): ClassicProgram {
+  checkString('loadFilter', 'path', path);
   return decodeClassic(readInput(path, CLASSIC_INPUT), { format, endian, source: sourceName(path) });
 }
 
@@ -95,6 +98,7 @@ export class ReplaySession {
    * DecodeError/CheckError/TranslateError (a filter that cannot run).
    */
   constructor(filter: ClassicProgram | string, capture: string, private readonly options: ReplayOptions = {}) {
+    checkReplayArgs('ReplaySession', filter, capture, options);
     if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
     const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
     this.prep = prepareFilter(prog, options);
@@ -131,6 +135,7 @@ export class ReplaySession {
 
   /** Runs up to `maxPackets` more packets; false once the capture (or the traced packet) is done. */
   step(maxPackets: number): boolean {
+    checkInteger('step', 'maxPackets', maxPackets, 1, Number.MAX_SAFE_INTEGER);
     if (this.done) return false;
     const reader = this.reader, rec = reader.current, run = this.prep.filter, meta = this.meta, link = this.link;
     const win = this.win, scratch = this.scratch, kept = this.kept, pkt = this.pkt, results = this.results;

@@ -4,9 +4,11 @@
  * that can stop after each instruction) and can interleave the classic instruction each
  * step came from; the classic trace runs the reference interpreter and shows A, X and M[].
  */
+import { argFail, checkInteger, checkObject, checkOneOf, checkUint8Array, optBoolean } from '../args.js';
 import { classicText } from '../classic/disasm.js';
+import { checkClassicProgram } from '../classic/shape.js';
 import { runClassic } from '../classic/interp.js';
-import { SKB_CTX_SIZE, type SkbMeta, writeSkbContext } from '../abi/ctx.js';
+import { SKB_CTX_SIZE, type SkbMeta, checkSkbMeta, writeSkbContext } from '../abi/ctx.js';
 import { disasmInsn } from '../ebpf/disasm.js';
 import { BPF_EXIT, BPF_JMP, MAX_BPF_REG } from '../ebpf/opcodes.js';
 import { BPF_MEMWORDS } from '../abi/opcodes.js';
@@ -38,10 +40,30 @@ function regText(lo: number, hi: number): string {
 
 const STEP_COLUMN = 44;
 
+/**
+ * What a trace function takes: a filter from prepareFilter, the packet bytes
+ * buf[start, start + caplen) and its metadata (ArgumentError from `fn`).
+ */
+function checkTraceArgs(fn: string, prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): void {
+  const p = checkObject(fn, 'prep', prep, 'a PreparedFilter (prepareFilter makes one)');
+  checkOneOf(fn, 'prep.semantics', p.semantics, ['linux', 'libpcap']);
+  checkClassicProgram(fn, p.classic, 'prep.classic');
+  if (p.translation !== null) {
+    const t = checkObject(fn, 'prep.translation', p.translation, 'a Translation or null');
+    if (!Array.isArray(t.insns) || !(t.origin instanceof Int32Array)) argFail(fn, 'prep.translation', 'a Translation (translateClassic makes one)', t);
+  }
+  const b = checkUint8Array(fn, 'buf', buf);
+  checkInteger(fn, 'start', start, 0, b.length);
+  checkInteger(fn, 'caplen', caplen, 0, b.length - start);
+  checkSkbMeta(fn, 'meta', meta);
+}
+
 /** Runs the translated program over one packet in a tracing interpreter. */
 export function traceVm(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean): PacketTrace {
+  checkTraceArgs('traceVm', prep, buf, start, caplen, meta);
+  optBoolean('traceVm', 'annotate', annotate);
   const t = prep.translation;
-  if (!t) throw new Error('traceVm needs a translated program');
+  if (!t) argFail('traceVm', 'prep', 'a filter prepared for a VM engine (jit or interp)', prep.engine);
   const insns = t.insns;
   const lines: string[] = [];
   const prevLo = new Int32Array(MAX_BPF_REG);
@@ -97,6 +119,7 @@ export function traceVm(prep: PreparedFilter, buf: Uint8Array, start: number, ca
 
 /** Runs the classic program over one packet in the reference interpreter, tracing A, X and M[]. */
 export function traceClassic(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta): PacketTrace {
+  checkTraceArgs('traceClassic', prep, buf, start, caplen, meta);
   const prog = prep.classic;
   const lines: string[] = [];
   let pending = -1;
@@ -138,5 +161,6 @@ export function traceClassic(prep: PreparedFilter, buf: Uint8Array, start: numbe
 
 /** The trace of one packet with the engine the filter was prepared for (VM engines trace in the interpreter). */
 export function tracePacket(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean): PacketTrace {
+  checkTraceArgs('tracePacket', prep, buf, start, caplen, meta);
   return prep.translation ? traceVm(prep, buf, start, caplen, meta, annotate) : traceClassic(prep, buf, start, caplen, meta);
 }

@@ -3,6 +3,7 @@
  * (include/uapi/linux/seccomp.h), how the kernel acts on them (kernel/seccomp.c) and how
  * libseccomp and seccomp-tools spell them.
  */
+import { checkArray, checkInteger, checkOptions, checkString, optBoolean } from '../args.js';
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
 import { hex } from '../hex.js';
@@ -46,8 +47,13 @@ export interface DecodedAction {
 }
 
 /** The action a filter's return value stands for, as __seccomp_filter reads it. */
+/** A filter's 32-bit return value, as a u32 or an s32 (ArgumentError from `fn` otherwise). */
+function checkRetValue(fn: string, value: unknown): number {
+  return checkInteger(fn, 'value', value, -0x80000000, 0xffffffff);
+}
+
 export function decodeAction(value: number): DecodedAction {
-  const v = value >>> 0;
+  const v = checkRetValue('decodeAction', value) >>> 0;
   const act = actionByValue.get((v & SECCOMP_RET_ACTION_FULL) >>> 0);
   return { action: act ?? 'KILL_PROCESS', data: v & SECCOMP_RET_DATA, known: act !== undefined };
 }
@@ -57,12 +63,14 @@ export function decodeAction(value: number): DecodedAction {
  * (4095) as the kernel does; undefined for other actions.
  */
 export function errnoOf(value: number): number | undefined {
+  checkRetValue('errnoOf', value);
   const d = decodeAction(value);
   return d.known && d.action === 'ERRNO' ? Math.min(d.data, MAX_ERRNO) : undefined;
 }
 
 /** The key the kernel orders stacked filters' results by: (s32)(ret & 0xffff0000), lower wins. */
 export function actionPriority(value: number): number {
+  checkRetValue('actionPriority', value);
   return (value & SECCOMP_RET_ACTION_FULL) | 0;
 }
 
@@ -74,6 +82,7 @@ export function actionPriority(value: number): number {
  * (the value is then exactly SECCOMP_RET_ALLOW, whatever data the filters returned).
  */
 export function combineStack(values: readonly number[]): { value: number; index: number } {
+  checkArray('combineStack', 'values', values).forEach((v, n) => checkInteger('combineStack', `values[${n}]`, v, -0x80000000, 0xffffffff));
   let value = SECCOMP_RET_ALLOW;
   let index = -1;
   for (let i = values.length - 1; i >= 0; i--) {
@@ -110,6 +119,8 @@ export interface FormatActionOptions {
  * unknown action prints as the raw value in hex.
  */
 export function formatAction(value: number, opts: FormatActionOptions = {}): string {
+  checkRetValue('formatAction', value);
+  optBoolean('formatAction', 'opts.errnoNames', checkOptions('formatAction', 'opts', opts).errnoNames);
   const d = decodeAction(value);
   if (!d.known) return hex(value, 8);
   const word = SPELLING[d.action];
@@ -129,6 +140,7 @@ const WORDS = new Map<string, SeccompAction>([
 
 /** The action named `word` (`KILL` is KILL_THREAD, `NOTIFY` USER_NOTIF), or undefined. */
 export function actionByName(word: string): SeccompAction | undefined {
+  checkString('actionByName', 'word', word);
   return WORDS.get(word.trim().toUpperCase().replace(/^(?:SCMP_ACT_|SECCOMP_RET_)/, ''));
 }
 
@@ -138,6 +150,7 @@ export function actionByName(word: string): SeccompAction | undefined {
  * Throws UsageError.
  */
 export function parseAction(text: string): number {
+  checkString('parseAction', 'text', text);
   const t = text.trim();
   if (/^(?:0x[0-9a-f]+|\d+)$/i.test(t)) {
     const n = Number(t);

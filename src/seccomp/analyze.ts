@@ -4,11 +4,14 @@
  * before the syscall number, the x32 bypass on x86_64, unreachable instructions, and a
  * default action of ALLOW.
  */
+import { checkArray, checkInteger, checkObject, checkString, optInteger } from '../args.js';
+import { checkClassic } from '../classic/check.js';
 import { type ClassicInsn, type ClassicProgram, classicSuccessors } from '../classic/insn.js';
+import { checkClassicProgram } from '../classic/shape.js';
 import { BPF_RET } from '../abi/opcodes.js';
 import { hex, hex64Short } from '../hex.js';
 import { decodeAction, formatAction } from './actions.js';
-import { archesByAudit, type SeccompArch, toArch, X32_SYSCALL_BIT } from './arch.js';
+import { archesByAudit, checkArch, type SeccompArch, toArch, X32_SYSCALL_BIT } from './arch.js';
 import { fieldAt } from './data.js';
 import { lineNumber } from './disasm.js';
 import { type Domain, FULL, formatDomain, log2Size, pointDomain, pointOf, restrict, sameDomain } from './domain.js';
@@ -231,6 +234,7 @@ export function outcomeOf(x: Exploration, endian: 'little' | 'big'): Outcome {
 
 /** `ALLOW`, or `args[0] == 0x1 -> ERRNO(1); otherwise ALLOW`. */
 export function outcomeText(o: Outcome): string {
+  checkOutcome('outcomeText', 'o', o);
   if (o.cases.length === 0) return o.otherwise.text;
   const parts = o.cases.map((c) => `${c.conditions.length ? c.conditions.join(' && ') : 'always'} -> ${c.text}`);
   return `${parts.join('; ')}; otherwise ${o.otherwise.text}`;
@@ -258,8 +262,27 @@ function run(prog: ClassicProgram, words: Map<number, Domain>, budget: number | 
 
 /** What a filter does with one syscall number of an arch, over all args and ip. */
 export function syscallOutcome(prog: ClassicProgram, arch: SeccompArch | string, nr: number, budget?: number): Outcome {
-  const a = toArch(arch);
+  checkSeccompProgram('syscallOutcome', prog);
+  const a = checkArch('syscallOutcome', 'arch', arch);
+  checkInteger('syscallOutcome', 'nr', nr, -0x80000000, 0xffffffff);
+  optInteger('syscallOutcome', 'budget', budget, 1, Number.MAX_SAFE_INTEGER, 0);
   return outcomeOf(run(prog, archWords(a, nr >>> 0), budget, { explorations: 0, steps: 0, paths: 0 }), a.endian);
+}
+
+/**
+ * The analysis reads only what checkClassic accepts with the seccomp profile: anything else
+ * is refused with the kernel's reason (CheckError) rather than explored.
+ */
+function checkSeccompProgram(fn: string, prog: ClassicProgram): void {
+  checkClassicProgram(fn, prog);
+  checkClassic(prog, { profile: 'seccomp' });
+}
+
+/** An Outcome as the analysis gives it, at its top level (ArgumentError from `fn`). */
+function checkOutcome(fn: string, arg: string, o: unknown): void {
+  const { cases, otherwise } = checkObject(fn, arg, o as Outcome, 'an Outcome');
+  checkArray(fn, `${arg}.cases`, cases);
+  checkString(fn, `${arg}.otherwise.text`, checkObject(fn, `${arg}.otherwise`, otherwise).text);
 }
 
 /** An outcome lets the call run when any of its verdicts is ALLOW or LOG. */
@@ -295,7 +318,9 @@ function predecessors(prog: ClassicProgram): Uint32Array {
 
 /** The summary of a (checked) seccomp filter for one arch. */
 export function summarizeSeccomp(prog: ClassicProgram, opts: AnalyzeOptions): SeccompSummary {
-  const arch = toArch(opts.arch);
+  checkSeccompProgram('summarizeSeccomp', prog);
+  const arch = checkArch('summarizeSeccomp', 'opts.arch', checkObject('summarizeSeccomp', 'opts', opts, 'options {arch, budget?}').arch);
+  optInteger('summarizeSeccomp', 'opts.budget', opts.budget, 1, Number.MAX_SAFE_INTEGER, 0);
   const c: Counter = { explorations: 0, steps: 0, paths: 0 };
   const perSyscall = (table: SeccompArch): SyscallSummary[] =>
     [...syscallTable(table).byName].sort((p, q) => (p[1] >>> 0) - (q[1] >>> 0) || p[0].localeCompare(q[0])).map(([name, nr]) => ({
@@ -362,6 +387,12 @@ export function summarizeSeccomp(prog: ClassicProgram, opts: AnalyzeOptions): Se
 
 /** The summary as text, one syscall a line, then the warnings. */
 export function formatSummary(s: SeccompSummary): string {
+  const { arch, syscalls, numbers, otherArches, warnings } = checkObject('formatSummary', 's', s, 'a SeccompSummary');
+  checkArch('formatSummary', 's.arch', arch);
+  checkArray('formatSummary', 's.syscalls', syscalls);
+  checkOutcome('formatSummary', 's.numbers', numbers);
+  checkOutcome('formatSummary', 's.otherArches', otherArches);
+  checkArray('formatSummary', 's.warnings', warnings);
   const lines: string[] = [];
   lines.push(`arch ${s.arch.name} (${s.arch.auditName} ${hex(s.arch.audit)}), ${s.syscalls.length} syscalls`);
   lines.push(`default: ${s.numbers.otherwise.text}`);

@@ -3,6 +3,7 @@
  * `seccomp_data.arch`, the byte order of `seccomp_data`, and the names users know them by
  * (libseccomp's, seccomp-tools', Debian's and the kernel's).
  */
+import { argFail, checkInteger, checkString } from '../args.js';
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
 import { closestName } from '../suggest.js';
@@ -69,6 +70,7 @@ for (const a of ARCHES) {
 
 /** The arch called `name` (canonical name or alias, any case). Throws UsageError otherwise. */
 export function archByName(name: string): SeccompArch {
+  checkString('archByName', 'name', name);
   const key = name.trim().toLowerCase();
   const a = byName.get(key);
   if (a) return a;
@@ -79,12 +81,25 @@ export function archByName(name: string): SeccompArch {
 }
 
 export function isArchName(name: string): boolean {
+  checkString('isArchName', 'name', name);
   return byName.has(name.trim().toLowerCase());
 }
 
 /** Accepts an arch object or its name. */
 export function toArch(a: SeccompArch | string): SeccompArch {
-  return typeof a === 'string' ? archByName(a) : a;
+  return checkArch('toArch', 'a', a);
+}
+
+/**
+ * The arch `a` names: a name or alias, or one of ARCHES (an object with a known `name` is
+ * taken as that arch). Unknown names are UsageErrors; anything else is an ArgumentError.
+ */
+export function checkArch(fn: string, arg: string, a: unknown): SeccompArch {
+  if (typeof a === 'string') return archByName(a);
+  if (ARCHES.includes(a as SeccompArch)) return a as SeccompArch;
+  const name = (a as { name?: unknown } | null)?.name;
+  if (typeof a === 'object' && typeof name === 'string' && byName.get(name) !== undefined) return byName.get(name)!;
+  return argFail(fn, arg, `an arch name (${ARCHES.map((x) => x.name).join(', ')}) or one of ARCHES`, a);
 }
 
 /**
@@ -92,17 +107,20 @@ export function toArch(a: SeccompArch | string): SeccompArch {
  * ABI first. Empty for a value no arch here uses.
  */
 export function archesByAudit(value: number): SeccompArch[] {
+  checkInteger('archesByAudit', 'value', value, -0x80000000, 0xffffffff);
   const v = value >>> 0;
   return ARCHES.filter((a) => a.audit === v);
 }
 
 /** The seccomp-tools constant name of an AUDIT_ARCH value (`ARCH_X86_64`), if known. */
 export function auditArchName(value: number): string | undefined {
+  checkInteger('auditArchName', 'value', value, -0x80000000, 0xffffffff);
   return archesByAudit(value)[0]?.auditName;
 }
 
 /** The AUDIT_ARCH value of a seccomp-tools constant name (`ARCH_X86_64`), if known. */
 export function auditArchValue(name: string): number | undefined {
+  checkString('auditArchValue', 'name', name);
   return ARCHES.find((a) => a.auditName === name)?.audit;
 }
 

@@ -10,16 +10,18 @@
  * (flow.ts) as it parses. Fields an instruction ignores (a k on `A += X`) are not in the
  * pseudo-code: they come from the raw columns when those are present, else they are 0.
  */
+import { checkOptions, checkString, optString } from '../args.js';
 import { AsmError, Cbpf2ebpfError } from '../errors.js';
 import { quotable } from '../text.js';
 import { type ClassicInsn, classicForm, insn } from '../classic/insn.js';
+import { checkClassicInsn } from '../classic/shape.js';
 import {
   BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K,
   BPF_LD, BPF_LDX, BPF_LEN, BPF_MEM, BPF_MISC, BPF_MSH, BPF_NEG, BPF_RET, BPF_ST, BPF_STX, BPF_TAX, BPF_TXA, BPF_W, BPF_X,
 } from '../abi/opcodes.js';
 import { SECCOMP_DATA } from '../abi/ctx.js';
 import { parseAction } from './actions.js';
-import { auditArchValue, type SeccompArch, toArch } from './arch.js';
+import { auditArchValue, checkArch, type SeccompArch } from './arch.js';
 import { offsetOf } from './data.js';
 import { ALU_SYMBOLS, archInForce } from './disasm.js';
 import { type FlowState, SeccompFlow } from './flow.js';
@@ -197,6 +199,7 @@ function statement(text: string, ctx: Context): ClassicInsn {
  * k of the X forms, NEG, LEN loads, RET A, TAX and TXA): what the pseudo-code shows.
  */
 export function canonicalClassic(i: ClassicInsn): ClassicInsn {
+  checkClassicInsn('canonicalClassic', 'i', i);
   const kind = classicForm(i.code)?.kind;
   if (kind === undefined || kind === 'jmp-k') return i;
   if (kind === 'jmp-x') return insn(i.code, i.jt, i.jf, 0);
@@ -211,8 +214,10 @@ const RAW = /^(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)(?:\s
 
 /** Parses the pseudo-code listing into a classic program. Throws AsmError with the line. */
 export function assembleSeccomp(text: string, opts: SeccompAsmOptions = {}): ClassicInsn[] {
-  const source = opts.source ?? '<input>';
-  const fallback = opts.arch === undefined ? undefined : toArch(opts.arch);
+  checkString('assembleSeccomp', 'text', text);
+  const o = checkOptions('assembleSeccomp', 'opts', opts);
+  const source = optString('assembleSeccomp', 'opts.source', o.source) ?? '<input>';
+  const fallback = o.arch === undefined ? undefined : checkArch('assembleSeccomp', 'opts.arch', o.arch);
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const parsed: Array<{ line: number; insn: ClassicInsn }> = [];
   const pending: Array<{ line: number; body: string; raw: ClassicInsn | undefined }> = [];

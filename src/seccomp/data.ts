@@ -17,10 +17,12 @@
  * 0xffffffffffffffff on 64-bit arches and 0xffffffff (zero-extended, as the kernel stores a
  * 32-bit register) on i386 and arm. A value that does not fit the register is a UsageError.
  */
+import { argFail, checkArray, checkInteger, checkObject, checkOneOf, checkString } from '../args.js';
+import { ENDIANS } from '../classic/encode.js';
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
 import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../abi/ctx.js';
-import { type SeccompArch, toArch } from './arch.js';
+import { type SeccompArch, checkArch } from './arch.js';
 import { resolveSyscall } from './syscalls/index.js';
 
 export type ArgValue = number | bigint | string;
@@ -51,6 +53,15 @@ const U64_MAX = (1n << 64n) - 1n;
 
 /** One argument as an unsigned register value of `bits` bits. Throws UsageError. */
 export function parseArg(value: ArgValue, bits: 32 | 64, what: string): bigint {
+  checkString('parseArg', 'what', what);
+  if (bits !== 32 && bits !== 64) argFail('parseArg', 'bits', '32 or 64', bits);
+  return argValue('parseArg', value, bits, what);
+}
+
+function argValue(fn: string, value: unknown, bits: 32 | 64, what: string): bigint {
+  if (typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'string') {
+    argFail(fn, what, 'a number, a bigint or a numeric string', value);
+  }
   let v: bigint;
   if (typeof value === 'bigint') v = value;
   else if (typeof value === 'number') {
@@ -73,20 +84,52 @@ export function parseArg(value: ArgValue, bits: 32 | 64, what: string): bigint {
 
 /** Resolves a syscall input into field values, validating everything. */
 export function seccompFields(input: SyscallInput): SeccompFields {
-  const arch = toArch(input.arch);
+  return fieldsOf('seccompFields', input);
+}
+
+function fieldsOf(fn: string, input: SyscallInput): SeccompFields {
+  checkObject(fn, 'input', input, 'a syscall {arch, syscall, args?, ip?, auditArch?}');
+  const arch = checkArch(fn, 'input.arch', input.arch);
   const nr = resolveSyscall(arch, input.syscall);
-  const given = input.args ?? [];
+  const given = input.args === undefined ? [] : checkArray(fn, 'input.args', input.args);
   if (given.length > 6) throw new UsageError(`a syscall has at most 6 arguments, got ${given.length}`);
   const args: bigint[] = [];
-  for (let i = 0; i < 6; i++) args.push(i < given.length ? parseArg(given[i]!, arch.bits, `args[${i}]`) : 0n);
-  const ip = input.ip === undefined ? 0n : parseArg(input.ip, arch.bits, 'instruction pointer');
-  const audit = input.auditArch === undefined ? arch.audit : input.auditArch >>> 0;
+  for (let i = 0; i < 6; i++) args.push(i < given.length ? argValue(fn, given[i], arch.bits, `args[${i}]`) : 0n);
+  const ip = input.ip === undefined ? 0n : argValue(fn, input.ip, arch.bits, 'instruction pointer');
+  const audit = input.auditArch === undefined ? arch.audit : checkInteger(fn, 'input.auditArch', input.auditArch, -0x80000000, 0xffffffff) >>> 0;
   return { arch, nr, audit, ip, args };
 }
 
 /** Writes the 64-byte context of `fields` into `out` (see the byte-order note above). */
 export function writeSeccompData(fields: SeccompFields, out: Uint8Array = new Uint8Array(SECCOMP_DATA_SIZE)): Uint8Array {
-  if (out.length < SECCOMP_DATA_SIZE) throw new RangeError('seccomp_data needs 64 bytes');
+  checkFields('writeSeccompData', fields);
+  return storeSeccompData(fields, checkOut('writeSeccompData', out));
+}
+
+/** The `out` of writeSeccompData: a Uint8Array with room for seccomp_data. */
+function checkOut(fn: string, out: unknown): Uint8Array {
+  if (!(out instanceof Uint8Array) || out.length < SECCOMP_DATA_SIZE) argFail(fn, 'out', `a Uint8Array of at least ${SECCOMP_DATA_SIZE} bytes`, out);
+  return out;
+}
+
+/** SeccompFields as seccompFields makes them (ArgumentError from `fn` otherwise). */
+function checkFields(fn: string, fields: unknown): SeccompFields {
+  const f = checkObject(fn, 'fields', fields as SeccompFields, 'SeccompFields (seccompFields makes them)');
+  const arch = checkArch(fn, 'fields.arch', f.arch);
+  checkInteger(fn, 'fields.nr', f.nr, -0x80000000, 0xffffffff);
+  checkInteger(fn, 'fields.audit', f.audit, -0x80000000, 0xffffffff);
+  const max = (1n << BigInt(arch.bits)) - 1n;
+  const u = (arg: string, v: unknown): void => {
+    if (typeof v !== 'bigint' || v < 0n || v > max) argFail(fn, arg, `a bigint from 0 to 2^${arch.bits} - 1`, v);
+  };
+  u('fields.ip', f.ip);
+  if (!Array.isArray(f.args) || f.args.length !== 6) argFail(fn, 'fields.args', 'an array of 6 bigints', f.args);
+  f.args.forEach((a, n) => u(`fields.args[${n}]`, a));
+  return fields as SeccompFields;
+}
+
+/** writeSeccompData once the fields are known to be good: SeccompFilter's per-syscall path. */
+export function storeSeccompData(fields: SeccompFields, out: Uint8Array): Uint8Array {
   const view = new DataView(out.buffer, out.byteOffset, SECCOMP_DATA_SIZE);
   const big = fields.arch.endian === 'big';
   const put64 = (off: number, v: bigint): void => {
@@ -104,11 +147,14 @@ export function writeSeccompData(fields: SeccompFields, out: Uint8Array = new Ui
 
 /** `seccomp_data` for one syscall: `buildSeccompData({ arch: 'x86_64', syscall: 'openat', args: [-100, '0x7ffc0000'] })`. */
 export function buildSeccompData(input: SyscallInput, out?: Uint8Array): Uint8Array {
-  return writeSeccompData(seccompFields(input), out);
+  const fields = fieldsOf('buildSeccompData', input);
+  return storeSeccompData(fields, out === undefined ? new Uint8Array(SECCOMP_DATA_SIZE) : checkOut('buildSeccompData', out));
 }
 
 /** What a 32-bit load at `offset` of this context returns (the value `ld [offset]` sees). */
 export function loadWord(data: Uint8Array, offset: number): number {
+  if (!(data instanceof Uint8Array) || data.length < 4) argFail('loadWord', 'data', 'a Uint8Array of at least 4 bytes', data);
+  checkInteger('loadWord', 'offset', offset, 0, data.length - 4);
   return new DataView(data.buffer, data.byteOffset, data.length).getUint32(offset, true);
 }
 
@@ -118,6 +164,8 @@ export function loadWord(data: Uint8Array, offset: number): number {
  * Undefined for offsets that are not an aligned word inside the struct.
  */
 export function fieldAt(offset: number, endian: 'little' | 'big'): { field: 'nr' | 'arch' | 'ip' | 'arg'; index: number; high: boolean } | undefined {
+  checkInteger('fieldAt', 'offset', offset, -Infinity, Infinity);
+  checkOneOf('fieldAt', 'endian', endian, ENDIANS);
   if (offset < 0 || offset >= SECCOMP_DATA_SIZE || offset % 4 !== 0) return undefined;
   if (offset === SECCOMP_DATA.nr) return { field: 'nr', index: 0, high: false };
   if (offset === SECCOMP_DATA.arch) return { field: 'arch', index: 0, high: false };
@@ -129,6 +177,10 @@ export function fieldAt(offset: number, endian: 'little' | 'big'): { field: 'nr'
 
 /** The offset of a field's word: the inverse of fieldAt. */
 export function offsetOf(field: 'nr' | 'arch' | 'ip' | 'arg', index: number, high: boolean, endian: 'little' | 'big'): number {
+  checkOneOf('offsetOf', 'field', field, ['nr', 'arch', 'ip', 'arg']);
+  checkInteger('offsetOf', 'index', index, 0, field === 'arg' ? 5 : 0);
+  if (typeof high !== 'boolean') argFail('offsetOf', 'high', 'true or false', high);
+  checkOneOf('offsetOf', 'endian', endian, ENDIANS);
   if (field === 'nr') return SECCOMP_DATA.nr;
   if (field === 'arch') return SECCOMP_DATA.arch;
   const base = field === 'ip' ? SECCOMP_DATA.instruction_pointer : SECCOMP_DATA.args + 8 * index;

@@ -8,7 +8,10 @@
  * comparison (`if (A == 5) goto 0003 else goto 0003`), LEN loads print `len` (not 64),
  * and every action shows non-zero data (`TRAP(5)`).
  */
+import { checkInteger, checkObject, checkOneOf, checkOptions, checkString, optBoolean } from '../args.js';
+import { ENDIANS } from '../classic/encode.js';
 import type { ClassicInsn, ClassicProgram } from '../classic/insn.js';
+import { checkClassicInsn, checkClassicProgram } from '../classic/shape.js';
 import { classicForm } from '../classic/insn.js';
 import {
   BPF_ADD, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_JEQ, BPF_JGT, BPF_JSET, BPF_LSH, BPF_MOD, BPF_MUL, BPF_OR, BPF_RSH,
@@ -17,7 +20,7 @@ import {
 import { SECCOMP_DATA } from '../abi/ctx.js';
 import { hex } from '../hex.js';
 import { formatAction } from './actions.js';
-import { archesByAudit, auditArchName, type SeccompArch, toArch } from './arch.js';
+import { archesByAudit, auditArchName, checkArch, type SeccompArch } from './arch.js';
 import { fieldAt } from './data.js';
 import { type FlowState, SeccompFlow } from './flow.js';
 import { syscallTable } from './syscalls/index.js';
@@ -35,7 +38,7 @@ export const DISASM_HEADER = ' line  CODE  JT   JF      K\n=====================
 
 const hex2 = (v: number): string => hex(v, 2);
 const hex8 = (v: number): string => hex(v, 8);
-export const lineNumber = (pc: number): string => String(pc).padStart(4, '0');
+export const lineNumber = (pc: number): string => String(checkInteger('lineNumber', 'pc', pc, 0, Number.MAX_SAFE_INTEGER)).padStart(4, '0');
 
 export const ALU_SYMBOLS: ReadonlyMap<number, string> = new Map([
   [BPF_ADD, '+'], [BPF_SUB, '-'], [BPF_MUL, '*'], [BPF_DIV, '/'], [BPF_OR, '|'], [BPF_AND, '&'],
@@ -44,12 +47,16 @@ export const ALU_SYMBOLS: ReadonlyMap<number, string> = new Map([
 
 /** The arch whose names apply under `state`: the one checked on every path, else the fallback. */
 export function archInForce(state: FlowState | undefined, fallback: SeccompArch | undefined): SeccompArch | undefined {
+  checkFlowState('archInForce', state);
+  if (fallback !== undefined) checkArch('archInForce', 'fallback', fallback);
   if (state && state.arch !== null) return archesByAudit(state.arch)[0];
   return fallback;
 }
 
 /** Name of the seccomp_data word at `k` for a byte order (`args[1] >> 32`), or `data[k]`. */
 export function dataName(k: number, endian: 'little' | 'big'): string {
+  checkInteger('dataName', 'k', k, -0x80000000, 0xffffffff);
+  checkOneOf('dataName', 'endian', endian, ENDIANS);
   const f = fieldAt(k, endian);
   if (!f) return `data[${hex(k)}]`;
   switch (f.field) {
@@ -74,6 +81,15 @@ function compareOperand(i: ClassicInsn, state: FlowState | undefined, arch: Secc
   return hex(i.k);
 }
 
+/** A FlowState at its top level, or undefined (ArgumentError from `fn`). */
+function checkFlowState(fn: string, state: unknown): void {
+  if (state === undefined) return;
+  const { a, x, arch } = checkObject(fn, 'state', state as FlowState, 'a FlowState or undefined');
+  for (const [name, v] of [['a', a], ['x', x], ['arch', arch]] as const) {
+    if (v !== null) checkInteger(fn, `state.${name}`, v, -0x80000000, 0xffffffff);
+  }
+}
+
 const goto = (pc: number): string => `goto ${lineNumber(pc)}`;
 
 function jumpText(i: ClassicInsn, pc: number, operand: string): string {
@@ -89,6 +105,14 @@ function jumpText(i: ClassicInsn, pc: number, operand: string): string {
 
 /** The pseudo-code of instruction `pc` under the flow facts at it. */
 export function seccompStatement(i: ClassicInsn, pc: number, state: FlowState | undefined, fallback?: SeccompArch): string {
+  checkClassicInsn('seccompStatement', 'i', i);
+  checkInteger('seccompStatement', 'pc', pc, 0, Number.MAX_SAFE_INTEGER);
+  checkFlowState('seccompStatement', state);
+  if (fallback !== undefined) checkArch('seccompStatement', 'fallback', fallback);
+  return statementOf(i, pc, state, fallback);
+}
+
+function statementOf(i: ClassicInsn, pc: number, state: FlowState | undefined, fallback?: SeccompArch): string {
   const f = classicForm(i.code);
   if (!f) return `insn ${hex2(i.code)} ${hex2(i.jt)} ${hex2(i.jf)} ${hex8(i.k)}`;
   const arch = archInForce(state, fallback);
@@ -125,6 +149,14 @@ export function seccompStatement(i: ClassicInsn, pc: number, state: FlowState | 
 
 /** One listing line: ` 0001: 0x15 0x00 0x08 0xc000003e  if (A != ARCH_X86_64) goto 0010`. */
 export function seccompLine(i: ClassicInsn, pc: number, statement: string, raw = true): string {
+  checkClassicInsn('seccompLine', 'i', i);
+  checkInteger('seccompLine', 'pc', pc, 0, Number.MAX_SAFE_INTEGER);
+  checkString('seccompLine', 'statement', statement);
+  optBoolean('seccompLine', 'raw', raw);
+  return lineOf(i, pc, statement, raw);
+}
+
+function lineOf(i: ClassicInsn, pc: number, statement: string, raw: boolean): string {
   return raw
     ? ` ${lineNumber(pc)}: ${hex2(i.code & 0xffff)} ${hex2(i.jt)} ${hex2(i.jf)} ${hex8(i.k)}  ${statement}`
     : ` ${lineNumber(pc)}: ${statement}`;
@@ -132,10 +164,23 @@ export function seccompLine(i: ClassicInsn, pc: number, statement: string, raw =
 
 /** The pseudo-code of every instruction, in order. */
 export function seccompStatements(prog: ClassicProgram, opts: SeccompDisasmOptions = {}): string[] {
-  const fallback = opts.arch === undefined ? undefined : toArch(opts.arch);
+  return statementsOf('seccompStatements', prog, opts);
+}
+
+/** The options of the listing functions, checked (ArgumentError from `fn`). */
+function checkDisasmArgs(fn: string, prog: ClassicProgram, opts: SeccompDisasmOptions | undefined): SeccompArch | undefined {
+  checkClassicProgram(fn, prog);
+  const o = checkOptions(fn, 'opts', opts);
+  optBoolean(fn, 'opts.header', o.header);
+  optBoolean(fn, 'opts.raw', o.raw);
+  return o.arch === undefined ? undefined : checkArch(fn, 'opts.arch', o.arch);
+}
+
+function statementsOf(fn: string, prog: ClassicProgram, opts: SeccompDisasmOptions | undefined): string[] {
+  const fallback = checkDisasmArgs(fn, prog, opts);
   const flow = new SeccompFlow(prog.length);
   return prog.map((i, pc) => {
-    const text = seccompStatement(i, pc, flow.at(pc), fallback);
+    const text = statementOf(i, pc, flow.at(pc), fallback);
     flow.apply(pc, i);
     return text;
   });
@@ -143,7 +188,7 @@ export function seccompStatements(prog: ClassicProgram, opts: SeccompDisasmOptio
 
 /** The whole listing, newline-terminated, as `seccomp-tools disasm` lays it out. */
 export function disassembleSeccomp(prog: ClassicProgram, opts: SeccompDisasmOptions = {}): string {
-  const statements = seccompStatements(prog, opts);
-  const body = prog.map((i, pc) => `${seccompLine(i, pc, statements[pc]!, opts.raw ?? true)}\n`).join('');
+  const statements = statementsOf('disassembleSeccomp', prog, opts);
+  const body = prog.map((i, pc) => `${lineOf(i, pc, statements[pc]!, opts.raw ?? true)}\n`).join('');
   return (opts.header ?? true ? DISASM_HEADER : '') + body;
 }

@@ -3,6 +3,7 @@
  * in arch.ts uses. The table is generated (errno-table.ts); aliases such as EWOULDBLOCK map to
  * the number of the name they alias, and a number prints as its first name.
  */
+import { argFail, checkInteger, checkString } from '../args.js';
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
 import { closestName } from '../suggest.js';
@@ -22,16 +23,19 @@ if (!byName.has('ENOTSUP') && byName.has('EOPNOTSUPP')) byName.set('ENOTSUP', by
 
 /** The canonical name of errno `n` (EACCES for 13), or undefined. */
 export function errnoName(n: number): string | undefined {
+  checkInteger('errnoName', 'n', n, -Infinity, Infinity);
   return byNumber.get(n);
 }
 
 /** The number of errno `name` (case-insensitive), or undefined. */
 export function errnoNumber(name: string): number | undefined {
+  checkString('errnoNumber', 'name', name);
   return byName.get(name.trim().toUpperCase());
 }
 
 /** An errno given by name ('EACCES') or number (13, '13', '0xd'). Throws UsageError otherwise. */
 export function parseErrno(value: string | number): number {
+  if (typeof value !== 'number' && typeof value !== 'string') argFail('parseErrno', 'value', 'an errno name or number', value);
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new UsageError(`errno ${value} is not in 0..65535`);
     return value;

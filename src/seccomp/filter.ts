@@ -9,11 +9,16 @@
  */
 import { checkSeccompChain } from '../classic/check.js';
 import { checkForLinux } from '../translate/kernel-check.js';
-import { type ClassicFormat, decodeClassic, isTextBytes } from '../classic/decode.js';
+import { CLASSIC_FORMATS, type ClassicFormat, decodeClassic, isTextBytes } from '../classic/decode.js';
 import { type ClassicInsn, type ClassicProgram, classicForm, insn } from '../classic/insn.js';
 import { readInput } from '../io/input.js';
 import { CLASSIC_INPUT } from '../classic/limits.js';
 import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../abi/ctx.js';
+import {
+  argFail, type BytesLike, checkArray, checkInteger, checkObject, checkOptions, checkString, isBytesLike, optOneOf, optString, toBytes,
+} from '../args.js';
+import { ENDIANS } from '../classic/encode.js';
+import { checkClassicProgram } from '../classic/shape.js';
 import { CheckError } from '../errors.js';
 import { hex } from '../hex.js';
 import { type Translation, translateClassic } from '../translate/translate.js';
@@ -23,9 +28,9 @@ import { JitEngine } from '../vm/jit/index.js';
 import { ExecEnv } from '../vm/types.js';
 import { combineStack, decodeAction, errnoOf, formatAction, type SeccompAction } from './actions.js';
 import { type AnalyzeOptions, type Outcome, type SeccompSummary, summarizeSeccomp, syscallOutcome } from './analyze.js';
-import { archesByAudit, auditArchName, hostArch, type SeccompArch, toArch } from './arch.js';
+import { archesByAudit, auditArchName, checkArch, hostArch, type SeccompArch, toArch } from './arch.js';
 import { assembleSeccomp } from './asm.js';
-import { type SeccompFields, type SyscallInput, seccompFields, writeSeccompData } from './data.js';
+import { type SeccompFields, type SyscallInput, seccompFields, storeSeccompData } from './data.js';
 import { disassembleSeccomp, lineNumber, type SeccompDisasmOptions, seccompStatements } from './disasm.js';
 import { SeccompFlow } from './flow.js';
 import { syscallArch, syscallName } from './syscalls/index.js';
@@ -136,6 +141,7 @@ function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: strin
 
 /** The known arches a filter compares `arch` against, in program order. */
 export function checkedArches(prog: ClassicProgram): SeccompArch[] {
+  checkClassicProgram('checkedArches', prog);
   const flow = new SeccompFlow(prog.length);
   const out: SeccompArch[] = [];
   prog.forEach((i, pc) => {
@@ -167,11 +173,14 @@ export class SeccompFilter {
   private path: Array<{ pc: number; a: number; x: number }> = [];
 
   constructor(prog: readonly ClassicInsn[], opts: { source?: string; endian?: 'little' | 'big'; arch?: SeccompArch | string } = {}) {
+    const fn = 'SeccompFilter';
+    checkClassicProgram(fn, prog);
+    const o = checkOptions(fn, 'opts', opts);
     checkForLinux(prog, { profile: 'seccomp' });
     this.prog = prog;
-    this.source = opts.source ?? '<input>';
-    this.endian = opts.endian ?? 'little';
-    this.arch = opts.arch !== undefined ? toArch(opts.arch) : checkedArches(prog)[0] ?? hostArch() ?? toArch('x86_64');
+    this.source = optString(fn, 'opts.source', o.source) ?? '<input>';
+    this.endian = optOneOf(fn, 'opts.endian', o.endian, ENDIANS, 'little');
+    this.arch = o.arch !== undefined ? checkArch(fn, 'opts.arch', o.arch) : checkedArches(prog)[0] ?? hostArch() ?? toArch('x86_64');
     this.translation = translateClassic(prog, { profile: 'seccomp' });
     this.engine = new JitEngine(this.translation.insns);
     this.env.ctx = this.ctx;
@@ -179,18 +188,21 @@ export class SeccompFilter {
 
   /** The fields of a query, resolved for the filter's default arch when it names none. */
   fields(query: SeccompQuery): SeccompFields {
+    checkObject('fields', 'query', query, 'a query {syscall, args?, arch?, ip?}');
     return seccompFields({ ...query, arch: query.arch ?? this.arch });
   }
 
   /** Runs the filter over one syscall. */
   evaluate(query: SeccompQuery): SeccompResult {
-    writeSeccompData(this.fields(query), this.ctx);
+    storeSeccompData(this.fields(query), this.ctx);
     return this.runOnce();
   }
 
   /** Runs the filter over a ready 64-byte seccomp_data (as our engines load it; see data.ts). */
-  evaluateData(data: Uint8Array): SeccompResult {
-    this.ctx.set(data.subarray(0, SECCOMP_DATA_SIZE));
+  evaluateData(data: BytesLike): SeccompResult {
+    const bytes = toBytes('evaluateData', 'data', data);
+    if (bytes.length < SECCOMP_DATA_SIZE) argFail('evaluateData', 'data', `${SECCOMP_DATA_SIZE} bytes of seccomp_data`, data);
+    this.ctx.set(bytes.subarray(0, SECCOMP_DATA_SIZE));
     return this.runOnce();
   }
 
@@ -216,7 +228,7 @@ export class SeccompFilter {
   /** Evaluates and records the classic path: each instruction with A and X after it. */
   trace(query: SeccompQuery): SeccompTrace {
     const fields = this.fields(query);
-    writeSeccompData(fields, this.ctx);
+    storeSeccompData(fields, this.ctx);
     const path: Array<{ pc: number; a: number; x: number }> = [];
     this.path = path;
     this.traceEngine().run(this.env);
@@ -242,6 +254,7 @@ export class SeccompFilter {
 
   /** What the filter does with one syscall over all args and ip. */
   outcome(syscall: string | number, arch: SeccompArch | string = this.arch): Outcome {
+    checkArch('outcome', 'arch', arch);
     const fields = seccompFields({ arch, syscall });
     return syscallOutcome(this.prog, fields.arch, fields.nr);
   }
@@ -259,14 +272,27 @@ function resultOf(value: number, pc: number): SeccompResult {
  * Throws DecodeError/AsmError for unreadable input, CheckError (with the rule) for a filter
  * the kernel would refuse, InputError for an unreadable file.
  */
-export function loadSeccompFilter(input: Uint8Array | string | readonly ClassicInsn[], opts: LoadSeccompOptions = {}): SeccompFilter {
-  const arch = opts.arch !== undefined ? { arch: opts.arch } : {};
+export function loadSeccompFilter(input: BytesLike | string | readonly ClassicInsn[], opts: LoadSeccompOptions = {}): SeccompFilter {
+  const fn = 'loadSeccompFilter';
+  const o = checkOptions(fn, 'opts', opts);
+  optString(fn, 'opts.source', o.source);
+  optOneOf(fn, 'opts.endian', o.endian, ['little', 'big', 'auto'], 'auto');
+  optOneOf(fn, 'opts.format', o.format, ['auto', ...CLASSIC_FORMATS, 'seccomp'], 'auto');
+  const arch = o.arch !== undefined ? { arch: checkArch(fn, 'opts.arch', o.arch) } : {};
   if (Array.isArray(input)) {
-    return new SeccompFilter((input as readonly ClassicInsn[]).map((i) => insn(i.code, i.jt, i.jf, i.k)), { source: opts.source ?? '<program>', ...arch });
+    // Instructions as C writes them: a negative k (SKF_AD_OFF + n) is taken as its u32.
+    const prog = (input as readonly unknown[]).map((i, n) => {
+      const { code, jt, jf, k } = checkObject(fn, `input[${n}]`, i as ClassicInsn, 'a classic instruction {code, jt, jf, k}');
+      return insn(code!, jt!, jf!, checkInteger(fn, `input[${n}].k`, k, -0x80000000, 0xffffffff));
+    });
+    return new SeccompFilter(checkClassicProgram(fn, prog, 'input'), { source: o.source ?? '<program>', ...arch });
   }
-  const source = opts.source ?? (typeof input === 'string' ? input : '<input>');
-  const bytes = typeof input === 'string' ? readInput(input, CLASSIC_INPUT) : (input as Uint8Array);
-  const { prog, endian } = decodeFilter(bytes, opts, source);
+  if (typeof input !== 'string' && !isBytesLike(input)) {
+    argFail(fn, 'input', 'a path, the bytes of a filter (a Uint8Array, an ArrayBuffer or a DataView) or an array of instructions', input);
+  }
+  const source = o.source ?? (typeof input === 'string' ? input : '<input>');
+  const bytes = typeof input === 'string' ? readInput(input, CLASSIC_INPUT) : toBytes(fn, 'input', input);
+  const { prog, endian } = decodeFilter(bytes, o, source);
   return new SeccompFilter(prog, { source, endian, ...arch });
 }
 
@@ -276,7 +302,11 @@ export function loadSeccompFilter(input: Uint8Array | string | readonly ClassicI
  * longer than the kernel accepts.
  */
 export function evaluateStack(filters: readonly SeccompFilter[], query: SeccompQuery): StackResult {
-  if (filters.length === 0) throw new RangeError('evaluateStack needs at least one filter');
+  checkArray('evaluateStack', 'filters', filters).forEach((f, n) => {
+    if (!(f instanceof SeccompFilter)) argFail('evaluateStack', `filters[${n}]`, 'a SeccompFilter (loadSeccompFilter makes one)', f);
+  });
+  if (filters.length === 0) argFail('evaluateStack', 'filters', 'a non-empty array of SeccompFilters', filters);
+  checkObject('evaluateStack', 'query', query, 'a query {syscall, args?, arch?, ip?}');
   checkSeccompChain(filters.map((f) => f.prog));
   const arch = query.arch ?? filters[filters.length - 1]!.arch;
   const results = filters.map((f) => f.evaluate({ ...query, arch }));
@@ -287,7 +317,18 @@ export function evaluateStack(filters: readonly SeccompFilter[], query: SeccompQ
 
 /** A trace as text: the listing lines of the path, each with what it did. */
 export function formatTrace(t: SeccompTrace): string {
+  const { steps, result } = checkObject('formatTrace', 't', t, 'a SeccompTrace');
   const fields = t.fields;
+  checkArray('formatTrace', 't.steps', steps).forEach((s, n) => {
+    const { pc, text, a, x } = checkObject('formatTrace', `t.steps[${n}]`, s as TraceStep);
+    checkInteger('formatTrace', `t.steps[${n}].pc`, pc, 0, Number.MAX_SAFE_INTEGER);
+    checkString('formatTrace', `t.steps[${n}].text`, text);
+    checkInteger('formatTrace', `t.steps[${n}].a`, a, 0, 0xffffffff);
+    checkInteger('formatTrace', `t.steps[${n}].x`, x, 0, 0xffffffff);
+  });
+  checkArch('formatTrace', 't.fields.arch', checkObject('formatTrace', 't.fields', fields).arch);
+  checkInteger('formatTrace', 't.fields.nr', fields.nr, -0x80000000, 0xffffffff);
+  checkString('formatTrace', 't.result.text', checkObject('formatTrace', 't.result', result).text);
   const width = Math.max(...t.steps.map((s) => s.text.length));
   const nameOf = (s: TraceStep): string => {
     if (s.text === 'A = sys_number') {

@@ -4,10 +4,21 @@
  * its assembler, and the tables behind them (arches, syscalls, errno, actions).
  */
 export * from './actions.js';
-export * from './analyze.js';
-export * from './arch.js';
+// formatSym and outcomeOf stay inside: they take the explorer's structures, which are not public.
+export {
+  outcomeText, syscallOutcome, summarizeSeccomp, formatSummary,
+  type AnalyzeOptions, type Outcome, type OutcomeCase, type SeccompSummary, type SeccompWarning, type SyscallSummary, type Verdict,
+  type WarningKind,
+} from './analyze.js';
+export {
+  ARCHES, X32_SYSCALL_BIT, archByName, isArchName, toArch, archesByAudit, auditArchName, auditArchValue, hostArch,
+  type ArchName, type SeccompArch,
+} from './arch.js';
 export * from './asm.js';
-export * from './data.js';
+export {
+  parseArg, seccompFields, writeSeccompData, buildSeccompData, loadWord, fieldAt, offsetOf,
+  type ArgValue, type SeccompFields, type SyscallInput,
+} from './data.js';
 export * from './disasm.js';
 export * from './errno.js';
 export * from './filter.js';

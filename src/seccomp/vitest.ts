@@ -16,6 +16,8 @@
  * line, and the path the syscall took through the filter.
  */
 import { expect } from 'vitest';
+import { argFail, checkOptions } from '../args.js';
+import { ArgumentError } from '../errors.js';
 import type { ClassicInsn } from '../classic/insn.js';
 import { actionByName, parseAction, type SeccompAction } from './actions.js';
 import type { SeccompArch } from './arch.js';
@@ -131,14 +133,15 @@ function filtersOf(received: unknown): SeccompFilter[] {
   if (Array.isArray(received) && received.length > 0 && received.every((i) => typeof (i as ClassicInsn)?.code === 'number')) {
     return [loadSeccompFilter(received as ClassicInsn[])];
   }
-  throw new TypeError('the seccomp matchers take a SeccompFilter, a path to one, its bytes, or a non-empty list of those (stacked, oldest first)');
+  return argFail('expect', 'the value', 'a SeccompFilter, a path to one, its bytes, or a non-empty list of those (stacked, oldest first)', received);
 }
 
 function splitArgs(a: ArgsOrOptions | undefined, o: SyscallOptions | undefined): { args: readonly ArgValue[]; opts: SyscallOptions } {
-  if (a === undefined) return { args: [], opts: o ?? {} };
-  if (Array.isArray(a)) return { args: a as readonly ArgValue[], opts: o ?? {} };
-  if (o !== undefined) throw new TypeError('give the syscall options once: (syscall, args, options) or (syscall, options)');
-  return { args: [], opts: a as SyscallOptions };
+  const opts = checkOptions('the matcher', 'options', o);
+  if (a === undefined) return { args: [], opts };
+  if (Array.isArray(a)) return { args: a as readonly ArgValue[], opts };
+  if (o !== undefined) throw new ArgumentError('the matcher', 'options', 'are given twice: (syscall, args, options) or (syscall, options)');
+  return { args: [], opts: checkOptions('the matcher', 'args', a as SyscallOptions) };
 }
 
 const shown = (v: ArgValue): string => (typeof v === 'string' ? v : String(v));
@@ -214,6 +217,7 @@ function errnoPhrase(errno: string | number | undefined): { phrase: string; test
 }
 
 function actionPhrase(action: string | number): { phrase: string; test: (r: SeccompResult) => boolean } {
+  if (typeof action !== 'string' && typeof action !== 'number') argFail('toReturnAction', 'action', 'an action name or a return value', action);
   if (typeof action === 'number' || /^\s*(?:0x[0-9a-f]+|\d+)\s*$/i.test(action)) {
     const value = typeof action === 'number' ? action >>> 0 : parseAction(action);
     return { phrase: `to return 0x${value.toString(16).padStart(8, '0')}`, test: (r) => r.value === value };
@@ -244,7 +248,7 @@ export const seccompMatchers = {
     args?: ArgsOrOptions | SyscallOptions, opts?: SyscallOptions) {
     // (syscall, args, opts): no errno given.
     if (errno !== undefined && typeof errno === 'object') {
-      if (opts !== undefined) throw new TypeError('toReturnErrno takes (syscall, errno, args, options) or (syscall, args, options)');
+      if (opts !== undefined) throw new ArgumentError('toReturnErrno', 'its arguments', 'must be (syscall, errno, args, options) or (syscall, args, options)');
       const { phrase, test } = errnoPhrase(undefined);
       return matcher.call(this, received, syscall, errno, args as SyscallOptions | undefined, phrase, test);
     }

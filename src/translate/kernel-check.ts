@@ -7,6 +7,7 @@
 import { type CheckOptions, checkClassic, findClassicViolations } from '../classic/check.js';
 import { classicText } from '../classic/disasm.js';
 import type { ClassicProgram } from '../classic/insn.js';
+import { checkProfileArgs } from '../classic/shape.js';
 import { CheckError } from '../errors.js';
 import { DEFAULT_OPTMEM_MAX, KERNEL_MODEL, kernelJumpOverflow, kernelLayout, kernelSocketCharge } from './kernel-layout.js';
 
@@ -30,6 +31,7 @@ export function conversionViolation(prog: ClassicProgram, opts: CheckOptions = {
  * its translation's. Returns if Linux loads it.
  */
 export function checkForLinux(prog: ClassicProgram, opts: CheckOptions = {}): void {
+  checkProfileArgs('checkForLinux', prog, opts);
   checkClassic(prog, opts);
   const v = conversionViolation(prog, opts);
   if (v) throw v;
@@ -37,6 +39,7 @@ export function checkForLinux(prog: ClassicProgram, opts: CheckOptions = {}): vo
 
 /** Every violation in the kernel's order: the checkers', else the translation's (the kernel stops at the first). */
 export function findLinuxViolations(prog: ClassicProgram, opts: CheckOptions = {}): CheckError[] {
+  checkProfileArgs('findLinuxViolations', prog, opts);
   const found = findClassicViolations(prog, opts);
   if (found.length > 0) return found;
   const v = conversionViolation(prog, opts);
@@ -50,6 +53,7 @@ export function findLinuxViolations(prog: ClassicProgram, opts: CheckOptions = {
  * net.core.optmem_max bounds.
  */
 export function linuxWarnings(prog: ClassicProgram, opts: CheckOptions = {}): string[] {
+  checkProfileArgs('linuxWarnings', prog, opts);
   if (opts.profile === 'seccomp' || findLinuxViolations(prog, opts).length > 0) return [];
   const charge = kernelSocketCharge(prog);
   if (charge < DEFAULT_OPTMEM_MAX) return [];

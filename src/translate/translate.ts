@@ -5,6 +5,7 @@
  * translator still refuses anything it cannot express rather than emit broken code.
  */
 import type { ClassicProgram } from '../classic/insn.js';
+import { checkProfileArgs } from '../classic/shape.js';
 import type { Insn } from '../ebpf/insn.js';
 import { mov32Imm, mov64Reg } from '../ebpf/insn.js';
 import { isProjectHelper } from '../ebpf/helpers.js';
@@ -38,7 +39,7 @@ function prologue(): Insn[] {
 }
 
 export function translateClassic(prog: ClassicProgram, opts: TranslateOptions = {}): Translation {
-  const profile = opts.profile ?? 'socket';
+  const profile = checkProfileArgs('translateClassic', prog, opts);
   const reachable = reachableClassic(prog);
   const expansions: Array<Expansion | undefined> = prog.map((i, pc) => (reachable[pc] ? expandClassic(i, pc, profile) : undefined));
   const head = prologue();

@@ -4,6 +4,7 @@
  * no variable pointer offsets, no reads of uninitialised stack even for root) so that what it
  * accepts our VM can run without bounds checks on registers it has proven.
  */
+import { argFail, checkArray, checkInteger, checkOneOf, checkOptions, optFunction, optInteger } from '../args.js';
 import { BPF_COMPLEXITY_LIMIT_INSNS } from '../ebpf/opcodes.js';
 import type { Insn } from '../ebpf/insn.js';
 import { helperInfo } from '../ebpf/helpers.js';
@@ -18,14 +19,44 @@ export type { HelperSignature, VerifyContext, VerifyOptions, VerifyResult, Verif
 
 /** Verifies `prog`; never throws for a bad program (the verdict is in the result). */
 export function verifyProgram(prog: readonly Insn[], opts: VerifyOptions = {}): VerifyResult {
-  const ctx = opts.ctx ?? 'skb';
-  if (typeof ctx === 'object' && !(Number.isInteger(ctx.size) && ctx.size >= 0)) {
-    throw new RangeError(`verifyProgram: memory context size must be a non-negative integer, not ${ctx.size}`);
+  return verify('verifyProgram', prog, opts);
+}
+
+/**
+ * The options, checked (ArgumentError from `fn`). A caller's helper lookup is checked as it
+ * answers: a signature must say how many argument registers (0 to 5) the helper reads.
+ */
+function checkVerifyOptions(fn: string, opts: VerifyOptions | undefined) {
+  const o = checkOptions(fn, 'opts', opts);
+  const ctx = o.ctx ?? 'skb';
+  if (typeof ctx === 'object' && ctx !== null && !Array.isArray(ctx)) {
+    checkInteger(fn, 'opts.ctx.size', ctx.size, 0, 0x7fffffff);
+  } else {
+    checkOneOf(fn, 'opts.ctx', ctx, ['skb', 'seccomp'] as const);
   }
-  const helpers: (id: number) => (HelperSignature & { name?: string }) | undefined = opts.helpers ?? helperInfo;
+  const lookup = optFunction<(id: number) => unknown>(fn, 'opts.helpers', o.helpers);
+  const helpers = lookup === undefined ? helperInfo : (id: number): HelperSignature | undefined => {
+    const h = lookup(id);
+    if (h !== undefined) {
+      if (typeof h !== 'object' || h === null) argFail(fn, `opts.helpers(${id})`, 'undefined or a signature {args}', h);
+      checkInteger(fn, `opts.helpers(${id}).args`, (h as HelperSignature).args, 0, 5);
+    }
+    return h as HelperSignature | undefined;
+  };
+  return {
+    ctx,
+    helpers: helpers as (id: number) => (HelperSignature & { name?: string }) | undefined,
+    maxInsns: optInteger(fn, 'opts.maxInsns', o.maxInsns, 1, Number.MAX_SAFE_INTEGER, BPF_COMPLEXITY_LIMIT_INSNS),
+    maxProcessed: optInteger(fn, 'opts.maxProcessed', o.maxProcessed, 1, Number.MAX_SAFE_INTEGER, BPF_COMPLEXITY_LIMIT_INSNS),
+  };
+}
+
+function verify(fn: string, prog: readonly Insn[], opts: VerifyOptions | undefined): VerifyResult {
+  checkArray(fn, 'prog', prog);
+  const { ctx, helpers, maxInsns, maxProcessed } = checkVerifyOptions(fn, opts);
   let cfg;
   try {
-    cfg = buildCfg(prog, opts.maxInsns ?? BPF_COMPLEXITY_LIMIT_INSNS, (id) => helpers(id) !== undefined);
+    cfg = buildCfg(prog, maxInsns, (id) => helpers(id) !== undefined);
   } catch (e) {
     if (e instanceof VerifyError) return { ok: false, error: e, insnsProcessed: 0, states: 0 };
     throw e;
@@ -35,14 +66,14 @@ export function verifyProgram(prog: readonly Insn[], opts: VerifyOptions = {}): 
   const { stats, error } = walkPaths({
     prog, cfg, live, ctx, helpers,
     layout: new StateLayout(use.depth),
-    maxProcessed: opts.maxProcessed ?? BPF_COMPLEXITY_LIMIT_INSNS,
+    maxProcessed,
   });
   return error ? { ok: false, error, ...stats } : { ok: true, ...stats };
 }
 
 /** Verifies `prog` and throws its first violation as a VerifyError (exit code 65 in the CLI). */
 export function assertVerified(prog: readonly Insn[], opts: VerifyOptions = {}): { insnsProcessed: number; states: number } {
-  const r = verifyProgram(prog, opts);
+  const r = verify('assertVerified', prog, opts);
   if (!r.ok) throw r.error;
   return { insnsProcessed: r.insnsProcessed, states: r.states };
 }

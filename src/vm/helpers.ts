@@ -15,6 +15,7 @@ import {
 import { nlattrFind, nlattrFindNested } from '../abi/nlattr.js';
 import { type Program, isLdImm64 } from '../ebpf/insn.js';
 import { BPF_CALL, BPF_JMP } from '../ebpf/opcodes.js';
+import { checkFunction, checkInteger, checkOptions, optInteger, optString } from '../args.js';
 import { VerifyError } from '../errors.js';
 import type { ExecEnv, HelperFn, HelperFrame } from './types.js';
 
@@ -34,11 +35,12 @@ export class HelperRegistry {
    * src/ebpf/helpers.ts knows for the id, else `helper_<id>` and 5.
    */
   register(id: number, fn: HelperFn, opts: { name?: string; args?: number } = {}): this {
-    if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new RangeError(`helper id ${id} is not a non-negative int32`);
+    checkInteger('register', 'id', id, 0, 0x7fffffff);
+    checkFunction('register', 'fn', fn);
+    const o = checkOptions('register', 'opts', opts);
     const info = helperInfo(id);
-    const args = opts.args ?? info?.args ?? 5;
-    if (!Number.isInteger(args) || args < 0 || args > 5) throw new RangeError(`helper ${id}: args must be 0..5, got ${args}`);
-    this.byId.set(id, { id, name: opts.name ?? info?.name ?? `helper_${id}`, args, fn });
+    const args = optInteger('register', 'opts.args', o.args, 0, 5, info?.args ?? 5);
+    this.byId.set(id, { id, name: optString('register', 'opts.name', o.name) ?? info?.name ?? `helper_${id}`, args, fn });
     return this;
   }
 
@@ -123,7 +125,8 @@ export function xorshift32(seed: number = PRANDOM_SEED): () => number {
 
 /** A registry with get_prandom_u32 (7), get_smp_processor_id (8) and the project helpers. */
 export function standardHelpers(opts: StandardHelperOptions = {}): HelperRegistry {
-  const random = xorshift32(opts.seed);
+  const seed = checkOptions('standardHelpers', 'opts', opts).seed;
+  const random = xorshift32(optInteger('standardHelpers', 'opts.seed', seed, -0x80000000, 0xffffffff, PRANDOM_SEED));
   return new HelperRegistry()
     .register(HELPER_GET_PRANDOM_U32, (f) => returnU32(f, random()))
     .register(HELPER_GET_SMP_PROCESSOR_ID, (f) => returnU32(f, f.env.meta?.cpu ?? 0))

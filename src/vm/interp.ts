@@ -33,8 +33,9 @@ import {
   BPF_LSH, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X, MAX_BPF_REG, R0, R1, R2, R6, R7,
   bpfClass, bpfMode, bpfOp, bpfSrc,
 } from '../ebpf/opcodes.js';
+import { argFail, checkOptions, optBoolean, optFunction, optInteger } from '../args.js';
 import { VmError } from '../errors.js';
-import { ExecEnv, type Engine, type HelperFn, type HelperFrame } from './types.js';
+import { ExecEnv, checkEnvBuffer, checkPacketRun, checkPacketWindow, checkRunEnv, type Engine, type HelperFn, type HelperFrame } from './types.js';
 import { budgetExhausted, callsTooDeep, helperFailed, insnText, memoryFault, noHelperForCallx, ranPastEnd } from './faults.js';
 import { HelperRegistry, helperCallTargets, standardHelpers, type HelperDef } from './helpers.js';
 import {
@@ -58,6 +59,17 @@ export interface InterpreterOptions {
   checked?: boolean;
   /** Called before every instruction with the pc and the register halves (slow; for debugging). */
   trace?: (pc: number, lo: Int32Array, hi: Int32Array) => void;
+}
+
+/** Throws ArgumentError (from `fn`) for options an engine cannot take. */
+export function checkEngineOptions(fn: string, opts: InterpreterOptions | undefined): void {
+  const o = checkOptions(fn, 'opts', opts);
+  if (o.helpers !== undefined && !(o.helpers instanceof HelperRegistry)) {
+    argFail(fn, 'opts.helpers', 'a HelperRegistry (standardHelpers() makes one)', o.helpers);
+  }
+  optInteger(fn, 'opts.budget', o.budget, 1, Number.MAX_SAFE_INTEGER, DEFAULT_BUDGET);
+  optBoolean(fn, 'opts.checked', o.checked);
+  optFunction(fn, 'opts.trace', o.trace);
 }
 
 // Internal opcodes for instructions whose behaviour depends on more than the opcode byte.
@@ -208,6 +220,11 @@ export class Interpreter implements Engine {
   private memView: DataView = new DataView(EMPTY.buffer);
   private memLen = 0;
   private env: ExecEnv | null = null;
+  // runPacket's last view and env, checked when they change (a DataView's byteLength getter
+  // is slow), and the bytes of that view, which env.pkt becomes.
+  private packetView: DataView | null = null;
+  private packetEnv: ExecEnv | null = null;
+  private packetBytes: Uint8Array = EMPTY;
 
   // Checked mode: registers that hold nothing, and why.
   private poison = 0;
@@ -219,11 +236,11 @@ export class Interpreter implements Engine {
   private lastR0hi = 0;
 
   constructor(program: Program, opts: InterpreterOptions = {}) {
-    validateEncoding(program);
+    validateEncoding(program, 'Interpreter');
+    checkEngineOptions('Interpreter', opts);
     this.program = program;
     this.helpers = opts.helpers ?? standardHelpers();
     this.budget = opts.budget ?? DEFAULT_BUDGET;
-    if (!(this.budget >= 1)) throw new RangeError(`budget must be at least 1, got ${this.budget}`);
     this.checked = opts.checked === true;
     this.traceFn = opts.trace ?? null;
 
@@ -277,18 +294,33 @@ export class Interpreter implements Engine {
   }
 
   runPacket(env: ExecEnv, view: DataView, start: number, len: number): number {
-    env.setPacketView(view, start, len);
+    if (view !== this.packetView || env !== this.packetEnv) {
+      checkPacketRun(env, view, start, len);
+      this.packetView = view;
+      this.packetEnv = env;
+      this.packetBytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    } else {
+      checkPacketWindow('runPacket', this.packetBytes.length, start, len);
+    }
+    env.pkt = this.packetBytes;
+    env.pktStart = start;
+    env.pktLen = len;
     const mem = env.mem;
-    if (mem === null) return this.run(env);
+    if (mem === null) return this.runBound(env);
     env.mem = null;
     try {
-      return this.run(env);
+      return this.runBound(env);
     } finally {
       env.mem = mem;
     }
   }
 
   run(env: ExecEnv): number {
+    checkRunEnv(env);
+    return this.runBound(env);
+  }
+
+  private runBound(env: ExecEnv): number {
     this.bind(env);
     return this.exec();
   }
@@ -297,12 +329,14 @@ export class Interpreter implements Engine {
     this.env = env;
     this.frame.env = env;
     if (env.ctx !== this.ctxBuf) {
+      checkEnvBuffer('ctx', env.ctx);
       this.ctxBuf = env.ctx;
       this.ctxView = new DataView(env.ctx.buffer, env.ctx.byteOffset, env.ctx.byteLength);
     }
     this.ctxLen = env.ctx.length;
     const mem = env.mem ?? EMPTY;
     if (mem !== this.memBuf) {
+      checkEnvBuffer('mem', env.mem);
       this.memBuf = mem;
       this.memView = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
     }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { ArgumentError, UsageError } from '../../src/errors.js';
 import { decodeAction, parseAction } from '../../src/seccomp/actions.js';
 import { loadSeccompFilter, type SeccompFilter } from '../../src/seccomp/filter.js';
 import '../../src/seccomp/vitest.js';
@@ -171,9 +171,9 @@ describe('inputs and options', () => {
     expect(() => expect(f).toReturnErrno('read', 'EWHAT')).toThrow("unknown errno name 'EWHAT'");
     expect(() => expect(f).toReturnAction('read', 'PERMIT')).toThrow("unknown seccomp action 'PERMIT'");
     expect(() => expect(f).toAllow('read', [1, 2, 3, 4, 5, 6, 7])).toThrow('at most 6 arguments');
-    expect(() => expect(f).toAllow('read', { arch: 'i386' }, { arch: 'arm' })).toThrow(TypeError);
-    expect(() => expect(42).toAllow('read')).toThrow(/take a SeccompFilter/);
-    expect(() => expect([]).toAllow('read')).toThrow(/take a SeccompFilter/);
+    expect(() => expect(f).toAllow('read', { arch: 'i386' }, { arch: 'arm' })).toThrow(ArgumentError);
+    expect(() => expect(42).toAllow('read')).toThrow(/^expect: the value must be a SeccompFilter, a path to one, its bytes, or a non-empty list of those \(stacked, oldest first\), not 42$/);
+    expect(() => expect([]).toAllow('read')).toThrow(/the value must be a SeccompFilter.*, not an array of 0$/);
     expect(() => expect(join(FIXTURE_DIR, 'missing.bpf')).toAllow('read')).toThrow(/missing\.bpf: no such file/);
   });
 

@@ -18,9 +18,9 @@ import { arbEbpfProgram } from './jit-arbitrary.js';
 const CHARS = /^[A-Za-z0-9_$ \n;:,.(){}[\]=+\-*&|^~!<>?]*$/;
 const TOKEN = /[A-Za-z_$][A-Za-z0-9_$]*|\d+|\s+|[;:,.(){}[\]=+\-*&|^~!<>?]/g;
 const KEYWORDS = ['const', 'let', 'return', 'function', 'if', 'else', 'for', 'switch', 'case', 'default', 'break',
-  'continue', 'throw', 'true', 'false', 'null', 'loop', 'fail'];
+  'continue', 'throw', 'try', 'catch', 'true', 'false', 'null', 'loop', 'fail'];
 /** Locals and parameters of the generated code, state fields, DataView methods. */
-const NAMES = ['S', 'other', 'env', 'mem', 'ctx', 'packet', 'run', 'body', 'length', 'pktView', 'setPacketView', 'pd', 'ps', 'pl', 'pktStart', 'pktLen', 'st', 't', 'v', 'r', 'pc', 'dp',
+const NAMES = ['S', 'other', 'env', 'mem', 'ctx', 'packet', 'run', 'body', 'length', 'pktView', 'setPacketView', 'pd', 'ps', 'pl', 'pktStart', 'pktLen', 'e', 'st', 't', 'v', 'r', 'pc', 'dp',
   'cv', 'cl', 'mv', 'ml', 'sv', 'FL', 'FH', 'CS', 'B', 'R', 'out', 'fl', 'fh', 'cs', 'budget',
   'getInt8', 'getUint8', 'getInt16', 'getUint16', 'getInt32', 'setInt8', 'setInt16', 'setInt32'];
 const ALLOWED = new Set([...KEYWORDS, ...NAMES, ...RUNTIME_NAMES, '$']);

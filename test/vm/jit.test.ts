@@ -12,7 +12,7 @@ import { decodeClassic } from '../../src/classic/decode.js';
 import { insn } from '../../src/classic/insn.js';
 import { MAX_LABELS } from '../../src/vm/jit/compile.js';
 import { translateClassic } from '../../src/translate/translate.js';
-import { VmError } from '../../src/errors.js';
+import { ArgumentError, VmError } from '../../src/errors.js';
 import { HelperRegistry, standardHelpers } from '../../src/vm/helpers.js';
 import { Interpreter } from '../../src/vm/interp.js';
 import { JitEngine, compilations, compileProgram, raiseInliningBudget } from '../../src/vm/jit/index.js';
@@ -226,8 +226,8 @@ describe('the JIT engine itself', () => {
   });
 
   it('raises V8\'s inlining budget only to integer sizes', () => {
-    expect(() => raiseInliningBudget(100)).toThrow(RangeError);
-    expect(() => raiseInliningBudget(1.5e3 + 0.5)).toThrow(RangeError);
+    expect(() => raiseInliningBudget(100)).toThrow(ArgumentError);
+    expect(() => raiseInliningBudget(1.5e3 + 0.5)).toThrow(ArgumentError);
     expect(() => raiseInliningBudget()).not.toThrow();
   });
 
@@ -244,6 +244,7 @@ describe('the JIT engine itself', () => {
       expect(() => new JitEngine(assemble(src))).toThrow(((): Error => { try { new Interpreter(assemble(src)); } catch (e) { return e as Error; } return new Error('none'); })());
     }
     expect(() => new JitEngine([])).toThrow(/empty/);
-    expect(() => new JitEngine(assemble('exit'), { budget: 0 })).toThrow(/budget must be at least 1/);
+    expect(() => new JitEngine(assemble('exit'), { budget: 0 })).toThrow(/opts.budget must be an integer of at least 1, not 0/);
+    expect(() => new Interpreter(assemble('exit'), { budget: 0 })).toThrow(/opts.budget must be an integer of at least 1, not 0/);
   });
 });

@@ -2,10 +2,11 @@
  * Syscall name <-> number lookups per arch, over the tables generate.py derives from the
  * kernel's syscall tables.
  */
+import { argFail, checkInteger, checkString } from '../../args.js';
 import { UsageError } from '../../errors.js';
 import { quotable } from '../../text.js';
 import { closestName } from '../../suggest.js';
-import { type ArchName, type SeccompArch, toArch, X32_SYSCALL_BIT } from '../arch.js';
+import { type ArchName, type SeccompArch, checkArch, toArch, X32_SYSCALL_BIT } from '../arch.js';
 import { AARCH64_SYSCALLS } from './aarch64.js';
 import { ARM_SYSCALLS } from './arm.js';
 import { I386_SYSCALLS } from './i386.js';
@@ -38,7 +39,7 @@ const cache = new Map<ArchName, SyscallTable>();
 
 /** The syscall table of an arch (numbers as they appear in `seccomp_data.nr`; x32's carry 0x40000000). */
 export function syscallTable(arch: SeccompArch | string): SyscallTable {
-  const name = toArch(arch).name;
+  const name = checkArch('syscallTable', 'arch', arch).name;
   let t = cache.get(name);
   if (!t) {
     const byName = new Map<string, number>(Object.entries(RAW[name]));
@@ -55,18 +56,28 @@ export function syscallTable(arch: SeccompArch | string): SyscallTable {
  * x86_64 number with the x32 bit set (x32 calls share x86_64's AUDIT_ARCH), else `arch`.
  */
 export function syscallArch(arch: SeccompArch | string, nr: number): SeccompArch {
-  const a = toArch(arch);
+  const a = checkArch('syscallArch', 'arch', arch);
+  checkNrArg('syscallArch', nr);
   return a.name === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0 ? toArch('x32') : a;
 }
 
 /** The name of syscall `nr` on `arch`, or undefined. */
 export function syscallName(arch: SeccompArch | string, nr: number): string | undefined {
+  checkArch('syscallName', 'arch', arch);
+  checkNrArg('syscallName', nr);
   return syscallTable(arch).byNumber.get(nr >>> 0) ?? syscallTable(arch).byNumber.get(nr | 0);
 }
 
 /** Number of the syscall `name` on `arch`, or undefined. */
 export function syscallNumber(arch: SeccompArch | string, name: string): number | undefined {
+  checkArch('syscallNumber', 'arch', arch);
+  checkString('syscallNumber', 'name', name);
   return syscallTable(arch).byName.get(name);
+}
+
+/** A syscall number as seccomp_data.nr holds it: an int32, or the same 32 bits as a u32. */
+function checkNrArg(fn: string, nr: unknown): void {
+  checkInteger(fn, 'nr', nr, -0x80000000, 0xffffffff);
 }
 
 const NUMERIC = /^(?:0x[0-9a-f]+|-?\d+)$/i;
@@ -77,7 +88,8 @@ const NUMERIC = /^(?:0x[0-9a-f]+|-?\d+)$/i;
  * not, or a number outside int32/uint32.
  */
 export function resolveSyscall(arch: SeccompArch | string, syscall: string | number): number {
-  const a = toArch(arch);
+  const a = checkArch('resolveSyscall', 'arch', arch);
+  if (typeof syscall !== 'number' && typeof syscall !== 'string') argFail('resolveSyscall', 'syscall', 'a syscall name or number', syscall);
   if (typeof syscall === 'number') return checkNr(syscall, String(syscall));
   const text = syscall.trim();
   if (NUMERIC.test(text)) return checkNr(Number(text.toLowerCase().startsWith('-0x') ? NaN : text), text);

@@ -7,10 +7,12 @@
  * unreadable) and tracing are debugging aids the JIT does not implement. `compileProgram`
  * picks the interpreter for them; the JitEngine constructor refuses them.
  */
+import { checkOneOf } from '../../args.js';
 import type { Program } from '../../ebpf/insn.js';
+import { ArgumentError } from '../../errors.js';
 import { validateEncoding } from '../../ebpf/validate.js';
 import { helperCallTargets, standardHelpers, type HelperRegistry } from '../helpers.js';
-import { DEFAULT_BUDGET, Interpreter, type InterpreterOptions } from '../interp.js';
+import { DEFAULT_BUDGET, Interpreter, checkEngineOptions, type InterpreterOptions } from '../interp.js';
 import type { Engine, ExecEnv } from '../types.js';
 import { buildCfg, type Cfg } from './blocks.js';
 import { compiled } from './cache.js';
@@ -39,14 +41,15 @@ export class JitEngine implements Engine {
   private readonly budgeted: boolean;
 
   constructor(program: Program, opts: JitOptions & Pick<InterpreterOptions, 'checked' | 'trace'> = {}) {
+    validateEncoding(program, 'JitEngine');
+    checkEngineOptions('JitEngine', opts);
     if (opts.checked || opts.trace) {
-      throw new RangeError('the JIT has no checked mode or trace; use the interpreter for them (compileProgram does)');
+      throw new ArgumentError('JitEngine', opts.checked ? 'opts.checked' : 'opts.trace',
+        'is not available: the JIT has no checked mode or trace; use the interpreter for them (compileProgram does)');
     }
-    validateEncoding(program);
     this.program = program;
     const helpers = opts.helpers ?? standardHelpers();
     const budget = opts.budget ?? DEFAULT_BUDGET;
-    if (!(budget >= 1)) throw new RangeError(`budget must be at least 1, got ${budget}`);
     const S = new JitState(program, helpers, budget, helperCallTargets(program, helpers));
     this.state = S;
     this.cfg = buildCfg(program);
@@ -95,11 +98,14 @@ export class JitEngine implements Engine {
 
   /** The generated JavaScript of run(env)'s body, or of runPacket's, for inspection. */
   source(variant: Variant = 'ctx', entry: 'run' | 'packet' = 'run'): string {
+    checkOneOf('source', 'variant', variant, ['ctx', 'mem']);
+    checkOneOf('source', 'entry', entry, ['run', 'packet']);
     return compiled(this.program, this.cfg, variant, this.budgeted).source[entry] ?? '';
   }
 }
 
 /** The fastest engine for the options: the JIT, or the interpreter for checked mode and tracing. */
 export function compileProgram(program: Program, opts: InterpreterOptions = {}): Engine {
+  checkEngineOptions('compileProgram', opts);
   return opts.checked || opts.trace ? new Interpreter(program, opts) : new JitEngine(program, opts);
 }

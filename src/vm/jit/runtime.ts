@@ -12,7 +12,7 @@ import type { HelperDef, HelperRegistry } from '../helpers.js';
 import {
   MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
 } from '../memory.js';
-import type { ExecEnv, HelperFn, HelperFrame } from '../types.js';
+import { checkEnvBuffer, checkRunEnv, packetRunError, type ExecEnv, type HelperFn, type HelperFrame } from '../types.js';
 import * as u64 from '../u64.js';
 
 const EMPTY = new Uint8Array(0);
@@ -58,6 +58,7 @@ export class JitState {
   /** View of env.ctx. */
   cv(b: Uint8Array): DataView {
     if (b !== this.cb) {
+      checkEnvBuffer('ctx', b);
       this.cb = b;
       this.cdv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     }
@@ -68,6 +69,7 @@ export class JitState {
   mv(b: Uint8Array | null): DataView {
     if (b === null) return this.mv(EMPTY);
     if (b !== this.mb) {
+      checkEnvBuffer('mem', b);
       this.mb = b;
       this.mdv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     }
@@ -139,6 +141,9 @@ function callHelperX(S: JitState, env: ExecEnv, pc: number, idLo: number, idHi: 
  * Its keys are the code generator's fixed vocabulary.
  */
 export const RUNTIME = Object.freeze({
+  // run(env)'s checks, once per call; what a failed runPacket throws.
+  ev: checkRunEnv,
+  pw: packetRunError,
   O: u64.OUT,
   mf: memFault,
   bf: budgetFault,

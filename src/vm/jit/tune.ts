@@ -8,12 +8,14 @@
  * (the CLI does); calling it again is harmless.
  */
 import { setFlagsFromString } from 'node:v8';
+import { checkInteger } from '../../args.js';
 
 /** Default budget: a 40-instruction classic filter compiles to about 1.5 KB of bytecode. */
 export const JIT_INLINING_BUDGET = 4000;
 
 export function raiseInliningBudget(bytes: number = JIT_INLINING_BUDGET): void {
-  if (!Number.isSafeInteger(bytes) || bytes < 460) throw new RangeError(`inlining budget must be an integer >= 460, got ${bytes}`);
+  // V8's own limit is the floor; the flag is a C int.
+  checkInteger('raiseInliningBudget', 'bytes', bytes, 460, 0x7fffffff);
   setFlagsFromString(`--max-inlined-bytecode-size=${bytes}`);
   setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${2 * bytes}`);
 }
