@@ -1,55 +1,67 @@
 /**
- * cbpf2ebpf library entry point. Data flows one way:
- * decode -> check -> translate -> verify -> run.
+ * cbpf2ebpf: classic BPF the way Linux runs it. The top level holds the tasks, in the order
+ * data flows: decode -> check -> translate -> verify -> run, then the uses: replay a capture,
+ * match one packet, test a seccomp policy. The details live in subpaths:
  *
- * Classic BPF: decodeClassic, checkClassic, runClassic, encodeClassicRaw / formatDdd /
- * formatDd / formatComma, disassembleClassic. Internal BPF: translateClassic,
- * decodeProgram / encodeProgram, disassemble / formatProgram, assemble, verifyProgram, and
- * the engines that run it (Interpreter, JitEngine) with their helper registry.
+ *   cbpf2ebpf/classic   the 49 classic forms, `insn`, opcodes, every text and binary form
+ *   cbpf2ebpf/ebpf      instruction builders, opcodes, encoding, assembler, output formats
+ *   cbpf2ebpf/capture   pcap/pcapng reading and writing, link types
+ *   cbpf2ebpf/replay    the replay's parts: link layer, engines, traces, output lines
+ *   cbpf2ebpf/seccomp   arches, syscalls, errno, actions, analysis (also as `seccomp` here)
+ *   cbpf2ebpf/vitest    seccomp matchers for vitest
  */
 export * from './errors.js';
+export type { BytesLike } from './args.js';
+export type { ByteSink } from './io/sink.js';
+export type { OtherName } from './suggest.js';
 
-// Classic BPF
-export * from './abi/opcodes.js';
-export * from './classic/insn.js';
-export * from './classic/decode.js';
-export * from './classic/encode.js';
-export { parseListing } from './classic/listing.js';
-export { classicImage, classicText, disassembleClassic } from './classic/disasm.js';
-export * from './classic/check.js';
+// Decode and check a classic program
 export {
-  runClassic, DEFAULT_CLASSIC_BUDGET,
-  type ClassicSemantics, type ClassicRunOptions, type ClassicInput, type ClassicStopReason, type ClassicRunResult,
+  decodeClassic, detectClassicFormat, CLASSIC_FORMATS, type ClassicFormat, type DecodeClassicOptions,
+} from './classic/decode.js';
+export type { ClassicInsn, ClassicProgram } from './classic/insn.js';
+export { checkClassic, findClassicViolations, type CheckOptions, type CheckProfile, type CheckRule } from './classic/check.js';
+export { checkForLinux, findLinuxViolations, linuxWarnings } from './translate/kernel-check.js';
+export { disassembleClassic } from './classic/disasm.js';
+export {
+  runClassic, type ClassicSemantics, type ClassicRunOptions, type ClassicInput, type ClassicStopReason, type ClassicRunResult,
 } from './classic/interp.js';
 
-// Internal BPF
-export * as ebpf from './ebpf/opcodes.js';
-export * from './ebpf/insn.js';
-export * from './ebpf/encode.js';
-export * from './ebpf/helpers.js';
-export {
-  SKB, SKB_CTX_SIZE, SKB_READABLE, SECCOMP_DATA, SECCOMP_DATA_SIZE, defaultSkbMeta, writeSkbContext, type SkbMeta,
-} from './abi/ctx.js';
-export { disassemble, disasmInsn } from './ebpf/disasm.js';
-export * from './ebpf/format.js';
+// Translate into internal BPF, and print or read internal programs
 export * from './translate/translate.js';
-export { checkForLinux, findLinuxViolations, linuxWarnings } from './translate/kernel-check.js';
 export { annotationOf } from './translate/annotate.js';
+export type { Insn, Program } from './ebpf/insn.js';
+export { decodeProgram, encodeProgram } from './ebpf/encode.js';
+export { assemble } from './ebpf/asm.js';
+export { disassemble } from './ebpf/disasm.js';
+export { formatProgram, OUTPUT_FORMATS, type OutputFormat, type FormatOptions, type FormattedProgram } from './ebpf/format.js';
 
-// The internal BPF virtual machine: assembler, verifier, interpreter, JIT, helpers
-export { assemble, assembleWithInfo, type AsmResult } from './ebpf/asm.js';
+// Verify and run internal programs
 export { verifyProgram, assertVerified, type VerifyOptions, type VerifyResult } from './verify/index.js';
+export type { VerifyContext, VerifyStats, HelperSignature } from './verify/options.js';
 export { ExecEnv, type Engine, type HelperFn, type HelperFrame } from './vm/types.js';
 export { HelperRegistry, standardHelpers, type HelperDef, type StandardHelperOptions } from './vm/helpers.js';
 export { Interpreter, DEFAULT_BUDGET, type InterpreterOptions } from './vm/interp.js';
 export { JitEngine, compileProgram, raiseInliningBudget, type JitOptions } from './vm/jit/index.js';
 
 // Captures
-export * from './capture/index.js';
+export {
+  openCapture, CaptureReader, CaptureWriter,
+  type CaptureInterface, type CapturePacket, type CaptureFormat, type CaptureReadOptions, type CaptureWriterOptions,
+} from './capture/index.js';
 
-// seccomp rule testing: the entry points at top level, everything else under `seccomp`
+// Replay captures through a filter; match one packet
+export {
+  replay, replaySync, ReplaySession, loadFilter,
+  type ReplayOptions, type ReplayResult, type ReplayPacket, type PacketResult, type ReplayTrace, type EngineName, type LinkOptions,
+} from './replay/index.js';
+export { matchPacket, packetMatcher, type MatchOptions, type PacketVerdict } from './replay/match.js';
+
+// seccomp rule testing: the entry points here, the rest under `seccomp` (and cbpf2ebpf/seccomp)
 export { loadSeccompFilter, evaluateStack } from './seccomp/filter.js';
+export type { ArchName, ArchAlias, ArchInput, ErrnoName, SyscallName, SyscallInput } from './seccomp/index.js';
 export * as seccomp from './seccomp/index.js';
 
-// Replay captures through filters
-export * from './replay/index.js';
+// The details, as namespaces for one-import use (the same as the subpaths)
+export * as classic from './classic/index.js';
+export * as ebpf from './ebpf/index.js';

@@ -19,3 +19,9 @@ function typoBudget(name: string): number {
 export function closestName(name: string, known: Iterable<string>): string | undefined {
   return closestMatch(name, [...known], { maxDistance: typoBudget(name) });
 }
+
+/**
+ * A string outside a union of known names, still accepted: `KnownName | OtherName` keeps the
+ * known names in an editor's completion list (a plain `| string` would swallow them).
+ */
+export type OtherName = string & Record<never, never>;

@@ -10,3 +10,4 @@ export { CaptureReader } from './reader.js';
 export { CaptureStream, openCapture } from './stream.js';
 export { CaptureWriter, precisionFor, type CaptureWriterOptions, type WriterInterface } from './writer.js';
 export { TimeBase } from './timestamp.js';
+export type { TimestampSink } from './timestamp.js';

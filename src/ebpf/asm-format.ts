@@ -15,7 +15,9 @@ import {
   BPF_STX, BPF_W, BPF_X, BPF_XCHG, BPF_XOR, ALU_OP_NAMES, JMP_OP_NAMES, SIZE_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
 } from './opcodes.js';
 import { type Insn, type Program, branchTarget } from './insn.js';
+import { checkOptions, optBoolean, optString } from '../args.js';
 import { hex, hex64Short } from '../hex.js';
+import { checkInsnShape, checkProgramShape } from './shape.js';
 
 const ATOMIC_NAMES: Readonly<Record<number, string>> = Object.fromEntries(ATOMIC_ALU_OPS.map((op) => [op, ALU_OP_NAMES[op]!]));
 
@@ -112,6 +114,13 @@ function mem(i: Insn, next: Insn | undefined): string | null {
  * encoding the syntax cannot express prints as `invalid`, with its fields.
  */
 export function formatInsn(i: Insn, next?: Insn, target?: string): string {
+  checkInsnShape('formatInsn', 'i', i);
+  if (next !== undefined) checkInsnShape('formatInsn', 'next', next);
+  optString('formatInsn', 'target', target);
+  return insnText(i, next, target);
+}
+
+function insnText(i: Insn, next?: Insn, target?: string): string {
   const cls = bpfClass(i.code);
   let text: string | null;
   if (cls === BPF_ALU || cls === BPF_ALU64) text = alu(i);
@@ -129,6 +138,8 @@ export interface AsmFormatOptions {
 
 /** A whole program, one instruction per line (LD IMM64 takes one line for its two slots). */
 export function formatAsm(prog: Program, opts: AsmFormatOptions = {}): string {
+  checkProgramShape('formatAsm', prog);
+  optBoolean('formatAsm', 'opts.labels', checkOptions('formatAsm', 'opts', opts).labels);
   const lines: string[] = [];
   const targets = new Set<number>();
   if (opts.labels) {
@@ -143,7 +154,7 @@ export function formatAsm(prog: Program, opts: AsmFormatOptions = {}): string {
     if (targets.has(pc)) lines.push(`L${pc}:`);
     const t = opts.labels ? branchTarget(i, pc) : null;
     const label = t !== null && targets.has(t) ? `L${t}` : undefined;
-    lines.push(formatInsn(i, prog[pc + 1], label));
+    lines.push(insnText(i, prog[pc + 1], label));
     if (i.code === (BPF_LD | BPF_IMM | BPF_DW)) pc++;
   }
   return lines.length ? `${lines.join('\n')}\n` : '';

@@ -15,3 +15,5 @@ export {
 export { tracePacket, traceVm, traceClassic, type PacketTrace } from './trace.js';
 export { ChunkedWriter, formatSummary, formatTimestamp, jsonLine, resultLine } from './output.js';
 export { ProgressBar, wantsProgress, PROGRESS_MIN_BYTES, type ProgressStream } from './progress.js';
+export { matchPacket, packetMatcher, type MatchOptions, type PacketVerdict } from './match.js';
+export type { ByteSink } from '../io/sink.js';

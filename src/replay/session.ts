@@ -37,7 +37,8 @@ export function loadFilter(path: string, format: 'auto' | ClassicFormat = 'auto'
 
 const u32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
-function linkOptions(given: Partial<LinkOptions> | undefined, wantsPayOffset: boolean): LinkOptions {
+/** LinkOptions in full: the defaults, what the caller gave (checked), and PAY_OFFSET when the filter asks for it. */
+export function resolveLinkOptions(given: Partial<LinkOptions> | undefined, wantsPayOffset: boolean): LinkOptions {
   const o: LinkOptions = { ...defaultLinkOptions(), ...given };
   if (o.vlan !== 'packet' && o.vlan !== 'metadata') throw new UsageError(`vlan must be 'packet' or 'metadata', not '${quotable(String(o.vlan))}'`);
   if (o.len !== 'wire' && o.len !== 'captured') throw new UsageError(`len must be 'wire' or 'captured', not '${quotable(String(o.len))}'`);
@@ -102,7 +103,7 @@ export class ReplaySession {
     if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
     const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
     this.prep = prepareFilter(prog, options);
-    this.link = linkOptions(options.link, this.prep.wantsPayOffset);
+    this.link = resolveLinkOptions(options.link, this.prep.wantsPayOffset);
     const trace = options.trace;
     if (trace && !(Number.isInteger(trace.packet) && trace.packet >= 1)) throw new UsageError(`the packet to trace is numbered from 1, got ${trace.packet}`);
     this.traceAt = trace ? trace.packet : -1;

@@ -6,10 +6,21 @@
 import { argFail, checkInteger, checkString } from '../args.js';
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
-import { closestName } from '../suggest.js';
+import { closestName, type OtherName } from '../suggest.js';
 
 export type ArchName =
   | 'x86_64' | 'x32' | 'i386' | 'aarch64' | 'arm' | 'riscv64' | 'ppc64le' | 's390x' | 'loongarch64';
+
+/** Other names the arch functions accept (Go's and Debian's among them). */
+export type ArchAlias =
+  | 'amd64' | 'x86-64' | 'x64' | 'x86' | 'i686' | 'i586' | 'ia32' | 'arm64' | 'armel' | 'armhf' | 'armv7' | 'eabi'
+  | 'riscv' | 'powerpc64le' | 'loong64' | 'loongarch';
+
+/**
+ * What names an arch: its name or an alias (editors complete these), any other string (checked
+ * when used: an unknown name is a UsageError), or an arch object.
+ */
+export type ArchInput = ArchName | ArchAlias | OtherName | SeccompArch;
 
 export interface SeccompArch {
   /** Canonical name; the syscall table of the same name lists its calls. */
@@ -23,7 +34,7 @@ export interface SeccompArch {
   /** Register width: on 32-bit arches a syscall argument never has a high half. */
   readonly bits: 32 | 64;
   /** Other names accepted for this arch. */
-  readonly aliases: readonly string[];
+  readonly aliases: readonly ArchAlias[];
 }
 
 const AUDIT_64BIT = 0x80000000;
@@ -45,7 +56,7 @@ const EM_LOONGARCH = 258;
 export const X32_SYSCALL_BIT = 0x40000000;
 
 function arch(name: ArchName, em: number, auditName: string, bits: 32 | 64, endian: 'little' | 'big',
-  aliases: string[]): SeccompArch {
+  aliases: ArchAlias[]): SeccompArch {
   // x32 runs on the x86_64 kernel ABI: same AUDIT_ARCH, 64-bit registers.
   return { name, audit: audit(em, bits, endian), auditName, endian, bits, aliases };
 }
@@ -69,7 +80,7 @@ for (const a of ARCHES) {
 }
 
 /** The arch called `name` (canonical name or alias, any case). Throws UsageError otherwise. */
-export function archByName(name: string): SeccompArch {
+export function archByName(name: ArchName | ArchAlias | OtherName): SeccompArch {
   checkString('archByName', 'name', name);
   const key = name.trim().toLowerCase();
   const a = byName.get(key);
@@ -86,7 +97,7 @@ export function isArchName(name: string): boolean {
 }
 
 /** Accepts an arch object or its name. */
-export function toArch(a: SeccompArch | string): SeccompArch {
+export function toArch(a: ArchInput): SeccompArch {
   return checkArch('toArch', 'a', a);
 }
 

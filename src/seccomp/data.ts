@@ -22,16 +22,17 @@ import { ENDIANS } from '../classic/encode.js';
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
 import { SECCOMP_DATA, SECCOMP_DATA_SIZE } from '../abi/ctx.js';
-import { type SeccompArch, checkArch } from './arch.js';
-import { resolveSyscall } from './syscalls/index.js';
+import { type ArchInput, type SeccompArch, checkArch } from './arch.js';
+import { resolveSyscall, type SyscallName } from './syscalls/index.js';
+import type { OtherName } from '../suggest.js';
 
 export type ArgValue = number | bigint | string;
 
 export interface SyscallInput {
   /** Arch name or object; selects the syscall table, AUDIT_ARCH value and byte order. */
-  arch: SeccompArch | string;
+  arch: ArchInput;
   /** Name (`read`) or number (as `nr` holds it; x32 numbers carry 0x40000000). */
-  syscall: string | number;
+  syscall: SyscallName | OtherName | number;
   /** Up to six arguments; missing ones are 0. */
   args?: readonly ArgValue[];
   /** instruction_pointer; 0 when absent. */

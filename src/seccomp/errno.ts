@@ -6,8 +6,11 @@
 import { argFail, checkInteger, checkString } from '../args.js';
 import { UsageError } from '../errors.js';
 import { quotable } from '../text.js';
-import { closestName } from '../suggest.js';
+import { closestName, type OtherName } from '../suggest.js';
 import { ERRNO_TABLE } from './errno-table.js';
+
+/** The errno names Linux defines (EPERM, EACCES...), for completion; functions take any string too. */
+export type ErrnoName = (typeof ERRNO_TABLE)[number][0] | 'ENOTSUP';
 
 /** The largest errno a syscall can return (MAX_ERRNO); seccomp caps ERRNO data at it. */
 export const MAX_ERRNO = 4095;
@@ -28,13 +31,13 @@ export function errnoName(n: number): string | undefined {
 }
 
 /** The number of errno `name` (case-insensitive), or undefined. */
-export function errnoNumber(name: string): number | undefined {
+export function errnoNumber(name: ErrnoName | OtherName): number | undefined {
   checkString('errnoNumber', 'name', name);
   return byName.get(name.trim().toUpperCase());
 }
 
 /** An errno given by name ('EACCES') or number (13, '13', '0xd'). Throws UsageError otherwise. */
-export function parseErrno(value: string | number): number {
+export function parseErrno(value: ErrnoName | OtherName | number): number {
   if (typeof value !== 'number' && typeof value !== 'string') argFail('parseErrno', 'value', 'an errno name or number', value);
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new UsageError(`errno ${value} is not in 0..65535`);

@@ -28,7 +28,7 @@ import { JitEngine } from '../vm/jit/index.js';
 import { ExecEnv } from '../vm/types.js';
 import { combineStack, decodeAction, errnoOf, formatAction, type SeccompAction } from './actions.js';
 import { type AnalyzeOptions, type Outcome, type SeccompSummary, summarizeSeccomp, syscallOutcome } from './analyze.js';
-import { archesByAudit, auditArchName, checkArch, hostArch, type SeccompArch, toArch } from './arch.js';
+import { archesByAudit, auditArchName, checkArch, hostArch, type ArchInput, type SeccompArch, toArch } from './arch.js';
 import { assembleSeccomp } from './asm.js';
 import { type SeccompFields, type SyscallInput, seccompFields, storeSeccompData } from './data.js';
 import { disassembleSeccomp, lineNumber, type SeccompDisasmOptions, seccompStatements } from './disasm.js';
@@ -47,7 +47,7 @@ export interface LoadSeccompOptions {
   /** Input form; `auto` (default) tells raw bytes, the classic text forms and seccomp pseudo-code apart. */
   format?: 'auto' | ClassicFormat | 'seccomp';
   /** Arch of syscalls evaluated without one, and of names in pseudo-code without an arch check. */
-  arch?: SeccompArch | string;
+  arch?: ArchInput;
 }
 
 /** A syscall to evaluate; `arch` defaults to the filter's (see SeccompFilter.arch). */

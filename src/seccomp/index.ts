@@ -12,7 +12,7 @@ export {
 } from './analyze.js';
 export {
   ARCHES, X32_SYSCALL_BIT, archByName, isArchName, toArch, archesByAudit, auditArchName, auditArchValue, hostArch,
-  type ArchName, type SeccompArch,
+  type ArchName, type ArchAlias, type ArchInput, type SeccompArch,
 } from './arch.js';
 export * from './asm.js';
 export {

@@ -1,6 +1,7 @@
 /**
  * The error contract of the public API, fuzzed in process: every function, constructor and
- * method that src/index.ts exports (with the `seccomp` and `ebpf` namespaces) and the
+ * method that src/index.ts and the subpaths export (cbpf2ebpf/classic, /ebpf, /capture,
+ * /replay, /seccomp) and the
  * matchers of `cbpf2ebpf/vitest`, called 10^5 times with wrong types and values mixed with
  * right ones, may return or throw only the project's typed errors (Cbpf2ebpfError), never a
  * TypeError, RangeError or anything else. CBPF2EBPF_SEED=N replays a failed run (setup-seed.ts).
@@ -15,8 +16,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as api from '../../src/index.js';
+import type { SkbMeta } from '../../src/abi/ctx.js';
+import * as captureApi from '../../src/capture/index.js';
+import * as classicApi from '../../src/classic/index.js';
+import type { ClassicInsn } from '../../src/classic/insn.js';
+import * as ebpfApi from '../../src/ebpf/index.js';
+import type { Insn } from '../../src/ebpf/insn.js';
+import * as top from '../../src/index.js';
+import * as replayApi from '../../src/replay/index.js';
 import { seccompMatchers } from '../../src/seccomp/vitest.js';
+
+/** Every entry point's exports in one object (the same names mean the same values). */
+const api = { ...top, ...classicApi, ...ebpfApi, ...captureApi, ...replayApi };
 
 const CALLS = 100_000;
 const BATCH = 10;
@@ -37,11 +48,11 @@ const isClass = (f: unknown): f is new (...a: unknown[]) => unknown =>
 const readsDescriptor = new Set(['CaptureReader']);
 
 /** Valid inputs, made fresh for every call (the API may write into what it is given). */
-const classicProg = (): api.ClassicInsn[] => [api.insn(0x28, 0, 0, 12), api.insn(0x15, 0, 1, 0x800), api.insn(0x06, 0, 0, 0xffff), api.insn(0x06, 0, 0, 0)];
-const seccompProg = (): api.ClassicInsn[] => [api.insn(0x20, 0, 0, 4), api.insn(0x15, 0, 1, 0xc000003e), api.insn(0x06, 0, 0, 0x7fff0000), api.insn(0x06, 0, 0, 0)];
-const ebpfProg = (): api.Insn[] => api.assemble('mov %r6, %r1\nldabsh 12\nexit');
-const skbMeta = (): api.SkbMeta => ({ ...api.defaultSkbMeta(), len: 60 });
-const envWithPacket = (): api.ExecEnv => {
+const classicProg = (): ClassicInsn[] => [api.insn(0x28, 0, 0, 12), api.insn(0x15, 0, 1, 0x800), api.insn(0x06, 0, 0, 0xffff), api.insn(0x06, 0, 0, 0)];
+const seccompProg = (): ClassicInsn[] => [api.insn(0x20, 0, 0, 4), api.insn(0x15, 0, 1, 0xc000003e), api.insn(0x06, 0, 0, 0x7fff0000), api.insn(0x06, 0, 0, 0)];
+const ebpfProg = (): Insn[] => api.assemble('mov %r6, %r1\nldabsh 12\nexit');
+const skbMeta = (): SkbMeta => ({ ...api.defaultSkbMeta(), len: 60 });
+const envWithPacket = (): top.ExecEnv => {
   const env = new api.ExecEnv();
   env.ctx = new Uint8Array(api.SKB_CTX_SIZE);
   env.setPacket(new Uint8Array(60), 0, 60);
@@ -193,9 +204,9 @@ function targets(): Target[] {
       }
     }
   };
+  // The top level and the subpaths, merged (api above): each function once.
   add('', api as unknown as Record<string, unknown>);
   add('seccomp.', api.seccomp as unknown as Record<string, unknown>);
-  add('ebpf.', api.ebpf as unknown as Record<string, unknown>);
   for (const [name, m] of Object.entries(seccompMatchers)) {
     out.push({ name: `matchers.${name}`, arity: m.length, call: (args) => (m as (...a: unknown[]) => unknown).apply({ isNot: false }, args) });
   }

@@ -108,8 +108,9 @@ describe('output into a pipe', () => {
     const end = await done;
     expect(end).toEqual({ code: 0, signal: null });
     expect(stderr()).toBe('');
-    // The whole replay into a fast reader takes seconds; stopping takes one slice of packets.
-    expect(performance.now() - closedAt).toBeLessThan(1000);
+    // Stopping takes one slice of packets (a few ms; the old code went on for 10 s or more): the
+    // bound leaves room for a loaded CI machine.
+    expect(performance.now() - closedAt).toBeLessThan(2500);
   });
 
   it.skipIf(!built || tcpdumpMissing !== undefined)(`-w - | tcpdump -r - reads every kept packet, the summary goes to stderr${note}${tcpdumpMissing ? ` (skipped: ${tcpdumpMissing})` : ''}`, () => {
@@ -173,7 +174,7 @@ describe('fatal signals while -w writes', () => {
       const done = exited(child);
       child.stdin!.write(readFileSync(mix));
       const temporaries = (): string[] => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
-      for (let i = 0; i < 200 && temporaries().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 1200 && temporaries().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
       expect(temporaries()).toHaveLength(1);
       child.kill(signal);
       const end = await done;

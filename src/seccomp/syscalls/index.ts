@@ -5,8 +5,8 @@
 import { argFail, checkInteger, checkString } from '../../args.js';
 import { UsageError } from '../../errors.js';
 import { quotable } from '../../text.js';
-import { closestName } from '../../suggest.js';
-import { type ArchName, type SeccompArch, checkArch, toArch, X32_SYSCALL_BIT } from '../arch.js';
+import { closestName, type OtherName } from '../../suggest.js';
+import { type ArchInput, type ArchName, type SeccompArch, checkArch, toArch, X32_SYSCALL_BIT } from '../arch.js';
 import { AARCH64_SYSCALLS } from './aarch64.js';
 import { ARM_SYSCALLS } from './arm.js';
 import { I386_SYSCALLS } from './i386.js';
@@ -16,6 +16,12 @@ import { RISCV64_SYSCALLS } from './riscv64.js';
 import { S390X_SYSCALLS } from './s390x.js';
 import { X32_SYSCALLS } from './x32.js';
 import { X86_64_SYSCALLS } from './x86_64.js';
+
+/** Every syscall name of every arch's table (read, openat, socketcall...), for completion. */
+export type SyscallName =
+  | keyof typeof X86_64_SYSCALLS | keyof typeof X32_SYSCALLS | keyof typeof I386_SYSCALLS | keyof typeof AARCH64_SYSCALLS
+  | keyof typeof ARM_SYSCALLS | keyof typeof RISCV64_SYSCALLS | keyof typeof PPC64LE_SYSCALLS | keyof typeof S390X_SYSCALLS
+  | keyof typeof LOONGARCH64_SYSCALLS;
 
 const RAW: Record<ArchName, Readonly<Record<string, number>>> = {
   x86_64: X86_64_SYSCALLS,
@@ -38,7 +44,7 @@ export interface SyscallTable {
 const cache = new Map<ArchName, SyscallTable>();
 
 /** The syscall table of an arch (numbers as they appear in `seccomp_data.nr`; x32's carry 0x40000000). */
-export function syscallTable(arch: SeccompArch | string): SyscallTable {
+export function syscallTable(arch: ArchInput): SyscallTable {
   const name = checkArch('syscallTable', 'arch', arch).name;
   let t = cache.get(name);
   if (!t) {
@@ -55,21 +61,21 @@ export function syscallTable(arch: SeccompArch | string): SyscallTable {
  * The arch whose table names `nr` as `seccomp_data.nr` holds it under `arch`: x32 for an
  * x86_64 number with the x32 bit set (x32 calls share x86_64's AUDIT_ARCH), else `arch`.
  */
-export function syscallArch(arch: SeccompArch | string, nr: number): SeccompArch {
+export function syscallArch(arch: ArchInput, nr: number): SeccompArch {
   const a = checkArch('syscallArch', 'arch', arch);
   checkNrArg('syscallArch', nr);
   return a.name === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0 ? toArch('x32') : a;
 }
 
 /** The name of syscall `nr` on `arch`, or undefined. */
-export function syscallName(arch: SeccompArch | string, nr: number): string | undefined {
+export function syscallName(arch: ArchInput, nr: number): string | undefined {
   checkArch('syscallName', 'arch', arch);
   checkNrArg('syscallName', nr);
   return syscallTable(arch).byNumber.get(nr >>> 0) ?? syscallTable(arch).byNumber.get(nr | 0);
 }
 
 /** Number of the syscall `name` on `arch`, or undefined. */
-export function syscallNumber(arch: SeccompArch | string, name: string): number | undefined {
+export function syscallNumber(arch: ArchInput, name: SyscallName | OtherName): number | undefined {
   checkArch('syscallNumber', 'arch', arch);
   checkString('syscallNumber', 'name', name);
   return syscallTable(arch).byName.get(name);
@@ -87,7 +93,7 @@ const NUMERIC = /^(?:0x[0-9a-f]+|-?\d+)$/i;
  * as the value `seccomp_data.nr` holds, an int32. Throws UsageError for a name the arch has
  * not, or a number outside int32/uint32.
  */
-export function resolveSyscall(arch: SeccompArch | string, syscall: string | number): number {
+export function resolveSyscall(arch: ArchInput, syscall: SyscallName | OtherName | number): number {
   const a = checkArch('resolveSyscall', 'arch', arch);
   if (typeof syscall !== 'number' && typeof syscall !== 'string') argFail('resolveSyscall', 'syscall', 'a syscall name or number', syscall);
   if (typeof syscall === 'number') return checkNr(syscall, String(syscall));
