@@ -29,6 +29,7 @@ describe('policy.bpf', () => {
     expect(filter).toReturnErrno('openat', 'EROFS', [AT_FDCWD, '0x7ffc1234b000', O_RDWR]);
     expect(filter).toReturnErrno('openat', 30, [AT_FDCWD, 0, O_RDWR | O_CREAT]); // errno by number
     expect(filter).not.toReturnErrno('openat', [AT_FDCWD, 0, 0]); // no errno at all
+    expect(filter).toDeny('openat', [AT_FDCWD, 0, O_WRONLY]); // does not run: an errno, a trap or a kill
   });
 
   it('compares all 64 bits of an argument', () => {

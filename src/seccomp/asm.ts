@@ -1,18 +1,24 @@
 /**
  * Reads the pseudo-code disasm.ts prints (seccomp-tools' style) back into a classic program.
  *
- * A line is `[NNNN:] [0xCC 0xTT 0xFF 0xKKKKKKKK] statement [# comment]`; the header lines of
- * the listing, blank lines and comments are skipped. The raw columns are ignored when a
- * statement follows them (the statement is what people edit) and used alone otherwise.
+ * A line is `[NNNN:] [label:] [0xCC 0xTT 0xFF 0xKKKKKKKK] statement [# comment]`; the header
+ * lines of the listing, blank lines and comments are skipped. The raw columns are ignored when
+ * a statement follows them (the statement is what people edit) and used alone otherwise.
+ * Jumps name their target by line number (`goto 0012`, as disasm prints them) or by a label
+ * (`goto ok` ... `ok: return ALLOW`; a label alone on its line names the next instruction).
  * Syscall and arch names resolve the way the disassembler printed them: a syscall name in
  * `if (A == read)` is looked up in the table of the arch the path has checked, and
  * `args[i] >> 32` is placed for that arch's byte order, so this runs the same flow pass
- * (flow.ts) as it parses. Fields an instruction ignores (a k on `A += X`) are not in the
- * pseudo-code: they come from the raw columns when those are present, else they are 0.
+ * (flow.ts) as it parses. Where no arch check is in force, the arch is the one an `arch NAME`
+ * line before the first instruction gives (disasm prints one when it named anything by a
+ * fallback arch), else the caller's option. Fields an instruction ignores (a k on `A += X`)
+ * are not in the pseudo-code: they come from the raw columns when those are present, else
+ * they are 0.
  */
 import { checkOptions, checkString, optString } from '../args.js';
 import { AsmError, Cbpf2ebpfError } from '../errors.js';
 import { quotable } from '../text.js';
+import { closestName } from '../suggest.js';
 import { type ClassicInsn, classicForm, insn } from '../classic/insn.js';
 import { checkClassicInsn } from '../classic/shape.js';
 import {
@@ -21,14 +27,17 @@ import {
 } from '../abi/opcodes.js';
 import { SECCOMP_DATA } from '../abi/ctx.js';
 import { parseAction } from './actions.js';
-import { auditArchValue, checkArch, type SeccompArch } from './arch.js';
+import { auditArchValue, checkArch, type SeccompArch, toArch } from './arch.js';
 import { offsetOf } from './data.js';
 import { ALU_SYMBOLS, archInForce } from './disasm.js';
 import { type FlowState, SeccompFlow } from './flow.js';
 import { syscallTable } from './syscalls/index.js';
 
 export interface SeccompAsmOptions {
-  /** Arch for syscall names and byte order where no arch check is in force (as for disasm). */
+  /**
+   * Arch for syscall names and byte order where no arch check is in force (as for disasm);
+   * an `arch NAME` line in the text takes precedence, as the names were written for it.
+   */
   arch?: SeccompArch | string;
   /** Name used in error messages. */
   source?: string;
@@ -53,10 +62,19 @@ function memIndex(text: string): number {
   return number(text, 'a scratch memory index');
 }
 
+/** The program a text assembles to, and the arch that named things where no arch check is in force. */
+export interface SeccompAssembly {
+  readonly prog: ClassicInsn[];
+  /** The text's `arch` line, else the option; undefined when neither gave one. */
+  readonly arch: SeccompArch | undefined;
+}
+
 interface Context {
   readonly pc: number;
   readonly state: FlowState | undefined;
   readonly arch: SeccompArch | undefined;
+  /** Label -> the instruction it names. */
+  readonly labels: ReadonlyMap<string, number>;
 }
 
 /** `sys_number`, `args[2] >> 32`, `data[0x10]`...: the offset of a seccomp_data word. */
@@ -89,10 +107,27 @@ function compareConstant(text: string, ctx: Context): number {
   return fail(`cannot read '${quotable(text)}' as a constant`);
 }
 
-function target(text: string, pc: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= pc) fail(`jump target ${quotable(text)} must be a line after ${pc}`);
-  return n - pc - 1;
+/** A label: a C identifier (dots allowed), so that it never reads as a line number or an operand. */
+const LABEL_NAME = '[A-Za-z_][\\w.]*';
+const TARGET = `(\\d+|${LABEL_NAME})`;
+const LABELLED = new RegExp(`^(${LABEL_NAME})\\s*:\\s*(.*)$`);
+
+/** A jump target (a line number or a label) as the offset from the instruction after `ctx.pc`. */
+function target(text: string, ctx: Context): number {
+  let line: number;
+  if (/^\d+$/.test(text)) {
+    line = Number(text);
+    if (line <= ctx.pc) fail(`jump target ${quotable(text)} must be a line after ${ctx.pc}`);
+  } else {
+    const at = ctx.labels.get(text);
+    if (at === undefined) {
+      const close = closestName(text, ctx.labels.keys());
+      return fail(`unknown label '${quotable(text)}'${close !== undefined ? ` (did you mean '${close}'?)` : ''}`);
+    }
+    line = at;
+    if (line <= ctx.pc) fail(`jump target '${quotable(text)}' is line ${line}: classic jumps go forward, to a line after ${ctx.pc}`);
+  }
+  return line - ctx.pc - 1;
 }
 
 function branch(offset: number, what: string): number {
@@ -123,10 +158,10 @@ function conditional(cond: string, thenText: string, elseText: string | undefine
   }
   const src = operand.trim() === 'X' ? BPF_X : BPF_K;
   const k = src === BPF_X ? 0 : compareConstant(operand, ctx);
-  const first = target(thenText, ctx.pc);
+  const first = target(thenText, ctx);
   if (elseText !== undefined) {
     if (negated) fail('a negated condition takes no else branch');
-    return insn(BPF_JMP | op | src, branch(first, 'jt'), branch(target(elseText, ctx.pc), 'jf'), k);
+    return insn(BPF_JMP | op | src, branch(first, 'jt'), branch(target(elseText, ctx), 'jf'), k);
   }
   return negated
     ? insn(BPF_JMP | op | src, 0, branch(first, 'jf'), k)
@@ -161,6 +196,9 @@ function sizeOf(cast: string | undefined): number {
   return cast === '(u16)' ? BPF_H : cast === '(u8)' ? BPF_B : BPF_W;
 }
 
+const GOTO = new RegExp(`^goto\\s+${TARGET}$`);
+const IF_GOTO = new RegExp(`^if\\s*\\((.*)\\)\\s*goto\\s+${TARGET}(?:\\s+else\\s+goto\\s+${TARGET})?$`);
+
 /** One statement at `ctx.pc`. */
 function statement(text: string, ctx: Context): ClassicInsn {
   const t = text.trim();
@@ -173,8 +211,8 @@ function statement(text: string, ctx: Context): ClassicInsn {
       return fail(e instanceof Error ? e.message : String(e));
     }
   }
-  if ((m = /^goto\s+(\d+)$/.exec(t))) return insn(BPF_JMP | BPF_JA, 0, 0, target(m[1]!, ctx.pc));
-  if ((m = /^if\s*\((.*)\)\s*goto\s+(\d+)(?:\s+else\s+goto\s+(\d+))?$/.exec(t))) {
+  if ((m = GOTO.exec(t))) return insn(BPF_JMP | BPF_JA, 0, 0, target(m[1]!, ctx));
+  if ((m = IF_GOTO.exec(t))) {
     return conditional(m[1]!, m[2]!, m[3], ctx);
   }
   if ((m = /^mem\[(\S+)\]\s*=\s*([AX])$/.exec(t))) {
@@ -212,40 +250,93 @@ const sameInsn = (a: ClassicInsn, b: ClassicInsn): boolean => a.code === b.code 
 
 const RAW = /^(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)(?:\s+|$)/i;
 
-/** Parses the pseudo-code listing into a classic program. Throws AsmError with the line. */
-export function assembleSeccomp(text: string, opts: SeccompAsmOptions = {}): ClassicInsn[] {
-  checkString('assembleSeccomp', 'text', text);
-  const o = checkOptions('assembleSeccomp', 'opts', opts);
-  const source = optString('assembleSeccomp', 'opts.source', o.source) ?? '<input>';
-  const fallback = o.arch === undefined ? undefined : checkArch('assembleSeccomp', 'opts.arch', o.arch);
+/** The text of a line without its comment (`# ...` or `// ...`). */
+const uncommented = (line: string): string => line.replace(/(?:#|\/\/).*$/, '').trim();
+
+/** `arch x86_64`: the arch of names where no arch check is in force (disasm's first line when it used one). */
+const ARCH_LINE = /^arch\s+(\S+)$/i;
+
+/** Lines of the listing's header, skipped. */
+const isHeader = (body: string): boolean => /^line\s+CODE\b/i.test(body) || /^=+$/.test(body);
+
+/**
+ * Whether text reads as this pseudo-code rather than another text form of a classic program
+ * (tcpdump -d/-dd/-ddd, the comma form): from its first line that is not blank or a comment.
+ */
+export function looksLikeSeccompAsm(text: string): boolean {
+  checkString('looksLikeSeccompAsm', 'text', text);
+  for (const raw of text.split(/\r?\n/)) {
+    const line = uncommented(raw);
+    if (line === '') continue;
+    return ARCH_LINE.test(line) || LABELLED.test(line) ||
+      /^(?:line\s+CODE\b|\d+\s*:|[AX]\s*[-+*/|&^%<>]*=|mem\[|if\s*\(|goto\s|return\s)/.test(line);
+  }
+  return false;
+}
+
+/** Both entry points; `fn` names the one called in ArgumentErrors. */
+function assemble(fn: string, text: string, opts: SeccompAsmOptions): SeccompAssembly {
+  checkString(fn, 'text', text);
+  const o = checkOptions(fn, 'opts', opts);
+  const source = optString(fn, 'opts.source', o.source) ?? '<input>';
+  const option = o.arch === undefined ? undefined : checkArch(fn, 'opts.arch', o.arch);
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const parsed: Array<{ line: number; insn: ClassicInsn }> = [];
   const pending: Array<{ line: number; body: string; raw: ClassicInsn | undefined }> = [];
+  const labels = new Map<string, number>();
+  const labelLines = new Map<string, number>();
+  let archLine: { arch: SeccompArch; line: number } | undefined;
 
   lines.forEach((raw, index) => {
-    let body = raw.replace(/(?:#|\/\/).*$/, '').trim();
-    if (body === '' || /^line\s+CODE\b/i.test(body) || /^=+$/.test(body)) return;
+    const lineNo = index + 1;
+    let body = uncommented(raw);
+    if (body === '' || isHeader(body)) return;
+    const archName = ARCH_LINE.exec(body);
+    if (archName) {
+      if (archLine) throw new AsmError(source, lineNo, `a second arch line (line ${archLine.line} gave one)`);
+      if (pending.length > 0) throw new AsmError(source, lineNo, 'the arch line comes before the first instruction');
+      try {
+        archLine = { arch: toArch(archName[1]!), line: lineNo };
+      } catch (e) {
+        if (e instanceof Cbpf2ebpfError) throw new AsmError(source, lineNo, e.message);
+        throw e;
+      }
+      return;
+    }
     const numbered = /^(\d+)\s*:\s*(.*)$/.exec(body);
     if (numbered) {
       if (Number(numbered[1]) !== pending.length) {
-        throw new AsmError(source, index + 1, `line number ${quotable(numbered[1]!)} is out of sequence (expected ${pending.length})`);
+        throw new AsmError(source, lineNo, `line number ${quotable(numbered[1]!)} is out of sequence (expected ${pending.length})`);
       }
       body = numbered[2]!;
     }
+    let labelled: RegExpExecArray | null;
+    while ((labelled = LABELLED.exec(body))) {
+      const name = labelled[1]!;
+      const earlier = labelLines.get(name);
+      if (earlier !== undefined) throw new AsmError(source, lineNo, `label '${quotable(name)}' is already defined on line ${earlier}`);
+      labels.set(name, pending.length);
+      labelLines.set(name, lineNo);
+      body = labelled[2]!;
+    }
+    if (body === '') return;
     const cols = RAW.exec(body);
     let rawInsn: ClassicInsn | undefined;
     if (cols) {
       rawInsn = insn(Number(cols[1]), Number(cols[2]), Number(cols[3]), Number(cols[4]));
       body = body.slice(cols[0].length).trim();
     }
-    pending.push({ line: index + 1, body, raw: rawInsn });
+    pending.push({ line: lineNo, body, raw: rawInsn });
   });
   if (pending.length === 0) throw new AsmError(source, 1, 'no instructions');
+  for (const [name, at] of labels) {
+    if (at === pending.length) throw new AsmError(source, labelLines.get(name)!, `label '${quotable(name)}' names no instruction: nothing follows it`);
+  }
 
+  const fallback = archLine?.arch ?? option;
   const flow = new SeccompFlow(pending.length);
-  pending.forEach((p, pc) => {
+  const prog = pending.map((p, pc) => {
     const state = flow.at(pc);
-    const ctx: Context = { pc, state, arch: archInForce(state, fallback) };
+    const ctx: Context = { pc, state, arch: archInForce(state, fallback), labels };
     let result: ClassicInsn;
     try {
       result = p.body === '' && p.raw ? p.raw : statement(p.body, ctx);
@@ -257,7 +348,20 @@ export function assembleSeccomp(text: string, opts: SeccompAsmOptions = {}): Cla
       throw e;
     }
     flow.apply(pc, result);
-    parsed.push({ line: p.line, insn: result });
+    return result;
   });
-  return parsed.map((p) => p.insn);
+  return { prog, arch: fallback };
+}
+
+/**
+ * Parses the pseudo-code listing into a classic program, and says which arch named things
+ * where no arch check is in force. Throws AsmError with the line.
+ */
+export function assembleSeccompText(text: string, opts: SeccompAsmOptions = {}): SeccompAssembly {
+  return assemble('assembleSeccompText', text, opts);
+}
+
+/** Parses the pseudo-code listing into a classic program. Throws AsmError with the line. */
+export function assembleSeccomp(text: string, opts: SeccompAsmOptions = {}): ClassicInsn[] {
+  return assemble('assembleSeccomp', text, opts).prog;
 }

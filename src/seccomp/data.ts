@@ -66,7 +66,12 @@ function argValue(fn: string, value: unknown, bits: 32 | 64, what: string): bigi
   let v: bigint;
   if (typeof value === 'bigint') v = value;
   else if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new UsageError(`${what}: ${value} is not an integer (use a bigint or a hex string beyond 2^53)`);
+    if (!Number.isInteger(value)) throw new UsageError(`${what}: ${value} is not an integer`);
+    if (!Number.isSafeInteger(value)) {
+      // Printed exactly: JavaScript would print 2 ** 60 as 1152921504606847000.
+      throw new UsageError(`${what}: ${BigInt(value)} is not a safe integer (past 2^53 a number may already be rounded): ` +
+        'give a bigint or a hex string');
+    }
     v = BigInt(value);
   } else {
     const t = value.trim();

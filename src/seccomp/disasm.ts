@@ -6,7 +6,8 @@
  * Where seccomp-tools' text is ambiguous we print more, so that asm.ts reads every line
  * back to the same instruction: a conditional jump whose two targets are equal keeps its
  * comparison (`if (A == 5) goto 0003 else goto 0003`), LEN loads print `len` (not 64),
- * and every action shows non-zero data (`TRAP(5)`).
+ * every action shows non-zero data (`TRAP(5)`), and names given by a fallback arch (a
+ * filter that checks no arch) come with an `arch NAME` line that says which.
  */
 import { checkInteger, checkObject, checkOneOf, checkOptions, checkString, optBoolean } from '../args.js';
 import { ENDIANS } from '../classic/encode.js';
@@ -20,7 +21,7 @@ import {
 import { SECCOMP_DATA } from '../abi/ctx.js';
 import { hex } from '../hex.js';
 import { formatAction } from './actions.js';
-import { archesByAudit, auditArchName, checkArch, type SeccompArch } from './arch.js';
+import { archesByAudit, auditArchName, checkArch, type SeccompArch, toArch } from './arch.js';
 import { fieldAt } from './data.js';
 import { type FlowState, SeccompFlow } from './flow.js';
 import { syscallTable } from './syscalls/index.js';
@@ -186,9 +187,20 @@ function statementsOf(fn: string, prog: ClassicProgram, opts: SeccompDisasmOptio
   });
 }
 
-/** The whole listing, newline-terminated, as `seccomp-tools disasm` lays it out. */
+/** The line that tells asm.ts which arch named things where the filter checks none. */
+const archLine = (arch: SeccompArch): string =>
+  `arch ${arch.name}  # the syscall names and argument halves where the filter checks no arch\n`;
+
+/**
+ * The whole listing, newline-terminated, as `seccomp-tools disasm` lays it out. When the
+ * fallback arch named a syscall or placed an argument half somewhere (the text differs from
+ * what it would be without one), the listing starts with an `arch NAME` line, so that it
+ * assembles back to the same program with no option.
+ */
 export function disassembleSeccomp(prog: ClassicProgram, opts: SeccompDisasmOptions = {}): string {
   const statements = statementsOf('disassembleSeccomp', prog, opts);
+  const fallback = opts.arch === undefined ? undefined : toArch(opts.arch);
+  const needsArch = fallback !== undefined && statementsOf('disassembleSeccomp', prog, {}).some((text, pc) => text !== statements[pc]);
   const body = prog.map((i, pc) => `${lineOf(i, pc, statements[pc]!, opts.raw ?? true)}\n`).join('');
-  return (opts.header ?? true ? DISASM_HEADER : '') + body;
+  return (needsArch ? archLine(fallback) : '') + (opts.header ?? true ? DISASM_HEADER : '') + body;
 }

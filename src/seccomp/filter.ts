@@ -29,11 +29,12 @@ import { ExecEnv } from '../vm/types.js';
 import { combineStack, decodeAction, errnoOf, formatAction, type SeccompAction } from './actions.js';
 import { type AnalyzeOptions, type Outcome, type SeccompSummary, summarizeSeccomp, syscallOutcome } from './analyze.js';
 import { archesByAudit, auditArchName, checkArch, hostArch, type ArchInput, type SeccompArch, toArch } from './arch.js';
-import { assembleSeccomp } from './asm.js';
+import { assembleSeccompText, looksLikeSeccompAsm } from './asm.js';
 import { type SeccompFields, type SyscallInput, seccompFields, storeSeccompData } from './data.js';
 import { disassembleSeccomp, lineNumber, type SeccompDisasmOptions, seccompStatements } from './disasm.js';
 import { SeccompFlow } from './flow.js';
-import { syscallArch, syscallName } from './syscalls/index.js';
+import { syscallArch, syscallName, type SyscallName } from './syscalls/index.js';
+import type { OtherName } from '../suggest.js';
 
 export interface LoadSeccompOptions {
   /** Name for messages (defaults to the path, or `<input>`). */
@@ -46,7 +47,10 @@ export interface LoadSeccompOptions {
   endian?: 'little' | 'big' | 'auto';
   /** Input form; `auto` (default) tells raw bytes, the classic text forms and seccomp pseudo-code apart. */
   format?: 'auto' | ClassicFormat | 'seccomp';
-  /** Arch of syscalls evaluated without one, and of names in pseudo-code without an arch check. */
+  /**
+   * Arch of syscalls evaluated without one, and of names in pseudo-code without an arch check
+   * (where the pseudo-code's own `arch` line does not say).
+   */
   arch?: ArchInput;
 }
 
@@ -96,15 +100,6 @@ export interface StackResult extends SeccompResult {
   readonly results: readonly SeccompResult[];
 }
 
-function looksLikeSeccompAsm(text: string): boolean {
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/(?:#|\/\/).*$/, '').trim();
-    if (line === '') continue;
-    return /^(?:line\s+CODE\b|\d+\s*:|[AX]\s*[-+*/|&^%<>]*=|mem\[|if\s*\(|goto\s|return\s)/.test(line);
-  }
-  return false;
-}
-
 function checked(prog: ClassicProgram): CheckError | undefined {
   try {
     checkForLinux(prog, { profile: 'seccomp' });
@@ -115,15 +110,19 @@ function checked(prog: ClassicProgram): CheckError | undefined {
   }
 }
 
-/** Decodes and checks; returns the program and the byte order its records were read in. */
-function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: string): { prog: ClassicInsn[]; endian: 'little' | 'big' } {
+/**
+ * Decodes and checks; returns the program, the byte order its records were read in, and for
+ * pseudo-code the arch its names were written for (its `arch` line, where it checks none).
+ */
+function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: string):
+  { prog: ClassicInsn[]; endian: 'little' | 'big'; arch?: SeccompArch } {
   const format = opts.format ?? 'auto';
   const text = isTextBytes(bytes) ? new TextDecoder().decode(bytes) : undefined;
   if (format === 'seccomp' || (format === 'auto' && text !== undefined && looksLikeSeccompAsm(text))) {
-    const prog = assembleSeccomp(text ?? new TextDecoder().decode(bytes), { source, ...(opts.arch ? { arch: opts.arch } : {}) });
+    const { prog, arch } = assembleSeccompText(text ?? new TextDecoder().decode(bytes), { source, ...(opts.arch ? { arch: opts.arch } : {}) });
     const err = checked(prog);
     if (err) throw err;
-    return { prog, endian: 'little' };
+    return { prog, endian: 'little', ...(arch ? { arch } : {}) };
   }
   const endian = opts.endian ?? 'auto';
   const decodeAs = (e: 'little' | 'big'): ClassicInsn[] =>
@@ -172,7 +171,7 @@ export class SeccompFilter {
   private readonly ctx = new Uint8Array(SECCOMP_DATA_SIZE);
   private path: Array<{ pc: number; a: number; x: number }> = [];
 
-  constructor(prog: readonly ClassicInsn[], opts: { source?: string; endian?: 'little' | 'big'; arch?: SeccompArch | string } = {}) {
+  constructor(prog: readonly ClassicInsn[], opts: { source?: string; endian?: 'little' | 'big'; arch?: ArchInput } = {}) {
     const fn = 'SeccompFilter';
     checkClassicProgram(fn, prog);
     const o = checkOptions(fn, 'opts', opts);
@@ -248,12 +247,12 @@ export class SeccompFilter {
   }
 
   /** Every syscall's outcome for an arch, and the warnings (analyze.ts). */
-  summary(arch: SeccompArch | string = this.arch, opts: Omit<AnalyzeOptions, 'arch'> = {}): SeccompSummary {
+  summary(arch: ArchInput = this.arch, opts: Omit<AnalyzeOptions, 'arch'> = {}): SeccompSummary {
     return summarizeSeccomp(this.prog, { ...opts, arch });
   }
 
   /** What the filter does with one syscall over all args and ip. */
-  outcome(syscall: string | number, arch: SeccompArch | string = this.arch): Outcome {
+  outcome(syscall: SyscallName | OtherName | number, arch: ArchInput = this.arch): Outcome {
     checkArch('outcome', 'arch', arch);
     const fields = seccompFields({ arch, syscall });
     return syscallOutcome(this.prog, fields.arch, fields.nr);
@@ -292,8 +291,10 @@ export function loadSeccompFilter(input: BytesLike | string | readonly ClassicIn
   }
   const source = o.source ?? (typeof input === 'string' ? input : '<input>');
   const bytes = typeof input === 'string' ? readInput(input, CLASSIC_INPUT) : toBytes(fn, 'input', input);
-  const { prog, endian } = decodeFilter(bytes, o, source);
-  return new SeccompFilter(prog, { source, endian, ...arch });
+  const decoded = decodeFilter(bytes, o, source);
+  // Pseudo-code that checks no arch was written for the arch of its `arch` line: queries default to it.
+  const written = decoded.arch && checkedArches(decoded.prog).length === 0 ? { arch: decoded.arch } : {};
+  return new SeccompFilter(decoded.prog, { source, endian: decoded.endian, ...written, ...arch });
 }
 
 /**

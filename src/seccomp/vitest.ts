@@ -4,7 +4,16 @@
  *   import 'cbpf2ebpf/vitest';
  *   expect(filter).toAllow('read');
  *   expect(filter).toReturnErrno('openat', 'EACCES', [-100, 0, '0x241']);
- *   expect(filter).not.toAllow('execve', { arch: 'i386' });
+ *   expect(filter).toDeny('execve', { arch: 'i386' });
+ *
+ * The matchers are one family, ordered by what happens to the call:
+ *   the call runs            toAllow (ALLOW or LOG)          toLog (LOG alone)
+ *   the call does not run    toDeny (ERRNO, TRAP, KILL_*)    toReturnErrno(errno?), toTrap,
+ *                                                            toKill > toKillProcess, toKillThread
+ *   another process decides  toTrace (TRACE), toNotify (USER_NOTIF): neither allowed nor denied
+ *   exactly this value       toReturnAction('ERRNO(13)' | 'ALLOW' | 0x7fff0000)
+ * so that `.not` keeps its plain meaning: `.not.toAllow` fails when the call runs, LOG
+ * included, and says nothing about TRACE or USER_NOTIF, where `toDeny` is the claim to make.
  *
  * Importing the module registers the matchers with vitest's `expect.extend`; `seccompMatchers`
  * is the same object, for registering them elsewhere. The value under test is a loaded filter,
@@ -13,12 +22,16 @@
  *
  * Every matcher evaluates one syscall through the real pipeline (checker, translator, VM) and,
  * when it fails either way (with or without `.not`), says what the filter returned, from which
- * line, and the path the syscall took through the filter.
+ * line, and the path the syscall took through the filter, with the middle of a long run of
+ * conditional jumps (a long allow-list walked past) shown as one line. Bad input (an
+ * unknown syscall, an argument no register holds) is thrown as the library's error, not as a
+ * failed expectation.
  */
 import { expect } from 'vitest';
 import { argFail, checkOptions } from '../args.js';
 import { ArgumentError } from '../errors.js';
 import type { ClassicInsn } from '../classic/insn.js';
+import { Cbpf2ebpfError } from '../errors.js';
 import { actionByName, parseAction, type SeccompAction } from './actions.js';
 import type { SeccompArch } from './arch.js';
 import type { ArgValue } from './data.js';
@@ -26,6 +39,7 @@ import { lineNumber } from './disasm.js';
 import { errnoName, MAX_ERRNO, parseErrno } from './errno.js';
 import {
   evaluateStack, formatTrace, loadSeccompFilter, SeccompFilter, type SeccompQuery, type SeccompResult, type SeccompTrace,
+  type TraceStep,
 } from './filter.js';
 import { syscallArch, syscallName } from './syscalls/index.js';
 
@@ -46,8 +60,13 @@ export interface SyscallOptions {
 export type ArgsOrOptions = readonly ArgValue[] | SyscallOptions;
 
 export interface SeccompMatchers<R = unknown> {
-  /** The filter returns ALLOW (exactly: LOG is toLog). */
+  /** The call runs: the filter returns ALLOW or LOG (toLog for LOG alone). */
   toAllow(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
+  /**
+   * The call does not run: ERRNO, TRAP, KILL_THREAD or KILL_PROCESS (or an unknown action,
+   * which acts as KILL_PROCESS). TRACE and USER_NOTIF are neither allowed nor denied.
+   */
+  toDeny(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
   /** The filter kills: KILL_PROCESS, KILL_THREAD, or an unknown action (which acts as KILL_PROCESS). */
   toKill(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
   toKillProcess(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
@@ -62,7 +81,7 @@ export interface SeccompMatchers<R = unknown> {
   toReturnErrno(syscall: string | number, args: ArgsOrOptions, opts?: SyscallOptions): R;
   /** SIGSYS (SECCOMP_RET_TRAP), whatever its data. */
   toTrap(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
-  /** Allowed and logged (SECCOMP_RET_LOG). */
+  /** Allowed and logged (SECCOMP_RET_LOG); toAllow passes too. */
   toLog(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
   /** Handed to a ptrace tracer (SECCOMP_RET_TRACE), whatever its data. */
   toTrace(syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions): R;
@@ -191,6 +210,45 @@ function verdictText(j: Judged): string {
   return `the stacked filters returned ${j.result.text} (filter #${j.stack.index} of ${j.stack.size}, ${where}; each: ${each})`;
 }
 
+/** A run of this many conditional jumps or more shows its first and last, and one line for the rest. */
+const FOLDED_RUN = 6;
+
+const isConditional = (s: TraceStep): boolean => s.text.startsWith('if ');
+
+/**
+ * The path as a failure message shows it: the trace, except inside a long run of conditional
+ * jumps, which all compare the same A (an allow-list walked past, one `if (A == name)` per
+ * entry): its first and last jumps show, the rest is one line, so a 400-entry list costs
+ * three lines, not 400.
+ */
+function formatPath(t: SeccompTrace): string {
+  const kept: TraceStep[] = [];
+  const folds = new Map<number, string>(); // the line before kept[n]
+  for (let i = 0; i < t.steps.length;) {
+    let end = i;
+    while (end < t.steps.length && isConditional(t.steps[end]!)) end++;
+    if (end - i >= FOLDED_RUN) {
+      const first = t.steps[i + 1]!.pc, last = t.steps[end - 2]!.pc;
+      kept.push(t.steps[i]!);
+      folds.set(kept.length, ` ${lineNumber(first)}-${lineNumber(last)}: ${end - i - 2} conditional jumps on the same A, not shown`);
+      kept.push(t.steps[end - 1]!);
+      i = end;
+    } else {
+      kept.push(...t.steps.slice(i, end + 1));
+      i = end + 1;
+    }
+  }
+  const lines = formatTrace({ ...t, steps: kept }).split('\n');
+  return lines.flatMap((line, n) => (folds.has(n) ? [folds.get(n)!, line] : [line])).join('\n');
+}
+
+/** What the actions that are not plainly "allowed" or "denied" do with the call. */
+const ACTION_NOTES: Partial<Record<SeccompAction, string>> = {
+  LOG: ' (LOG: the call runs, and is logged)',
+  TRACE: ' (TRACE: a ptrace tracer decides whether the call runs)',
+  USER_NOTIF: ' (USER_NOTIF: the supervisor decides whether the call runs)',
+};
+
 /** A matcher from a predicate on the result and the phrase that follows "expected <call>". */
 function matcher(this: MatcherThis, received: unknown, syscall: string | number, a: ArgsOrOptions | undefined,
   o: SyscallOptions | undefined, phrase: string, test: (r: SeccompResult) => boolean): MatcherOutcome {
@@ -200,7 +258,7 @@ function matcher(this: MatcherThis, received: unknown, syscall: string | number,
   const path = !j.stack ? 'path' : `path through filter #${j.stack.index}${j.stack.allAllow ? ' (the newest)' : ''}`;
   return {
     pass,
-    message: () => `expected ${j.call} ${negated}${phrase}, but ${verdictText(j)}; ${path}:\n${formatTrace(j.trace)}`,
+    message: () => `expected ${j.call} ${negated}${phrase}, but ${verdictText(j)}${ACTION_NOTES[j.result.action] ?? ''}; ${path}:\n${formatPath(j.trace)}`,
   };
 }
 
@@ -230,10 +288,13 @@ function actionPhrase(action: string | number): { phrase: string; test: (r: Secc
   return { phrase: `to return ${action.trim()}`, test: actionIs(word) };
 }
 
-/** The matchers, for `expect.extend(seccompMatchers)`; importing this module already registers them. */
-export const seccompMatchers = {
+const matchers = {
   toAllow(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
-    return matcher.call(this, received, syscall, args, opts, 'to be allowed', actionIs('ALLOW'));
+    return matcher.call(this, received, syscall, args, opts, 'to be allowed', actionIs('ALLOW', 'LOG'));
+  },
+  toDeny(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
+    return matcher.call(this, received, syscall, args, opts, 'to be denied',
+      actionIs('ERRNO', 'TRAP', 'KILL_THREAD', 'KILL_PROCESS'));
   },
   toKill(this: MatcherThis, received: unknown, syscall: string | number, args?: ArgsOrOptions, opts?: SyscallOptions) {
     return matcher.call(this, received, syscall, args, opts, 'to be killed (KILL_PROCESS or KILL_THREAD)', actionIs('KILL_PROCESS', 'KILL_THREAD'));
@@ -273,6 +334,38 @@ export const seccompMatchers = {
     return matcher.call(this, received, syscall, args, opts, phrase, test);
   },
 };
+
+/**
+ * Bad input leaves a matcher as the library's error. vitest prints every own property of a
+ * thrown error under it ("Serialized Error: { exitCode: 64 }") unless the error serializes
+ * itself; ours say all there is to say in their message, so they serialize as name, message
+ * and stack alone.
+ */
+function plainlyReported(e: unknown): unknown {
+  if (e instanceof Cbpf2ebpfError && !Object.hasOwn(e, 'toJSON')) {
+    Object.defineProperty(e, 'toJSON', { value: () => ({ name: e.name, message: e.message, stack: e.stack }) });
+  }
+  return e;
+}
+
+type Matcher = (this: MatcherThis, ...args: never[]) => MatcherOutcome;
+
+function reportingPlainly<T extends Record<string, Matcher>>(table: T): T {
+  const out: Record<string, Matcher> = {};
+  for (const [name, fn] of Object.entries(table)) {
+    out[name] = function (this: MatcherThis, ...args: never[]) {
+      try {
+        return fn.apply(this, args);
+      } catch (e) {
+        throw plainlyReported(e);
+      }
+    };
+  }
+  return out as T;
+}
+
+/** The matchers, for `expect.extend(seccompMatchers)`; importing this module already registers them. */
+export const seccompMatchers = reportingPlainly(matchers);
 
 expect.extend(seccompMatchers);
 

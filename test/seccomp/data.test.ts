@@ -95,8 +95,11 @@ describe('arguments', () => {
     expect(() => parseArg(2n ** 64n, 64, 'args[0]')).toThrow(UsageError);
     expect(() => parseArg(-(2n ** 63n) - 1n, 64, 'args[0]')).toThrow(/does not fit a 64-bit register/);
     expect(() => parseArg(0x100000000, 32, 'args[1]')).toThrow(/args\[1\]: 4294967296 does not fit a 32-bit register/);
-    expect(() => parseArg(1.5, 64, 'a')).toThrow(/not an integer/);
-    expect(() => parseArg(2 ** 60, 64, 'a')).toThrow(/use a bigint/);
+    expect(() => parseArg(1.5, 64, 'a')).toThrow(/^a: 1\.5 is not an integer$/);
+    expect(() => parseArg(NaN, 64, 'a')).toThrow(/^a: NaN is not an integer$/);
+    expect(() => parseArg(2 ** 60, 64, 'a')).toThrow(
+      /^a: 1152921504606846976 is not a safe integer \(past 2\^53 a number may already be rounded\): give a bigint or a hex string$/);
+    expect(parseArg(2 ** 53 - 1, 64, 'a')).toBe(2n ** 53n - 1n);
     expect(() => parseArg('12abc', 64, 'args[2]')).toThrow(/args\[2\]: '12abc' is not a number/);
     expect(() => buildSeccompData({ arch: 'x86_64', syscall: 'read', args: [0, 0, 0, 0, 0, 0, 0] })).toThrow(/at most 6/);
     expect(() => buildSeccompData({ arch: 'mips', syscall: 'read' })).toThrow(/unknown architecture/);

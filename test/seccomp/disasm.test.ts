@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { insn } from '../../src/classic/insn.js';
 import { AsmError } from '../../src/errors.js';
 import { archByName } from '../../src/seccomp/arch.js';
-import { assembleSeccomp, canonicalClassic } from '../../src/seccomp/asm.js';
+import { assembleSeccomp, assembleSeccompText, canonicalClassic } from '../../src/seccomp/asm.js';
 import { disassembleSeccomp, seccompStatements } from '../../src/seccomp/disasm.js';
+import { loadSeccompFilter } from '../../src/seccomp/filter.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
 import { FILTER_ARCHES, arbSeccompFilter } from './arbitrary.js';
 import { loadFixtures } from './fixtures.js';
@@ -120,6 +121,75 @@ describe('assembler', () => {
       insn(0x06, 0, 0, 0x7fff0000), insn(0x06, 0, 0, 0x80000000), insn(0x06, 0, 0, 0x0005000d),
     ]);
     expect(assembleSeccomp('A = sys_number\nif (A == execve) goto 0003\nreturn ALLOW\nreturn KILL', { arch: 'i386' })[1]!.k).toBe(11);
+  });
+
+  it('reads labels: `goto ok` ... `ok: return ALLOW`, a label alone on its line names the next instruction', () => {
+    const labelled = [
+      'A = arch',
+      'if (A != ARCH_X86_64) goto kill',
+      'A = sys_number',
+      'if (A == open) goto deny',
+      'if (A == execve) goto deny else goto check_kill',
+      'check_kill: if (A != kill) goto ok',
+      '  A = args[1]          # the signal',
+      '  if (A & 0x80) goto deny',
+      'ok:',
+      '  return ALLOW',
+      'deny: return ERRNO(EPERM)',
+      'kill: die.now: return KILL_PROCESS   # two labels on one instruction',
+    ].join('\n');
+    const numbered = [
+      'A = arch', 'if (A != ARCH_X86_64) goto 0010', 'A = sys_number', 'if (A == open) goto 0009',
+      'if (A == execve) goto 0009 else goto 0005', 'if (A != kill) goto 0008', 'A = args[1]', 'if (A & 0x80) goto 0009',
+      'return ALLOW', 'return ERRNO(1)', 'return KILL_PROCESS',
+    ].join('\n');
+    const prog = assembleSeccomp(labelled);
+    expect(prog).toEqual(assembleSeccomp(numbered));
+    expect(prog[4]).toEqual(insn(0x15, 4, 0, 59));
+    expect(assembleSeccomp('goto end\nreturn KILL\nend: return ALLOW')).toEqual([insn(0x05, 0, 0, 1), insn(0x06, 0, 0, 0), insn(0x06, 0, 0, 0x7fff0000)]);
+    // A text that starts with a label is pseudo-code to the loader too.
+    expect(loadSeccompFilter(new TextEncoder().encode('start: goto end\nreturn KILL\nend: return ALLOW')).evaluate({ syscall: 'read' }).text).toBe('ALLOW');
+    // Numbered listing lines take labels too.
+    expect(assembleSeccomp(' 0000: goto end\n 0001: return KILL\n 0002: end: return ALLOW')).toEqual(assembleSeccomp('goto 0002\nreturn KILL\nreturn ALLOW'));
+  });
+
+  it('reports labels it cannot use, with the line', () => {
+    const bad = (text: string, line: number, detail: RegExp): void => {
+      let err: unknown;
+      try { assembleSeccomp(text, { source: 'f.asm' }); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(AsmError);
+      expect((err as AsmError).line, text).toBe(line);
+      expect((err as AsmError).message).toMatch(detail);
+    };
+    bad('goto allwo\nreturn KILL\nallow: return ALLOW', 1, /^f\.asm:1: unknown label 'allwo' \(did you mean 'allow'\?\)$/);
+    bad('goto nowhere\nreturn ALLOW', 1, /^f\.asm:1: unknown label 'nowhere'$/);
+    bad('top: A = sys_number\nif (A == 0) goto top\nreturn ALLOW', 2, /jump target 'top' is line 0: classic jumps go forward, to a line after 1$/);
+    bad('self: goto self\nreturn ALLOW', 1, /jump target 'self' is line 0/);
+    bad('ok: return ALLOW\nok: return KILL', 2, /label 'ok' is already defined on line 1$/);
+    bad('return ALLOW\nend:\n# nothing', 2, /label 'end' names no instruction: nothing follows it$/);
+    const far = ['A = sys_number', 'if (A == 0) goto far', ...Array<string>(300).fill('A = 1'), 'far: return ALLOW'].join('\n');
+    bad(far, 2, /jt offset 300 does not fit the 8-bit jt\/jf field/);
+    // A ja reaches further than 255.
+    expect(assembleSeccomp(far.replace('if (A == 0) goto far', 'goto far'))[1]).toEqual(insn(0x05, 0, 0, 300));
+  });
+
+  it('takes its arch from an arch line before the first instruction, over the option', () => {
+    const text = 'arch aarch64\nA = sys_number\nif (A == read) goto 0003\nreturn ALLOW\nreturn KILL';
+    expect(assembleSeccomp(text)[1]!.k).toBe(63);
+    expect(assembleSeccomp(text, { arch: 'x86_64' })[1]!.k).toBe(63);
+    expect(assembleSeccompText(text).arch?.name).toBe('aarch64');
+    expect(assembleSeccompText('return ALLOW', { arch: 'i386' }).arch?.name).toBe('i386');
+    expect(assembleSeccompText('return ALLOW').arch).toBeUndefined();
+    const bad = (t: string, line: number, detail: RegExp): void => {
+      let err: unknown;
+      try { assembleSeccomp(t); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(AsmError);
+      expect((err as AsmError).line).toBe(line);
+      expect((err as AsmError).message).toMatch(detail);
+    };
+    bad('arch aarch46\nreturn ALLOW', 1, /unknown architecture 'aarch46' \(did you mean 'aarch64'\?/);
+    bad('A = sys_number\narch x86_64\nreturn ALLOW', 2, /the arch line comes before the first instruction/);
+    bad('arch x86_64\n# again\narch i386\nreturn ALLOW', 3, /a second arch line \(line 1 gave one\)/);
   });
 
   it('reports the line of what it cannot read', () => {

@@ -16,7 +16,9 @@ import { decodeAction, parseAction } from '../../src/seccomp/actions.js';
 import { loadSeccompFilter, type SeccompFilter } from '../../src/seccomp/filter.js';
 import '../../src/seccomp/vitest.js';
 import { seccompMatchers } from '../../src/seccomp/vitest.js';
+import { syscallTable } from '../../src/seccomp/syscalls/index.js';
 import { FIXTURE_DIR, loadFixtures } from './fixtures.js';
+import { NO_PYSECCOMP, SECCOMP_PYTHON, pySeccomp } from './libseccomp.js';
 
 const fixtures = loadFixtures();
 const fixture = (name: string): string => join(FIXTURE_DIR, `${name}.bpf`);
@@ -42,7 +44,9 @@ describe('on the libseccomp fixtures, exactly the matchers of the expected actio
         const opts = { arch: c.arch };
         const check = (should: boolean, run: (a: ReturnType<typeof expect<SeccompFilter>>) => void): void =>
           run(should ? expect(f) : expect(f).not);
-        check(action === 'ALLOW', (a) => a.toAllow(c.syscall, c.args, opts));
+        // The call runs for ALLOW and LOG, does not for ERRNO, TRAP and the kills; TRACE and USER_NOTIF are neither.
+        check(action === 'ALLOW' || action === 'LOG', (a) => a.toAllow(c.syscall, c.args, opts));
+        check(['ERRNO', 'TRAP', 'KILL_THREAD', 'KILL_PROCESS'].includes(action), (a) => a.toDeny(c.syscall, c.args, opts));
         check(action === 'KILL_PROCESS' || action === 'KILL_THREAD', (a) => a.toKill(c.syscall, c.args, opts));
         check(action === 'KILL_PROCESS', (a) => a.toKillProcess(c.syscall, c.args, opts));
         check(action === 'KILL_THREAD', (a) => a.toKillThread(c.syscall, c.args, opts));
@@ -95,6 +99,129 @@ describe('failure messages', () => {
       'expected syscall 1073741863 (getpid)() on x86_64 to trap (TRAP: SIGSYS), but the filter returned KILL_PROCESS at line 0096; path:');
     const action = failure(() => expect(args).toReturnAction('uname', 'ERRNO(EACCES)', [1]));
     expect(action.split('\n')[0]).toBe('expected uname(1) on x86_64 to return ERRNO(EACCES), but the filter returned ERRNO(7) at line 0023; path:');
+  });
+});
+
+describe('one family: whether the call runs', () => {
+  const actions = load('actions'); // default LOG; getpid TRAP, getppid TRACE(7), getuid USER_NOTIF, getgid KILL, geteuid KILL_PROCESS, getegid ERRNO(4000), read ALLOW
+
+  it('LOG runs the call: toAllow passes and .not.toAllow fails, saying so', () => {
+    expect(actions).toAllow('write');
+    expect(actions).toLog('write');
+    expect(actions).not.toDeny('write');
+    const r = actions.evaluate({ syscall: 'write' });
+    expect(r.text).toBe('LOG');
+    const msg = failure(() => expect(actions).not.toAllow('write'));
+    expect(msg.split('\n')[0]).toBe(
+      `expected write() on x86_64 not to be allowed, but the filter returned LOG at line ${String(r.pc).padStart(4, '0')} (LOG: the call runs, and is logged); path:`);
+    expect(actions).toAllow('read');
+    expect(actions).not.toLog('read');
+  });
+
+  it('toDeny: ERRNO, TRAP and the kills, the calls that do not run', () => {
+    for (const call of ['getpid', 'getgid', 'geteuid', 'getegid']) expect(actions).toDeny(call);
+    expect(loadSeccompFilter([{ code: 0x06, jt: 0, jf: 0, k: 0x12340000 }])).toDeny('read'); // unknown: KILL_PROCESS
+    expect(loadSeccompFilter([{ code: 0x06, jt: 0, jf: 0, k: 0x00050000 }])).toDeny('read'); // ERRNO(0) skips the call too
+    expect(actions).not.toDeny('read');
+    expect(failure(() => expect(actions).toDeny('read')).split('\n')[0]).toMatch(
+      /^expected read\(\) on x86_64 to be denied, but the filter returned ALLOW at line \d{4}; path:$/);
+    expect(failure(() => expect(actions).not.toDeny('getpid')).split('\n')[0]).toMatch(
+      /^expected getpid\(\) on x86_64 not to be denied, but the filter returned TRAP at line \d{4}; path:$/);
+  });
+
+  it('TRACE and USER_NOTIF are neither allowed nor denied: another process decides', () => {
+    for (const call of ['getppid', 'getuid']) {
+      expect(actions).not.toAllow(call);
+      expect(actions).not.toDeny(call);
+    }
+    expect(actions).toTrace('getppid');
+    expect(actions).toNotify('getuid');
+    expect(failure(() => expect(actions).toDeny('getuid')).split('\n')[0]).toMatch(
+      /^expected getuid\(\) on x86_64 to be denied, but the filter returned USER_NOTIF at line \d{4} \(USER_NOTIF: the supervisor decides whether the call runs\); path:$/);
+    expect(failure(() => expect(actions).toAllow('getppid')).split('\n')[0]).toMatch(
+      /\(TRACE: a ptrace tracer decides whether the call runs\); path:$/);
+  });
+});
+
+/** libseccomp's filter for a Docker-like profile: ~430 calls allowed on x86_64, i386 and x32, default ERRNO(EPERM). */
+const MOBY_LIKE = `
+import json, sys, tempfile, seccomp as sc
+req = json.load(sys.stdin)
+f = sc.SyscallFilter(sc.ERRNO(1))
+for a in ('X86', 'X32'): f.add_arch(getattr(sc.Arch, a))
+for name in req['allow']:
+    try: f.add_rule(sc.ALLOW, name)
+    except Exception: pass
+for v in (0, 8, 0x20000, 0x20008, 0xffffffff):
+    f.add_rule(sc.ALLOW, 'personality', sc.Arg(0, sc.EQ, v))
+f.add_rule(sc.ALLOW, 'clone', sc.Arg(0, sc.MASKED_EQ, 0x7e020000, 0))
+with tempfile.TemporaryFile() as fh:
+    f.export_bpf(fh)
+    fh.seek(0)
+    print(json.dumps(fh.read().hex()))
+`;
+const MOBY_DENIES = new Set(('acct add_key bpf clock_adjtime clock_settime create_module delete_module finit_module get_kernel_syms ' +
+  'get_mempolicy init_module ioperm iopl kcmp kexec_file_load kexec_load keyctl lookup_dcookie mbind mount move_pages name_to_handle_at ' +
+  'nfsservctl open_by_handle_at perf_event_open personality pivot_root process_vm_readv process_vm_writev quotactl reboot request_key ' +
+  'set_mempolicy setns settimeofday swapon swapoff sysfs _sysctl umount2 unshare uselib userfaultfd ustat clone ptrace').split(' '));
+
+describe('failure messages on large filters show the path that decided, not every line of it', () => {
+  it('x86_64-large: a long allow-list walked past is one line', () => {
+    const large = load('x86_64-large');
+    const r = large.evaluate({ syscall: 'reboot' });
+    const msg = failure(() => expect(large).toAllow('reboot'));
+    const lines = msg.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(10);
+    expect(lines[0]).toBe(`expected reboot() on x86_64 to be allowed, but the filter returned KILL_PROCESS at line ${String(r.pc).padStart(4, '0')}; path:`);
+    expect(lines[3]).toMatch(/^ 0002: A = sys_number +# A = 0xa9 \(reboot\)$/);
+    expect(msg).toMatch(/\n 0003: if \(A < 0x40000000\) goto 0006 +# -> 0006\n 0006-\d{4}: \d+ conditional jumps on the same A, not shown\n \d{4}: if \(A != \w+\) goto \d{4} +# -> \d{4}\n/);
+    expect(lines[lines.length - 1]).toMatch(/^ \d{4}: return KILL_PROCESS +# => KILL_PROCESS$/);
+    // The jump that was taken into an argument check stays, and what follows it.
+    const clone = failure(() => expect(large).toAllow('clone', [0, 0x10, 1]));
+    expect(clone.split('\n').length, clone).toBeLessThanOrEqual(20);
+    expect(clone).toMatch(/ if \(A != clone\) goto \d{4} +# -> \d{4}\n \d{4}: A = args\[1\] >> 32 /);
+    expect(clone).toMatch(/ return ERRNO\(1\) +# => ERRNO\(1\)$/);
+  });
+
+  it.skipIf(!SECCOMP_PYTHON)(`a Docker-sized filter libseccomp built (~1000 instructions, three arches)${SECCOMP_PYTHON ? '' : ` (skipped: ${NO_PYSECCOMP})`}`, () => {
+    const allow = [...syscallTable('x86_64').byName.keys()].filter((n) => !MOBY_DENIES.has(n));
+    const moby = loadSeccompFilter(Buffer.from(pySeccomp<string>(MOBY_LIKE, { allow }), 'hex'));
+    expect(moby.prog.length).toBeGreaterThan(800);
+    for (const [call, opts] of [['reboot', {}], ['reboot', { arch: 'i386' }], ['mount', { arch: 'x32' }]] as const) {
+      const msg = failure(() => expect(moby).toAllow(call, opts));
+      expect(msg.split('\n').length, msg).toBeLessThanOrEqual(12);
+      expect(msg, msg).toMatch(/ conditional jumps on the same A, not shown\n/);
+      expect(msg).toMatch(/\n \d{4}: return ERRNO\(1\) +# => ERRNO\(1\)$/);
+    }
+    // Under .not, a call far down the list: the jump that matched it is there.
+    const msg = failure(() => expect(moby).not.toAllow('getrandom'));
+    expect(msg.split('\n').length, msg).toBeLessThanOrEqual(12);
+    expect(msg).toMatch(/ conditional jumps on the same A, not shown\n \d{4}: if \(A == getrandom\) goto \d{4} +# -> \d{4}\n \d{4}: return ALLOW +# => ALLOW$/);
+    expect(moby).toAllow('personality', [8]);
+    expect(moby).toDeny('personality', [1]);
+  });
+});
+
+describe('bad input in a matcher', () => {
+  const args = load('x86_64-args');
+
+  it('says "not a safe integer" for 2**60, exactly as given', () => {
+    expect(() => expect(args).toAllow('kill', [2 ** 60])).toThrow(UsageError);
+    expect(() => expect(args).toAllow('kill', [2 ** 60])).toThrow(
+      'args[0]: 1152921504606846976 is not a safe integer (past 2^53 a number may already be rounded): give a bigint or a hex string');
+    expect(args).toAllow('kill', [2n ** 60n]);
+  });
+
+  it('serializes as its name, message and stack alone (no "Serialized Error" under it in vitest)', () => {
+    let thrown: unknown;
+    try { expect(args).not.toAllow('getpidd'); } catch (e) { thrown = e; }
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as UsageError).exitCode).toBe(64);
+    expect(Object.keys(JSON.parse(JSON.stringify(thrown)) as object).sort()).toEqual(['message', 'name', 'stack']);
+    // Errors from loading a subject too (a CheckError carries its rule and pc).
+    try { expect([{ code: 0x06, jt: 0, jf: 0, k: 0 }, { code: 0x94, jt: 0, jf: 0, k: 3 }]).toAllow('read'); } catch (e) { thrown = e; }
+    expect((thrown as Error).name).toBe('CheckError');
+    expect(Object.keys(JSON.parse(JSON.stringify(thrown)) as object).sort()).toEqual(['message', 'name', 'stack']);
   });
 });
 
@@ -179,7 +306,7 @@ describe('inputs and options', () => {
 
   it('exports the matcher object for manual registration', () => {
     expect(Object.keys(seccompMatchers).sort()).toEqual([
-      'toAllow', 'toKill', 'toKillProcess', 'toKillThread', 'toLog', 'toNotify', 'toReturnAction', 'toReturnErrno', 'toTrace', 'toTrap',
+      'toAllow', 'toDeny', 'toKill', 'toKillProcess', 'toKillThread', 'toLog', 'toNotify', 'toReturnAction', 'toReturnErrno', 'toTrace', 'toTrap',
     ]);
   });
 });
@@ -225,6 +352,35 @@ describe.skipIf(!built)(`the README's sample test file${built ? '' : ' (skipped:
     expect(failed.title).toBe('lets ordinary calls through');
     expect(failed.failureMessages.join('\n')).toMatch(
       /expected read\(\) on arm to be allowed, but the filter returned KILL_PROCESS at line 0096; path:\n 0000: A = arch +# A = 0x40000028 \(ARCH_ARM\)/);
+  }, 120_000);
+
+  it('reports failures there as the messages say, with no "Serialized Error" line, even with --reporter=verbose', () => {
+    copyFileSync(fixture('x86_64-large'), join(project, 'large.bpf'));
+    copyFileSync(fixture('actions'), join(project, 'actions.bpf'));
+    writeFileSync(join(project, 'failing.test.ts'), [
+      "import { fileURLToPath } from 'node:url';",
+      "import { expect, it } from 'vitest';",
+      "import { loadSeccompFilter } from 'cbpf2ebpf/vitest';",
+      "const large = loadSeccompFilter(fileURLToPath(new URL('./large.bpf', import.meta.url)));",
+      "const actions = loadSeccompFilter(fileURLToPath(new URL('./actions.bpf', import.meta.url)));",
+      "it('walks past a long allow-list', () => expect(large).toAllow('reboot'));",
+      "it('runs a logged call', () => expect(actions).not.toAllow('write'));",
+      "it('takes 2**60', () => expect(large).toAllow('read', [2 ** 60]));",
+      "it('knows the syscall', () => expect(large).toAllow('getpidd'));",
+      '',
+    ].join('\n'));
+    const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'failing.test.ts', '--root', project, '--reporter=verbose'],
+      { cwd: project, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+    const out = r.stdout + r.stderr;
+    expect(r.status, out).toBe(1);
+    expect(out).toMatch(/Tests +4 failed/);
+    expect(out).not.toContain('Serialized Error');
+    expect(out).toMatch(/expected reboot\(\) on x86_64 to be allowed, but the filter returned KILL_PROCESS at line \d{4}; path:\n 0000: A = arch .*\n 0001: .*\n 0002: A = sys_number .*\n 0003: .*\n 0006-\d{4}: \d+ conditional jumps on the same A, not shown\n \d{4}: if .*\n \d{4}: return KILL_PROCESS +# => KILL_PROCESS\n/);
+    expect(out).toMatch(/expected write\(\) on x86_64 not to be allowed, but the filter returned LOG at line \d{4} \(LOG: the call runs, and is logged\); path:/);
+    expect(out).toContain('UsageError: args[0]: 1152921504606846976 is not a safe integer (past 2^53 a number may already be rounded): give a bigint or a hex string');
+    expect(out).toContain("UsageError: unknown syscall 'getpidd' on x86_64 (did you mean 'getpid'?)");
+    // The whole report of four failures stays short: no path of 400 lines, no property dumps.
+    expect(out.split('\n').length, out).toBeLessThan(120);
   }, 120_000);
 
   it('type-checks there: the matchers extend vitest\'s Matchers', () => {

@@ -16,8 +16,8 @@ import { type Endian, encodeClassicRaw, formatComma, formatDd, formatDdd } from 
 import type { ClassicProgram } from '../../classic/insn.js';
 import { DecodeError, UsageError } from '../../errors.js';
 import { type Outcome, outcomeText, type SeccompSummary, type Verdict, formatSummary } from '../../seccomp/analyze.js';
-import { toArch } from '../../seccomp/arch.js';
-import { assembleSeccomp } from '../../seccomp/asm.js';
+import { type SeccompArch, toArch } from '../../seccomp/arch.js';
+import { assembleSeccompText } from '../../seccomp/asm.js';
 import { disassembleSeccomp, lineNumber, seccompStatements } from '../../seccomp/disasm.js';
 import {
   checkedArches, evaluateStack, formatTrace, loadSeccompFilter, type LoadSeccompOptions, type SeccompFilter, type SeccompQuery,
@@ -247,11 +247,14 @@ interface AsmArgs {
   output?: string;
 }
 
-/** The byte order of a filter's records: big when every arch it checks is big-endian (s390x). */
-function recordEndian(prog: ClassicProgram, arch: string | undefined): Endian {
+/**
+ * The byte order of a filter's records: big when every arch it checks is big-endian (s390x);
+ * for a filter that checks none, the byte order of the arch its names were written for.
+ */
+function recordEndian(prog: ClassicProgram, arch: SeccompArch | undefined): Endian {
   const checked = checkedArches(prog);
   if (checked.length > 0) return checked.every((a) => a.endian === 'big') ? 'big' : 'little';
-  return arch !== undefined && toArch(arch).endian === 'big' ? 'big' : 'little';
+  return arch?.endian ?? 'little';
 }
 
 const asmCommand: CommandModule<object, AsmArgs> = {
@@ -260,7 +263,7 @@ const asmCommand: CommandModule<object, AsmArgs> = {
   builder: (y) =>
     y
       .positional('file', { ...filterPositional, describe: 'pseudo-code, or - for stdin' })
-      .option('arch', { describe: 'arch whose syscall names apply where the code checks no arch', type: 'string' })
+      .option('arch', { describe: 'arch whose syscall names apply where the code checks no arch (an `arch NAME` line in the code wins)', type: 'string' })
       .option('format', {
         alias: 'f',
         describe: 'output: bin = raw struct sock_filter (as seccomp_export_bpf writes), ddd/dd = tcpdump -ddd/-dd, comma = bpf_asm form, disasm = the listing again',
@@ -282,16 +285,16 @@ const asmCommand: CommandModule<object, AsmArgs> = {
       throw new DecodeError(source, 'not text: seccomp asm reads the pseudo-code `seccomp disasm` prints (give a raw filter to `seccomp disasm`)');
     }
     const text = new TextDecoder().decode(bytes);
-    const prog = assembleSeccomp(text, { source, ...(argv.arch !== undefined ? { arch: argv.arch } : {}) });
+    const { prog, arch } = assembleSeccompText(text, { source, ...(argv.arch !== undefined ? { arch: argv.arch } : {}) });
     // A CheckError names the rule the kernel would refuse it by; main exits 65.
     checkForLinux(prog, { profile: 'seccomp' });
     let out: string | Uint8Array;
     switch (argv.format) {
-      case 'bin': out = encodeClassicRaw(prog, argv['output-endian'] === 'auto' ? recordEndian(prog, argv.arch) : argv['output-endian']); break;
+      case 'bin': out = encodeClassicRaw(prog, argv['output-endian'] === 'auto' ? recordEndian(prog, arch) : argv['output-endian']); break;
       case 'ddd': out = formatDdd(prog); break;
       case 'dd': out = formatDd(prog); break;
       case 'comma': out = formatComma(prog); break;
-      case 'disasm': out = disassembleSeccomp(prog, argv.arch !== undefined ? { arch: argv.arch } : {}); break;
+      case 'disasm': out = disassembleSeccomp(prog, arch !== undefined ? { arch } : {}); break;
     }
     if (argv.output !== undefined) {
       writeFileAtomic(argv.output, out);
