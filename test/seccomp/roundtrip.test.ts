@@ -290,7 +290,9 @@ describe('random programs', () => {
       expect(assembleSeccomp(text)).toEqual(prog);
       expect(roundTrip(prog, arch, false)).toEqual(prog.map(canonicalClassic));
     }), { numRuns: 400 });
-    expect(archLines).toBeGreaterThan(20);
+    // About 6.5% of runs print an arch line (26 of 400 on average, 16 to 37 over 30 seeds): at
+    // least 5 says the case was exercised without failing one run in five as 20 did.
+    expect(archLines).toBeGreaterThanOrEqual(5);
   });
 
   it('any seccomp-valid program reads back with no option whatever the fallback', () => {
