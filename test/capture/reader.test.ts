@@ -16,6 +16,7 @@ import { openCapture } from '../../src/capture/stream.js';
 // The fixture generator's builders: an encoder independent of src/capture.
 import * as gen from '../../fixtures/captures/make-captures.mjs';
 import { fnv1a, generatedDir, harnessMissing, libpcapRead, manifest, readAll, type Row } from './helpers.js';
+import { runs } from '../runs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-reader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -56,7 +57,7 @@ describe('records straddling buffer reads', () => {
           expect(big.rows.map((r) => r.fnv)).toEqual(frames.map((f) => fnv1a(f, 0, f.length)));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { joinUnits, TimeBase } from '../../src/capture/timestamp.js';
 import { ArgumentError } from '../../src/errors.js';
+import { runs } from '../runs.js';
 
 function reference(hi: number, lo: number, tsresol: number, offset: number): { tsSec: number; tsNsec: number } {
   const count = (BigInt(hi) << 32n) | BigInt(lo);
@@ -31,7 +32,7 @@ describe('TimeBase.convert', () => {
         if (Math.abs(want.tsSec) < 2 ** 53) expect(out.tsSec).toBe(want.tsSec);
         else expect(Math.abs(out.tsSec - want.tsSec) / want.tsSec).toBeLessThan(2 ** -50);
       }),
-      { numRuns: 20000 },
+      { numRuns: runs(20000) },
     );
   });
 
@@ -67,7 +68,7 @@ describe('joinUnits', () => {
         const want = (BigInt(sec) * BigInt(units) + BigInt(frac)) & ((1n << 64n) - 1n);
         expect((BigInt(out.hi) << 32n) | BigInt(out.lo)).toBe(want);
       }),
-      { numRuns: 5000 },
+      { numRuns: runs(5000) },
     );
   });
 });

@@ -19,6 +19,7 @@ import { CheckError } from '../../src/errors.js';
 import { DEFAULT_OPTMEM_MAX, kernelSocketCharge } from '../../src/translate/kernel-layout.js';
 import { arbClassicProgram, fixScratchMemory } from './arbitrary.js';
 import { EINVAL, KernelCheckHarness, kernelCheckMissing } from './kernel-check-harness.js';
+import { minimum, runs } from '../runs.js';
 
 const why = kernelCheckMissing ? ` (skipped: ${kernelCheckMissing})` : '';
 
@@ -86,9 +87,9 @@ describe.skipIf(kernelCheckMissing !== undefined)(`checkForLinux against the run
     let accepted = 0;
     await fc.assert(fc.asyncProperty(arbMutated('socket'), async (prog) => {
       if (await agree(prog, 'socket')) accepted++;
-    }), { numRuns: 4000 });
+    }), { numRuns: runs(4000) });
     // The mutations must leave both outcomes well represented, or the comparison says little.
-    expect(accepted).toBeGreaterThan(800);
+    expect(accepted).toBeGreaterThan(minimum(800));
     expect(accepted).toBeLessThan(3200);
   }, 120_000);
 
@@ -96,8 +97,8 @@ describe.skipIf(kernelCheckMissing !== undefined)(`checkForLinux against the run
     let accepted = 0;
     await fc.assert(fc.asyncProperty(arbMutated('seccomp'), async (prog) => {
       if (await agree(prog, 'seccomp')) accepted++;
-    }), { numRuns: 600 });
-    expect(accepted).toBeGreaterThan(120);
+    }), { numRuns: runs(600) });
+    expect(accepted).toBeGreaterThan(minimum(120));
     expect(accepted).toBeLessThan(480);
   }, 120_000);
 
@@ -293,8 +294,8 @@ describe.skipIf(kernelCheckMissing !== undefined)(`the kernel's translation limi
       if (optmem === DEFAULT_OPTMEM_MAX) expect(linuxWarnings(prog).length).toBe(errno === ENOMEM ? 1 : 0);
       if (errno === ENOMEM) enomem++;
       else loaded++;
-    }), { numRuns: 300, endOnFailure: true }); // shrinking 4096-instruction programs takes minutes
+    }), { numRuns: runs(300), endOnFailure: true }); // shrinking 4096-instruction programs takes minutes
     // All three outcomes must come up, or the comparison says little.
-    expect(Math.min(refused, enomem, loaded)).toBeGreaterThan(20);
+    expect(Math.min(refused, enomem, loaded)).toBeGreaterThan(minimum(20));
   }, 240_000);
 });

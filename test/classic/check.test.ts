@@ -11,6 +11,7 @@ import {
 import { type ClassicInsn, type ClassicProgram, insn } from '../../src/classic/insn.js';
 import { CheckError } from '../../src/errors.js';
 import { arbClassicProgram } from './arbitrary.js';
+import { runs } from '../runs.js';
 
 /** chk_code_allowed's table, written out as numbers from the kernel's designated initialisers. */
 const KERNEL_ALLOWED = [
@@ -268,7 +269,7 @@ describe('seccomp profile (seccomp_check_filter)', () => {
   it('random seccomp-profile programs from the shared generator pass', () => {
     fc.assert(fc.property(arbClassicProgram({ profile: 'seccomp' }), (prog) => {
       expect(firstError(prog, 'seccomp')).toBeUndefined();
-    }), { numRuns: 500 });
+    }), { numRuns: runs(500) });
   });
 });
 
@@ -298,6 +299,6 @@ describe('the shared program generator', () => {
   it('only produces programs the checker accepts', () => {
     fc.assert(fc.property(arbClassicProgram({ maxLength: 200 }), (prog) => {
       expect(findClassicViolations(prog)).toEqual([]);
-    }), { numRuns: 1000 });
+    }), { numRuns: runs(1000) });
   });
 });

@@ -6,6 +6,7 @@ import { encodeClassicRaw, formatComma, formatDd, formatDdd } from '../../src/cl
 import { CLASSIC_FORMS, type ClassicInsn, insn } from '../../src/classic/insn.js';
 import { visibleInListing } from '../../src/classic/listing.js';
 import { DecodeError, EXIT_DATAERR } from '../../src/errors.js';
+import { runs } from '../runs.js';
 
 // tcpdump -y EN10MB 'ip' in every form.
 const IP_PROG = [insn(0x28, 0, 0, 12), insn(0x15, 0, 1, 0x800), insn(0x06, 0, 0, 262144), insn(0x06, 0, 0, 0)];
@@ -214,7 +215,7 @@ describe('round trips (property)', () => {
         expect(fromListing).toEqual(prog.map(visibleInListing));
         expect(disassembleClassic(fromListing)).toBe(listing);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

@@ -9,6 +9,7 @@ import { formatDd, formatDdd } from '../../src/classic/encode.js';
 import { CLASSIC_FORMS, classicForm, type ClassicInsn, insn } from '../../src/classic/insn.js';
 import { SKF_AD_MAX, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/abi/opcodes.js';
 import { harnessMissing, pcapDump, pcapImages } from './libpcap-harness.js';
+import { runs } from '../runs.js';
 
 const EDGE_K = [
   0, 1, 2, 15, 16, 31, 32, 255, 256, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff,
@@ -79,7 +80,7 @@ describe.skipIf(harnessMissing !== undefined)(`bpf_image parity with libpcap${ha
       fc.property(fc.array(fc.record({ pc: fc.integer({ min: 0, max: 100000 }), insn: insnArb }), { minLength: 1, maxLength: 300 }), (items) => {
         compare(items);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 
@@ -90,7 +91,7 @@ describe.skipIf(harnessMissing !== undefined)(`bpf_image parity with libpcap${ha
         expect(formatDd(prog)).toBe(pcapDump(prog, 2));
         expect(formatDdd(prog)).toBe(pcapDump(prog, 3));
       }),
-      { numRuns: 40 },
+      { numRuns: runs(40) },
     );
   });
 });

@@ -15,6 +15,7 @@ import { runClassic } from '../../src/classic/interp.js';
 import { defaultSkbMeta } from '../../src/abi/ctx.js';
 import { arbClassicProgram, arbPacket } from './arbitrary.js';
 import { PcapFilterHarness, type PcapRun, filterHarnessHasAux, filterHarnessMissing } from './pcap-filter-harness.js';
+import { runs } from '../runs.js';
 
 const why = filterHarnessMissing ? ` (skipped: ${filterHarnessMissing})` : '';
 const auxWhy = filterHarnessHasAux ? '' : ' (skipped: needs libpcap.a for pcap_filter_with_aux_data)';
@@ -64,28 +65,28 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
 
   /** Random valid programs over random packets; returns how many (program, packet) runs were compared. */
   async function compareRandom(arb: fc.Arbitrary<ClassicProgram>, numRuns: number): Promise<number> {
-    let runs = 0;
+    let compared = 0;
     await fc.assert(
       fc.asyncProperty(arb, fc.array(arbPacket(), { minLength: 1, maxLength: 6 }), async (prog, pkts) => {
         checkClassic(prog); // the generator's promise: Linux accepts every program
         const req = pkts.map((p) => ({ wirelen: p.wirelen, bytes: p.bytes }));
         const theirs = await pcap.filter(prog, req);
-        runs += req.length;
+        compared += req.length;
         expect(req.map((r) => ours(prog, r))).toEqual(theirs);
       }),
-      { numRuns },
+      { numRuns: runs(numRuns) },
     );
-    return runs;
+    return compared;
   }
 
   it('agrees with bpf_filter on 3000 random valid programs over random packets', async () => {
     // libpcap fails every ancillary and negative-offset load, so leave them out here to run deeper.
-    const runs = await compareRandom(arbClassicProgram({ ancillary: false, negativeOffsets: false }), 3000);
-    expect(runs).toBeGreaterThan(3000);
+    const compared = await compareRandom(arbClassicProgram({ ancillary: false, negativeOffsets: false }), 3000);
+    expect(compared).toBeGreaterThan(runs(3000));
   }, 120_000);
 
   it('agrees with bpf_filter on 1000 random programs with ancillary and SKF_NET_OFF/SKF_LL_OFF loads', async () => {
-    expect(await compareRandom(arbClassicProgram(), 1000)).toBeGreaterThan(1000);
+    expect(await compareRandom(arbClassicProgram(), 1000)).toBeGreaterThan(runs(1000));
   }, 120_000);
 
   it('agrees on long programs (up to 300 instructions) with packets up to 300 bytes', async () => {
@@ -98,7 +99,7 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
           expect(req.map((r) => ours(prog, r))).toEqual(await pcap.filter(prog, req));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   }, 120_000);
 
@@ -115,7 +116,7 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
           expect(mine).toEqual(await pcap.filter(prog, req));
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   }, 120_000);
 
@@ -228,6 +229,6 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
   it('bpf_validate accepts every program the Linux checker accepts', async () => {
     await fc.assert(fc.asyncProperty(arbClassicProgram(), async (prog) => {
       expect(await pcap.validate(prog)).toBe(true);
-    }), { numRuns: 300 });
+    }), { numRuns: runs(300) });
   });
 });

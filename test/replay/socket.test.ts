@@ -21,6 +21,7 @@ import { ENGINE_NAMES } from '../../src/replay/engine.js';
 import { replaySync } from '../../src/replay/replay.js';
 import { DISSECTOR_CASES, randomFrame } from './frames.js';
 import { SocketHarness, socketHarnessMissing } from './socket-harness.js';
+import { runs } from '../runs.js';
 
 const why = socketHarnessMissing ? ` (skipped: ${socketHarnessMissing})` : '';
 const tmp = mkdtempSync(join(tmpdir(), 'cbpf2ebpf-socket-'));
@@ -104,7 +105,7 @@ describe.skipIf(socketHarnessMissing !== undefined)(`replay against a Linux pack
   it('indirect loads whose X + k may wrap below 0: 150 random programs over 20 random frames each', async () => {
     await fc.assert(fc.asyncProperty(arbIndirect, fc.array(fc.integer(), { minLength: 20, maxLength: 20 }), async (prog, seeds) => {
       expect(await disagreements(prog, seeds.map(randomFrame))).toEqual([]);
-    }), { numRuns: 150 });
+    }), { numRuns: runs(150) });
   });
 
   it('SKF_AD_PAY_OFFSET on the frames of issue 10: IPv6 hop-by-hop then UDP, 802.1Q, ARP, malformed IPv6', async () => {
@@ -125,7 +126,7 @@ describe.skipIf(socketHarnessMissing !== undefined)(`replay against a Linux pack
   it('SKF_AD_PAY_OFFSET on 4000 random frames of the protocols the flow dissector knows', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.integer(), { minLength: 100, maxLength: 100 }), async (seeds) => {
       expect(await disagreements(payOffset, seeds.map(randomFrame))).toEqual([]);
-    }), { numRuns: 40 });
+    }), { numRuns: runs(40) });
   });
 
   it('what stays different: frames the kernel holds non-linear (docs/semantics.md)', async () => {

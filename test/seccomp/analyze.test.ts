@@ -18,6 +18,7 @@ import { WORD_ARCH, WORD_NR, evalSym, exploreSeccomp, inputWords, leafMatches } 
 import { resolveSyscall, syscallTable } from '../../src/seccomp/syscalls/index.js';
 import { arbArg, arbSeccompFilter } from './arbitrary.js';
 import { loadFixtures } from './fixtures.js';
+import { runs } from '../runs.js';
 
 const fixtures = loadFixtures();
 
@@ -50,7 +51,7 @@ describe('exploration agrees with the reference interpreter', () => {
           const fixed = new Map([[WORD_ARCH, pointDomain(arch.audit)], [WORD_NR, pointDomain(nr)]]);
           expect(answer(exploreSeccomp(prog, { words: fixed }), words)).toBe(expected);
         }
-      }), { numRuns: 500 });
+      }), { numRuns: runs(500) });
   });
 
   it('splits on comparisons between two input words and on division by X', () => {

@@ -10,6 +10,7 @@ import { UsageError } from '../../src/errors.js';
 import { buildSeccompData, fieldAt, loadWord, offsetOf, parseArg, seccompFields } from '../../src/seccomp/data.js';
 import { buildHarness } from '../native/build.js';
 import { arbArg } from './arbitrary.js';
+import { runs } from '../runs.js';
 
 function buildDataHarness(): { bin?: string; why?: string } {
   if (process.arch !== 'x64' && process.arch !== 'arm64') return { why: 'needs a little-endian host' };
@@ -26,7 +27,7 @@ describe.skipIf(!bin)(`little-endian layout is the C struct's${bin ? '' : ` (ski
       nr: fc.nat({ max: 0xffffffff }),
       ip: arbArg(),
       args: fc.array(arbArg(), { minLength: 6, maxLength: 6 }),
-    }), { numRuns: 200, seed: 11 });
+    }), { numRuns: runs(200), seed: 11 });
     const lines = samples.map((s) => {
       const f = seccompFields({ arch: s.arch, syscall: s.nr | 0, args: s.args, ip: s.ip });
       return [f.nr >>> 0, f.audit, f.ip, ...f.args].map((v) => BigInt(v).toString(16)).join(' ');

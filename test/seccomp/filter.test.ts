@@ -20,6 +20,7 @@ import { evaluateStack, formatTrace, loadSeccompFilter } from '../../src/seccomp
 import { syscallTable } from '../../src/seccomp/syscalls/index.js';
 import { arbArg, arbSeccompFilter } from './arbitrary.js';
 import { loadFixtures } from './fixtures.js';
+import { runs } from '../runs.js';
 
 const fixtures = loadFixtures();
 const ALLOW = 0x7fff0000;
@@ -63,7 +64,7 @@ describe('the VM agrees with the reference classic interpreter', () => {
         expect(t.result).toEqual(r);
         expect(t.steps[t.steps.length - 1]!.pc).toBe(r.pc);
         expect(t.steps[0]!.pc).toBe(0);
-      }), { numRuns: 300 });
+      }), { numRuns: runs(300) });
   });
 });
 

@@ -16,6 +16,7 @@ import { type SeccompResult, type SeccompFilter, evaluateStack, loadSeccompFilte
 import { resolveSyscall } from '../../src/seccomp/syscalls/index.js';
 import { buildHarness } from '../native/build.js';
 import { loadFixtures } from './fixtures.js';
+import { runs } from '../runs.js';
 
 const HARMLESS = ['getpid', 'getppid', 'getuid', 'getgid', 'geteuid', 'getegid', 'uname'];
 
@@ -113,7 +114,7 @@ describe.skipIf(!harness)(`verdicts match the kernel${harness ? '' : ` (skipped:
     const calls = fc.sample(fc.record({
       syscall: fc.constantFrom('getpid', 'getppid', 'getuid', 'getgid', 'geteuid', 'getegid'),
       args: fc.array(arg, { minLength: 6, maxLength: 6 }),
-    }), { numRuns: 150, seed: 5 });
+    }), { numRuns: runs(150), seed: 5 });
     const pairs = calls.map(({ syscall, args }) => {
       const call: Call = { abi: 'x86_64', syscall, args };
       return { filters: [fx.bytes], call, verdict: filter.evaluate({ arch: 'x86_64', syscall, args }), what: `${syscall}(${args.map((a) => `0x${a.toString(16)}`).join(', ')})` };
@@ -122,7 +123,7 @@ describe.skipIf(!harness)(`verdicts match the kernel${harness ? '' : ` (skipped:
     for (const p of [0n, 1n, 7n, (1n << 64n) - 1n]) {
       pairs.push({ filters: [fx.bytes], call: { abi: 'x86_64', syscall: 'uname', args: [p] }, verdict: filter.evaluate({ arch: 'x86_64', syscall: 'uname', args: [p] }), what: `uname(${p})` });
     }
-    expect(compare(pairs)).toBe(154);
+    expect(compare(pairs)).toBe(runs(150) + 4);
   });
 
   it('actions, ERRNO data past 4095, unknown actions and stacked filters', () => {
@@ -140,7 +141,7 @@ describe.skipIf(!harness)(`verdicts match the kernel${harness ? '' : ` (skipped:
       pairs.push({ filters: [encodeClassicRaw(prog)], call, verdict: loadSeccompFilter(prog).evaluate({ arch: 'x86_64', syscall: 'getppid' }), what: `return 0x${v.toString(16)}` });
     }
     // Stacks of two and three, in both orders.
-    const stacks = fc.sample(fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 3 }), { numRuns: 60, seed: 7 });
+    const stacks = fc.sample(fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 3 }), { numRuns: runs(60), seed: 7 });
     for (const stack of stacks) {
       const filters: SeccompFilter[] = stack.map((v) => loadSeccompFilter(ret(v)));
       pairs.push({

@@ -225,6 +225,7 @@ for spec in json.load(sys.stdin):
         out.append(fh.read().hex())
 print(json.dumps(out))
 `;
+import { minimum, runs } from '../runs.js';
 
 // libseccomp takes ERRNO and TRACE data below 4095.
 const arbAction = (...names: string[]): fc.Arbitrary<[string, number?]> => fc.oneof(
@@ -273,9 +274,9 @@ describe.skipIf(!SECCOMP_PYTHON)(`filters libseccomp builds from random rules${S
         }
         filters++;
       }
-    }), { numRuns: 5 });
-    expect(filters).toBe(60);
-    expect(named).toBeGreaterThan(30);
+    }), { numRuns: runs(5) });
+    expect(filters).toBe(12 * runs(5));
+    expect(named).toBeGreaterThan(minimum(30));
   }, 120_000);
 });
 
@@ -289,17 +290,17 @@ describe('random programs', () => {
       if (text.startsWith('arch ')) archLines++;
       expect(assembleSeccomp(text)).toEqual(prog);
       expect(roundTrip(prog, arch, false)).toEqual(prog.map(canonicalClassic));
-    }), { numRuns: 400 });
+    }), { numRuns: runs(400) });
     // About 6.5% of runs print an arch line (26 of 400 on average, 16 to 37 over 30 seeds): at
     // least 5 says the case was exercised without failing one run in five as 20 did.
-    expect(archLines).toBeGreaterThanOrEqual(5);
+    expect(archLines).toBeGreaterThanOrEqual(minimum(5));
   });
 
   it('any seccomp-valid program reads back with no option whatever the fallback', () => {
     fc.assert(fc.property(arbClassicProgram({ profile: 'seccomp', maxLength: 40 }), arbFallback, (prog, arch) => {
       expect(roundTrip(prog, arch)).toEqual(prog);
       expect(roundTrip(prog, arch, false)).toEqual(prog.map(canonicalClassic));
-    }), { numRuns: 400 });
+    }), { numRuns: runs(400) });
   });
 
   it('asm says which arch named things, for -f disasm to print the same listing again', () => {
@@ -307,7 +308,7 @@ describe('random programs', () => {
       const text = disassembleSeccomp(prog, { arch });
       const { prog: again, arch: named } = assembleSeccompText(text);
       expect(disassembleSeccomp(again, named ? { arch: named } : {})).toBe(text);
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
 });
 

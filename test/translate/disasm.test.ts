@@ -13,6 +13,7 @@ import { translateClassic } from '../../src/translate/translate.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
 import { tcpdumpFilters } from './filters.js';
 import { canonical, llvmDisassemble, llvmUnavailable } from './llvm.js';
+import { runs } from '../runs.js';
 
 const i = bpfInsn;
 
@@ -140,7 +141,7 @@ describe.skipIf(!!llvmUnavailable)(`agreement with llvm-objdump${llvmUnavailable
   });
 
   it('on random instructions of every form LLVM 14 decodes', () => {
-    const prog = fc.sample(llvmForm, { numRuns: 3000 }).flat();
+    const prog = fc.sample(llvmForm, { numRuns: runs(3000) }).flat();
     compare(prog);
   });
 

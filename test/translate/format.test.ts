@@ -21,6 +21,7 @@ import { bpfInsn, type Insn } from '../../src/ebpf/insn.js';
 import { translateClassic } from '../../src/translate/translate.js';
 import { annotationOf } from '../../src/translate/annotate.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
+import { runs } from '../runs.js';
 
 const RET_A = insn(BPF_RET | BPF_A, 0, 0, 0);
 const anc = (n: number): ClassicInsn => insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, (SKF_AD_OFF + n) >>> 0);
@@ -45,7 +46,7 @@ describe('listing', () => {
       const t = translateClassic(prog);
       const bin = formatProgram(t.insns, 'bin') as Uint8Array;
       expect(formatListing(decodeProgram(bin))).toBe(formatListing(t.insns));
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
     expect(formatListing(decodeProgram(encodeProgram(EVERY_FORM)))).toBe(formatListing(EVERY_FORM));
   });
 
@@ -79,7 +80,7 @@ describe('listing', () => {
       const groups = [...new Set(Array.from(t.origin))];
       expect(notes).toEqual(groups.map((pc) => (pc < 0 ? notes[0] : `${pc}: ${classicText(prog[pc]!, pc)}`)));
       expect(notes[0]).toMatch(/^prologue/);
-    }), { numRuns: 100 });
+    }), { numRuns: runs(100) });
   });
 });
 

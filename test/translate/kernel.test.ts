@@ -33,6 +33,7 @@ import { translateClassic } from '../../src/translate/translate.js';
 import { arbClassicProgram, arbPacket } from '../classic/arbitrary.js';
 import { hasTcpdump, tcpdumpFilters } from './filters.js';
 import { kernel, kernelUnavailable } from './kernel.js';
+import { minimum, runs } from '../runs.js';
 
 const stmt = (code: number, k = 0): ClassicInsn => insn(code, 0, 0, k);
 const jmp = (code: number, k: number, jt: number, jf: number): ClassicInsn => insn(code, jt, jf, k);
@@ -186,7 +187,7 @@ describe.skipIf(!kernel)(`Linux verifier accepts translated programs${kernelUnav
 
   it('random valid classic programs load', () => {
     const seed = randomSeed();
-    const progs = fc.sample(arbClassicProgram({ maxLength: 64 }), { numRuns: 500, seed });
+    const progs = fc.sample(arbClassicProgram({ maxLength: 64 }), { numRuns: runs(500), seed });
     const loadable = progs.map((prog) => ({ prog, t: translateClassic(prog) })).filter(({ prog, t }) => {
       checkClassic(prog);
       return t.projectHelpers.length === 0;
@@ -195,7 +196,7 @@ describe.skipIf(!kernel)(`Linux verifier accepts translated programs${kernelUnav
     answers.forEach((a, n) => {
       if (!a.ok) expect.fail(`seed ${seed}: the kernel refused the translation of\n${disassembleClassic(loadable[n]!.prog)}\n${a.log}`);
     });
-    expect(loadable.length).toBeGreaterThan(200);
+    expect(loadable.length).toBeGreaterThan(minimum(200));
   }, 120_000);
 });
 
@@ -251,7 +252,7 @@ describe.skipIf(!kernel)('BPF_PROG_TEST_RUN of translations agrees with the clas
   it('random programs: the kernel runs the translation as our Linux-semantics interpreter runs the classic', () => {
     const seed = randomSeed();
     const cases = fc.sample(fc.tuple(arbClassicProgram({ maxLength: 40, negativeOffsets: false }), fc.array(arbPacket({ maxLength: 90 }), { minLength: 1, maxLength: 6 })),
-      { numRuns: 300, seed }).map(([raw, packets]) => ({ prog: deterministic(raw), packets: packets.map((p) => p.bytes) }));
+      { numRuns: runs(300), seed }).map(([raw, packets]) => ({ prog: deterministic(raw), packets: packets.map((p) => p.bytes) }));
     const results = kernel!.runMany(cases.map((c) => ({ prog: encodeProgram(translateClassic(c.prog).insns), packets: c.packets })));
     let compared = 0;
     cases.forEach((c, n) => c.packets.forEach((pkt, m) => {
@@ -265,7 +266,7 @@ describe.skipIf(!kernel)('BPF_PROG_TEST_RUN of translations agrees with the clas
       }
       compared++;
     }));
-    expect(compared).toBeGreaterThan(500);
+    expect(compared).toBeGreaterThan(minimum(500));
   }, 120_000);
 
   it('SKF_AD_PROTOCOL of 802.3 length-field and short frames is what our link step says', () => {

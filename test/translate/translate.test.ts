@@ -24,6 +24,7 @@ import { TranslateError } from '../../src/errors.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
 import { structuralProblems } from './cfg.js';
 import { nonZeroUnusedField } from './fields.js';
+import { runs } from '../runs.js';
 
 const RET_A = insn(BPF_RET | BPF_A, 0, 0, 0);
 const ret = (k: number): ClassicInsn => insn(BPF_RET | BPF_K, 0, 0, k);
@@ -233,6 +234,6 @@ describe('random valid classic programs', () => {
       // origin is non-decreasing and each classic instruction's group is contiguous
       for (let n = 1; n < t.origin.length; n++) expect(t.origin[n]!).toBeGreaterThanOrEqual(t.origin[n - 1]!);
       expect(disassemble(t.insns)).not.toContain('invalid');
-    }), { numRuns: 400 });
+    }), { numRuns: runs(400) });
   });
 });

@@ -16,6 +16,7 @@ import { findEncodingProblem } from '../../src/ebpf/validate.js';
 import { AsmError } from '../../src/errors.js';
 import { dataFiles, parseDataFile, testProgram } from '../../src/vm/conformance.js';
 import { arbInsn, arbProgram } from './arbitrary.js';
+import { runs } from '../runs.js';
 
 const hex = (prog: Insn[]): string => Buffer.from(encodeProgram(prog)).toString('hex').replace(/(.{16})/g, '$1 ').trim();
 const asmHex = (src: string): string => hex(assemble(src));
@@ -160,7 +161,7 @@ describe('printer', () => {
     fc.assert(fc.property(arbProgram, (prog) => {
       const text = formatAsm(prog);
       expect(hex(assemble(text))).toBe(hex(prog));
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
   });
 
   it('every generated instruction is structurally valid (so the round trip covers real programs)', () => {
@@ -169,7 +170,7 @@ describe('printer', () => {
       const problem = findEncodingProblem(prog);
       // Jumps and local calls may point outside this two-instruction program; nothing else may fail.
       if (problem) expect(problem[1]).toMatch(/target -?\d+ is (outside the program|the second slot)/);
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
   });
 });
 

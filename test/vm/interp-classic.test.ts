@@ -16,6 +16,7 @@ import { standardHelpers } from '../../src/vm/helpers.js';
 import { Interpreter } from '../../src/vm/interp.js';
 import { ExecEnv } from '../../src/vm/types.js';
 import { arbClassicProgram, arbPacket, arbSkbMeta } from '../classic/arbitrary.js';
+import { runs } from '../runs.js';
 
 const RANDOM = 0x9e3779b9;
 const helpers = standardHelpers().register(HELPER_GET_PRANDOM_U32, (f) => { f.lo[0] = RANDOM | 0; f.hi[0] = 0; });
@@ -37,7 +38,7 @@ describe('translated classic programs: interpreter vs the reference interpreter'
         const got = vm.run(env);
         if (got !== want) expect.fail(`ours ${got}, reference ${want}\n${formatAsm(insns, { labels: true })}`);
       }
-    }), { numRuns: 1000 });
+    }), { numRuns: runs(1000) });
   });
 
   it('agree with superinstructions too, and count the same steps; budgets stop at the same instruction', () => {
@@ -65,6 +66,6 @@ describe('translated classic programs: interpreter vs the reference interpreter'
       expect(fused.steps).toBe(plain.steps);
       const budget = 1 + (budgetPick % Math.max(1, plain.steps));
       expect(stopAt(new Interpreter(insns, { helpers, budget }))).toBe(stopAt(new Interpreter(insns, { helpers, budget, trace: () => {} })));
-    }), { numRuns: 1500 });
+    }), { numRuns: runs(1500) });
   });
 });

@@ -19,6 +19,7 @@ import { bpfInsn, type Insn } from '../../src/ebpf/insn.js';
 import { Interpreter } from '../../src/vm/interp.js';
 import { ExecEnv } from '../../src/vm/types.js';
 import { kernel, kernelUnavailable } from '../translate/kernel.js';
+import { runs } from '../runs.js';
 
 const skip = kernelUnavailable !== undefined;
 const why = skip ? ` (skipped: ${kernelUnavailable})` : '';
@@ -98,14 +99,14 @@ function compare(progs: Insn[][], packets: Uint8Array[][], seed: number): void {
 describe.skipIf(skip)(`interpreter vs the kernel${why}`, () => {
   it('ALU and jumps over random 64-bit values', () => {
     const seed = Date.now() | 0;
-    const progs = fc.sample(arbAluProgram, { seed, numRuns: 400 });
+    const progs = fc.sample(arbAluProgram, { seed, numRuns: runs(400) });
     compare(progs, progs.map(() => [new Uint8Array(14)]), seed);
   }, 120_000);
 
   it('LD ABS / LD IND, in and around the packet, with wrapping X + k', () => {
     const seed = Date.now() | 0;
-    const progs = fc.sample(arbLoadProgram, { seed, numRuns: 200 });
-    const pkts = fc.sample(fc.array(fc.uint8Array({ minLength: 14, maxLength: 80 }), { minLength: 3, maxLength: 3 }), { seed: seed + 1, numRuns: 200 });
+    const progs = fc.sample(arbLoadProgram, { seed, numRuns: runs(200) });
+    const pkts = fc.sample(fc.array(fc.uint8Array({ minLength: 14, maxLength: 80 }), { minLength: 3, maxLength: 3 }), { seed: seed + 1, numRuns: runs(200) });
     compare(progs, pkts, seed);
   }, 120_000);
 

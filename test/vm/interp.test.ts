@@ -17,6 +17,7 @@ import { HelperRegistry, standardHelpers } from '../../src/vm/helpers.js';
 import { DEFAULT_BUDGET, Interpreter, type InterpreterOptions } from '../../src/vm/interp.js';
 import { REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES } from '../../src/vm/memory.js';
 import { ExecEnv } from '../../src/vm/types.js';
+import { minimum, runs } from '../runs.js';
 
 interface Run {
   r0: bigint;
@@ -123,7 +124,7 @@ describe('ALU', () => {
         smod: sb === 0n ? sa : sa % sb,
       }[name]!;
       expect(hex(got)).toBe(hex(want));
-    }), { numRuns: 500 });
+    }), { numRuns: runs(500) });
   });
 
   it('movsx sign-extends 8, 16 and 32 bits', () => {
@@ -167,7 +168,7 @@ describe('jumps', () => {
       const bits = is32 ? 32 : 64;
       const mask = (1n << BigInt(bits)) - 1n;
       expect(r0(src)).toBe(conds[name]!(a & mask, b & mask, bits) ? 1n : 0n);
-    }), { numRuns: 1500 });
+    }), { numRuns: runs(1500) });
   });
 
   it('ja uses off, ja32 uses imm', () => {
@@ -592,8 +593,8 @@ describe('robustness', () => {
         expect(e.pc).toBeLessThanOrEqual(prog.length);
         faulted++;
       }
-    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 3000) });
-    expect(ran).toBeGreaterThan(100);
-    expect(faulted).toBeGreaterThan(100);
+    }), { numRuns: runs(3000) });
+    expect(ran).toBeGreaterThan(minimum(100));
+    expect(faulted).toBeGreaterThan(minimum(100));
   }, 600_000);
 });

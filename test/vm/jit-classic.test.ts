@@ -17,6 +17,7 @@ import { Interpreter } from '../../src/vm/interp.js';
 import { JitEngine } from '../../src/vm/jit/index.js';
 import { ExecEnv } from '../../src/vm/types.js';
 import { arbClassicProgram, arbPacket, arbSeccompData, arbSkbMeta } from '../classic/arbitrary.js';
+import { runs } from '../runs.js';
 
 const RANDOM = 0x9e3779b9;
 const helpers = (): ReturnType<typeof standardHelpers> =>
@@ -59,7 +60,7 @@ describe('translated classic programs: JIT vs interpreter vs the reference inter
             + `${formatAsm(insns, { labels: true })}\n--- jit ---\n${jit.source()}`);
         }
       }
-    }), { numRuns: 3000 });
+    }), { numRuns: runs(3000) });
   });
 
   it('agree on random seccomp filters and seccomp_data', () => {
@@ -77,6 +78,6 @@ describe('translated classic programs: JIT vs interpreter vs the reference inter
           expect.fail(`reference ${want}, interpreter ${interp}, JIT ${got}\n${formatAsm(insns, { labels: true })}\n--- jit ---\n${jit.source()}`);
         }
       }
-    }), { numRuns: 1500 });
+    }), { numRuns: runs(1500) });
   });
 });

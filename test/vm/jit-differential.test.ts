@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { mutate, mutationArb } from './verifier-arbitrary.js';
 import { arbEbpfProgram, arbPacketLoadProgram, testHelpers } from './jit-arbitrary.js';
 import { compareEngines, runInputArb } from './jit-compare.js';
+import { runs } from '../runs.js';
 
 const inputs = fc.array(runInputArb, { minLength: 1, maxLength: 4 });
 
@@ -33,34 +34,34 @@ function agree(prog: Parameters<typeof compareEngines>[0], runs: Parameters<type
 
 describe('JIT vs interpreter on random internal programs', () => {
   it('forward-only programs (the structured layout)', () => {
-    fc.assert(fc.property(arbEbpfProgram(), inputs, (prog, runs) => agree(prog, runs)), { numRuns: 3000 });
+    fc.assert(fc.property(arbEbpfProgram(), inputs, (prog, runs) => agree(prog, runs)), { numRuns: runs(3000) });
   });
 
   it('programs with counted loops, under random budgets (the dispatch loop)', () => {
     const budget = fc.option(fc.integer({ min: 1, max: 2500 }), { freq: 2 });
-    fc.assert(fc.property(arbEbpfProgram({ loops: true }), inputs, budget, (prog, runs, b) => agree(prog, runs, b ?? undefined)), { numRuns: 1500 });
+    fc.assert(fc.property(arbEbpfProgram({ loops: true }), inputs, budget, (prog, runs, b) => agree(prog, runs, b ?? undefined)), { numRuns: runs(1500) });
   });
 
   it('programs with BPF-to-BPF calls, recursion included', () => {
-    fc.assert(fc.property(arbEbpfProgram({ localCalls: true, maxSlots: 12 }), inputs, (prog, runs) => agree(prog, runs)), { numRuns: 1500 });
+    fc.assert(fc.property(arbEbpfProgram({ localCalls: true, maxSlots: 12 }), inputs, (prog, runs) => agree(prog, runs)), { numRuns: runs(1500) });
   });
 
   it('forward-only programs with budgets below their length', () => {
-    fc.assert(fc.property(arbEbpfProgram(), inputs, fc.integer({ min: 1, max: 40 }), (prog, runs, b) => agree(prog, runs, b)), { numRuns: 800 });
+    fc.assert(fc.property(arbEbpfProgram(), inputs, fc.integer({ min: 1, max: 40 }), (prog, runs, b) => agree(prog, runs, b)), { numRuns: runs(800) });
   });
 
   it('packet loads at nearby offsets, over a packet cut at every length (bounds checks dropped or kept)', () => {
     const pkt = Uint8Array.from({ length: 32 }, (_, n) => (n * 73 + 5) & 0xff);
-    const runs = Array.from({ length: 27 }, (_, len) => ({ mem: null, ctx: new Uint8Array(0), pkt, start: 2, len, netOff: -1 }));
+    const cuts = Array.from({ length: 27 }, (_, len) => ({ mem: null, ctx: new Uint8Array(0), pkt, start: 2, len, netOff: -1 }));
     fc.assert(fc.property(arbPacketLoadProgram(), (prog) => {
-      const diff = compareEngines(prog, runs, testHelpers);
+      const diff = compareEngines(prog, cuts, testHelpers);
       if (diff !== null) expect.fail(diff);
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
   });
 
   it('mutated programs: both refuse the same way, or both run alike', () => {
     fc.assert(fc.property(arbEbpfProgram({ maxSlots: 10 }), fc.array(mutationArb, { minLength: 1, maxLength: 3 }), inputs, (prog, ms, runs) => {
       agree(ms.reduce((p, m) => mutate(p, m), prog), runs);
-    }), { numRuns: 1500 });
+    }), { numRuns: runs(1500) });
   });
 });

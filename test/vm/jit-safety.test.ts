@@ -13,6 +13,7 @@ import { factorySource, generateBodies } from '../../src/vm/jit/compile.js';
 import { RUNTIME_NAMES } from '../../src/vm/jit/runtime.js';
 import { label, num, reg } from '../../src/vm/jit/source.js';
 import { arbEbpfProgram } from './jit-arbitrary.js';
+import { minimum, runs } from '../runs.js';
 
 /** Characters generated code may contain: no quotes, backquotes, backslashes or slashes. */
 const CHARS = /^[A-Za-z0-9_$ \n;:,.(){}[\]=+\-*&|^~!<>?]*$/;
@@ -53,7 +54,7 @@ describe('generated source is made of fixed fragments and integers', () => {
       const all = sources(prog);
       expect(all.length).toBe(4);
       all.forEach(check);
-    }), { numRuns: 1000 });
+    }), { numRuns: runs(1000) });
   });
 
   it('for programs with fields set to arbitrary values (the valid ones compile, all pass the whitelist)', () => {
@@ -68,8 +69,8 @@ describe('generated source is made of fixed fragments and integers', () => {
       const all = sources(p);
       if (all.length > 0) compiled++;
       all.forEach(check);
-    }), { numRuns: 3000 });
-    expect(compiled).toBeGreaterThan(100);
+    }), { numRuns: runs(3000) });
+    expect(compiled).toBeGreaterThan(minimum(100));
   });
 
   it('the emitters refuse anything but integers', () => {

@@ -9,6 +9,7 @@ import {
   neg64, sar64, sdiv32, sdiv64, sext16, sext8, shl64, shr64, smod32, smod64, sub64, udiv32, udiv64, umod32, umod64,
 } from '../../src/vm/u64.js';
 import { hex, hex64, hex64Short } from '../../src/hex.js';
+import { runs } from '../runs.js';
 
 const M64 = (1n << 64n) - 1n;
 const split = (v: bigint): [number, number] => {
@@ -37,13 +38,13 @@ describe('64-bit arithmetic on int32 halves', () => {
       sub64(al, ah, bl, bh); expect(out()).toBe((a - b) & M64);
       mul64(al, ah, bl, bh); expect(out()).toBe((a * b) & M64);
       neg64(al, ah); expect(out()).toBe(-a & M64);
-    }), { numRuns: 3000 });
+    }), { numRuns: runs(3000) });
   });
 
   it('mulhiU32 is the high word of the 64-bit product', () => {
     fc.assert(fc.property(u32, u32, (a, b) => {
       expect(mulhiU32(a, b) >>> 0).toBe(Number((BigInt(a) * BigInt(b)) >> 32n));
-    }), { numRuns: 3000 });
+    }), { numRuns: runs(3000) });
   });
 
   it('unsigned division and modulo (x/0 = 0, x%0 = x)', () => {
@@ -51,7 +52,7 @@ describe('64-bit arithmetic on int32 halves', () => {
       const [al, ah] = split(a), [bl, bh] = split(b);
       udiv64(al, ah, bl, bh); expect(out()).toBe(b === 0n ? 0n : a / b);
       umod64(al, ah, bl, bh); expect(out()).toBe(b === 0n ? a : a % b);
-    }), { numRuns: 5000 });
+    }), { numRuns: runs(5000) });
   });
 
   it('signed division and modulo: truncation, dividend sign, INT_MIN / -1', () => {
@@ -62,7 +63,7 @@ describe('64-bit arithmetic on int32 halves', () => {
       const r = sb === 0n ? sa : sb === -1n ? 0n : sa % sb;
       sdiv64(al, ah, bl, bh); expect(out()).toBe(q & M64);
       smod64(al, ah, bl, bh); expect(out()).toBe(r & M64);
-    }), { numRuns: 5000 });
+    }), { numRuns: runs(5000) });
     sdiv64(0, 0x80000000 | 0, -1, -1);
     expect(out()).toBe(INT64_MIN);
     smod64(0, 0x80000000 | 0, -1, -1);
@@ -77,7 +78,7 @@ describe('64-bit arithmetic on int32 halves', () => {
       expect(umod32(a | 0, b | 0) >>> 0).toBe(b === 0 ? a : bits(ua % ub));
       expect(sdiv32(a | 0, b | 0) >>> 0).toBe(sb === 0n ? 0 : bits(sa / sb));
       expect(smod32(a | 0, b | 0) >>> 0).toBe(sb === 0n ? a : sb === -1n ? 0 : bits(sa % sb));
-    }), { numRuns: 5000 });
+    }), { numRuns: runs(5000) });
     expect(sdiv32(0x80000000 | 0, -1)).toBe(0x80000000 | 0);
     expect(smod32(0x80000000 | 0, -1)).toBe(0);
   });
@@ -89,7 +90,7 @@ describe('64-bit arithmetic on int32 halves', () => {
       shl64(al, ah, n); expect(out()).toBe((a << k) & M64);
       shr64(al, ah, n); expect(out()).toBe(a >> k);
       sar64(al, ah, n); expect(out()).toBe(BigInt.asUintN(64, s64(a) >> k));
-    }), { numRuns: 3000 });
+    }), { numRuns: runs(3000) });
   });
 
   it('compares, unsigned and signed', () => {
@@ -101,7 +102,7 @@ describe('64-bit arithmetic on int32 halves', () => {
       expect(les64(al, ah, bl, bh)).toBe(s64(a) <= s64(b));
       expect(eq64(al, ah, bl, bh)).toBe(a === b);
       expect(ltu64(al, ah, al, ah)).toBe(false);
-    }), { numRuns: 3000 });
+    }), { numRuns: runs(3000) });
   });
 
   it('byte swaps and sign extension', () => {
@@ -114,7 +115,7 @@ describe('64-bit arithmetic on int32 halves', () => {
       bswap64(al, ah); expect(out()).toBe(fromBytes(bytes(a, 8)));
       expect(BigInt(sext8(al))).toBe(BigInt.asIntN(8, a));
       expect(BigInt(sext16(al))).toBe(BigInt.asIntN(16, a));
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
   });
 
   it('formats 64-bit values in hex', () => {

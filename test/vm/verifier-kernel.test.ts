@@ -30,6 +30,7 @@ import { arbClassicProgram } from '../classic/arbitrary.js';
 import { kernelMissing, kernelReason, kernelVerdict, restrictedMissing } from './kernel-verdict.js';
 import { mutate, mutationArb, randomProgramArb } from './verifier-arbitrary.js';
 import { prog } from './verifier-helpers.js';
+import { runs } from '../runs.js';
 
 const RAND = HELPER_GET_PRANDOM_U32;
 const ret0 = [mov64Imm(R0, 0), exit()];
@@ -131,13 +132,13 @@ describe.skipIf(restrictedMissing !== undefined)('translations both verifiers ac
       expect(verifyProgram(t.insns).ok).toBe(true);
       const kernel = kernelVerdict(t.insns, 'restricted');
       expect(kernel.ok, kernelReason(kernel)).toBe(true);
-    }), { numRuns: 60 });
+    }), { numRuns: runs(60) });
   }, 120_000);
 });
 
 describe.skipIf(kernelMissing !== undefined)('soundness against the kernel: what we accept, Linux accepts', () => {
   it('holds for random short programs', () => {
-    const numRuns = Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000);
+    const numRuns = runs(2000);
     let accepted = 0;
     fc.assert(fc.property(randomProgramArb, (p) => {
       if (!verifyProgram(p).ok) return;
@@ -163,10 +164,10 @@ describe.skipIf(kernelMissing !== undefined)('soundness against the kernel: what
       accepted++;
       const kernel = kernelVerdict(p, 'privileged');
       expect(kernel.ok, `we accept, the kernel rejects: ${kernelReason(kernel)}`).toBe(true);
-    }), { numRuns: Number(process.env.VERIFIER_FUZZ_RUNS ?? 400) });
+    }), { numRuns: runs(400) });
     // The property only means something if both outcomes happen often.
-    expect(accepted).toBeGreaterThan(40);
-    expect(rejected).toBeGreaterThan(40);
+    expect(accepted).toBeGreaterThan(runs(40));
+    expect(rejected).toBeGreaterThan(runs(40));
   }, 300_000);
 });
 

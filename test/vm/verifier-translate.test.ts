@@ -19,6 +19,7 @@ import { translateClassic } from '../../src/translate/translate.js';
 import { verifyProgram } from '../../src/verify/index.js';
 import { arbClassicProgram } from '../classic/arbitrary.js';
 import { tcpdumpMissing } from '../tcpdump.js';
+import { runs } from '../runs.js';
 
 function verifyTranslation(prog: readonly ClassicInsn[], profile: 'socket' | 'seccomp' = 'socket') {
   const { insns } = translateClassic(prog, { profile });
@@ -63,20 +64,20 @@ describe('translated random valid classic programs', () => {
   it('socket filters (all 49 forms, ancillary loads, scratch memory)', () => {
     fc.assert(fc.property(arbClassicProgram({ maxLength: 64 }), (prog) => {
       verifyTranslation(prog);
-    }), { numRuns: 400 });
+    }), { numRuns: runs(400) });
   });
 
   it('seccomp filters verify against seccomp_data', () => {
     fc.assert(fc.property(arbClassicProgram({ maxLength: 64, profile: 'seccomp' }), (prog) => {
       verifyTranslation(prog, 'seccomp');
-    }), { numRuns: 300 });
+    }), { numRuns: runs(300) });
   });
 
   it('4096-instruction programs', () => {
     fc.assert(fc.property(arbClassicProgram({ minLength: 4096, maxLength: 4096 }), (prog) => {
       const r = verifyTranslation(prog);
       expect(r.insnsProcessed).toBeLessThan(1_000_000);
-    }), { numRuns: 5 });
+    }), { numRuns: runs(5) });
   }, 120_000);
 });
 

@@ -14,6 +14,7 @@ import { ExecEnv } from '../../src/vm/types.js';
 import { type VerifyContext, verifyProgram } from '../../src/verify/index.js';
 import { arbClassicProgram, arbPacket } from '../classic/arbitrary.js';
 import { mutate, mutationArb, randomProgramArb } from './verifier-arbitrary.js';
+import { runs } from '../runs.js';
 
 function environment(ctx: VerifyContext, packet: Uint8Array, fill: number): ExecEnv {
   const env = new ExecEnv();
@@ -40,8 +41,7 @@ function runIfVerified(p: readonly Insn[], ctx: VerifyContext, packet: Uint8Arra
 }
 
 const packetArb = fc.uint8Array({ maxLength: 80 });
-/** VERIFIER_FUZZ_RUNS raises the number of random programs for a longer search. */
-const runs = Number(process.env.VERIFIER_FUZZ_RUNS ?? 3000);
+const programRuns = runs(3000);
 const contexts: Array<[string, VerifyContext]> = [['skb', 'skb'], ['seccomp', 'seccomp'], ['a 16-byte memory region', { size: 16 }]];
 
 describe('verified programs run without faults', () => {
@@ -49,8 +49,8 @@ describe('verified programs run without faults', () => {
     let ran = 0;
     fc.assert(fc.property(randomProgramArb, packetArb, (p, pkt) => {
       if (runIfVerified(p, ctx, pkt)) ran++;
-    }), { numRuns: runs });
-    expect(ran).toBeGreaterThan(100);
+    }), { numRuns: programRuns });
+    expect(ran).toBeGreaterThan(programRuns / 30);
   }, 120_000);
 
   it('mutated translations of random classic programs', () => {
@@ -59,13 +59,13 @@ describe('verified programs run without faults', () => {
       let p = translateClassic(classic).insns;
       for (const m of ms) p = mutate(p, m);
       if (runIfVerified(p, 'skb', pkt.bytes)) ran++;
-    }), { numRuns: runs / 2 });
-    expect(ran).toBeGreaterThan(100);
+    }), { numRuns: programRuns / 2 });
+    expect(ran).toBeGreaterThan(programRuns / 60);
   }, 120_000);
 
   it('translations of random seccomp filters', () => {
     fc.assert(fc.property(arbClassicProgram({ maxLength: 48, profile: 'seccomp' }), fc.nat({ max: 255 }), (classic, fill) => {
       expect(runIfVerified(translateClassic(classic, { profile: 'seccomp' }).insns, 'seccomp', new Uint8Array(0), fill)).toBe(true);
-    }), { numRuns: 300 });
+    }), { numRuns: runs(300) });
   });
 });
