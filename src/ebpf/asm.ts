@@ -365,7 +365,7 @@ function encodeCallMode(mode: string, what: string, emit: Emit, target: Target):
 
 /** `lock [fetch] add|or|and|xor[32] [%rD+off], %rS` and `lock xchg|cmpxchg[32] [%rD+off], %rS`. */
 function encodeAtomic(rest: string, emit: Emit): void {
-  const form = "lock [fetch] add|or|and|xor[32] [%rD+off], %rS, or lock xchg|cmpxchg[32] [%rD+off], %rS";
+  const form = 'lock [fetch] add|or|and|xor[32] [%rD+off], %rS, or lock xchg|cmpxchg[32] [%rD+off], %rS';
   const m = /^(fetch\s+)?([a-z]+?)(32)?(?:\s+(.*))?$/i.exec(rest);
   if (!m || rest === '') fail(`invalid number of operands for lock: expected ${form}`);
   const fetch = m[1] !== undefined;

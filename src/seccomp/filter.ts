@@ -114,8 +114,9 @@ function checked(prog: ClassicProgram): CheckError | undefined {
  * Decodes and checks; returns the program, the byte order its records were read in, and for
  * pseudo-code the arch its names were written for (its `arch` line, where it checks none).
  */
-function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: string):
-  { prog: ClassicInsn[]; endian: 'little' | 'big'; arch?: SeccompArch } {
+type Decoded = { prog: ClassicInsn[]; endian: 'little' | 'big'; arch?: SeccompArch };
+
+function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: string): Decoded {
   const format = opts.format ?? 'auto';
   const text = isTextBytes(bytes) ? new TextDecoder().decode(bytes) : undefined;
   if (format === 'seccomp' || (format === 'auto' && text !== undefined && looksLikeSeccompAsm(text))) {

@@ -104,7 +104,7 @@ export interface SeccompMatchers<R = unknown> {
 //   is one and the same in every copy, so expect(x).toAllow() type-checks either way.
 declare module 'vitest' {
   // The type parameter must repeat vitest's declaration to merge with it.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unused-vars
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type
   interface Matchers<T = any> extends SeccompMatchers<void> {}
 }
 

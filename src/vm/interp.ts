@@ -49,7 +49,6 @@ import {
 /** Executed-instruction limit of a run unless the options say otherwise (the kernel verifier's 1M). */
 export const DEFAULT_BUDGET = 1_000_000;
 
-
 export interface InterpreterOptions {
   /** Helpers CALL can reach; standardHelpers() by default. */
   helpers?: HelperRegistry;
@@ -643,7 +642,6 @@ export class Interpreter implements Engine {
           if (this.checked) this.clobberArgs(i);
           break;
         }
-
 
         // ---- superinstructions (see fuse())
         case 0x60: { /* OP_LDABSW_JCC: ldabsw + jcc */

@@ -229,7 +229,7 @@ describe('order of checks', () => {
 });
 
 describe('what the checkers leave to the translation', () => {
-  it("a jump whose translation overflows 16 bits passes the checkers: translate/kernel-check refuses it", () => {
+  it('a jump whose translation overflows 16 bits passes the checkers: translate/kernel-check refuses it', () => {
     const prog: ClassicProgram = [insn(0x05, 0, 0, 2048), ...new Array<ClassicInsn>(2048).fill(insn(0x20, 0, 0, 40000)), ret(1)];
     expect(firstError(prog)).toBeUndefined();
   });

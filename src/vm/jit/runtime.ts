@@ -17,7 +17,6 @@ import * as u64 from '../u64.js';
 
 const EMPTY = new Uint8Array(0);
 
-
 class Frame implements HelperFrame {
   constructor(readonly lo: Int32Array, readonly hi: Int32Array, public env: ExecEnv) {}
 }
