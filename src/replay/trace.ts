@@ -14,7 +14,7 @@ import { BPF_EXIT, BPF_JMP, MAX_BPF_REG } from '../ebpf/opcodes.js';
 import { BPF_MEMWORDS } from '../abi/opcodes.js';
 import { hex, hex64Short } from '../hex.js';
 import { Interpreter } from '../vm/interp.js';
-import { REGION_STACK, STACK_BYTES, regionName } from '../vm/memory.js';
+import { REGION_BASE, REGION_STACK, STACK_BYTES, regionName } from '../vm/memory.js';
 import { ExecEnv } from '../vm/types.js';
 import type { PreparedFilter } from './engine.js';
 
@@ -31,10 +31,10 @@ export interface PacketTrace {
 function regText(lo: number, hi: number): string {
   const region = regionName(hi);
   if (region === 'stack' && hi === REGION_STACK) {
-    const rel = (lo >>> 0) - STACK_BYTES;
+    const rel = (lo >>> 0) - REGION_BASE - STACK_BYTES;
     return rel === 0 ? 'fp' : `fp${rel}`;
   }
-  if (region !== undefined) return `${region}+${lo >>> 0}`;
+  if (region !== undefined) return `${region}+${(lo >>> 0) - REGION_BASE}`;
   return `0x${hex64Short(lo, hi)}`;
 }
 

@@ -39,7 +39,7 @@ import { ExecEnv, checkEnvBuffer, checkPacketRun, checkPacketWindow, checkRunEnv
 import { budgetExhausted, callsTooDeep, helperFailed, insnText, memoryFault, noHelperForCallx, ranPastEnd } from './faults.js';
 import { HelperRegistry, helperCallTargets, standardHelpers, type HelperDef } from './helpers.js';
 import {
-  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
+  MAX_CALL_FRAMES, REGION_BASE, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
 } from './memory.js';
 import {
   OUT, bswap16, bswap32, bswap64, mul64, neg64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64,
@@ -260,7 +260,8 @@ export class Interpreter implements Engine {
       this.op[pc] = op;
       this.dstA[pc] = i.dst;
       this.srcA[pc] = i.src;
-      this.offA[pc] = i.off;
+      // Only memory accesses read offA: pointers hold REGION_BASE + offset, so ea = lo + offA is the offset.
+      this.offA[pc] = i.off - REGION_BASE;
       this.immA[pc] = i.imm;
       if (isLdImm64(i)) {
         this.auxA[pc] = program[pc + 1]!.imm;
@@ -352,7 +353,7 @@ export class Interpreter implements Engine {
     const pkt = env.pkt, pStart = env.pktStart, pLen = env.pktLen;
 
     // Spelled out: TypedArray.fill, or a loop, costs more than a whole short run.
-    lo[0] = 0; lo[1] = 0; lo[2] = 0; lo[3] = 0; lo[4] = 0; lo[5] = 0; lo[6] = 0; lo[7] = 0; lo[8] = 0; lo[9] = 0;
+    lo[0] = 0; lo[1] = REGION_BASE; lo[2] = 0; lo[3] = 0; lo[4] = 0; lo[5] = 0; lo[6] = 0; lo[7] = 0; lo[8] = 0; lo[9] = 0;
     hi[0] = 0; hi[2] = 0; hi[3] = 0; hi[4] = 0; hi[5] = 0; hi[6] = 0; hi[7] = 0; hi[8] = 0; hi[9] = 0;
     if (env.mem) {
       hi[1] = REGION_MEM;
@@ -360,7 +361,7 @@ export class Interpreter implements Engine {
     } else {
       hi[1] = REGION_CTX;
     }
-    lo[10] = STACK_BYTES;
+    lo[10] = REGION_BASE + STACK_BYTES;
     hi[10] = REGION_STACK;
     this.depth = 0;
     this.stackLow = STACK_BYTES - STACK_FRAME_BYTES;
@@ -572,8 +573,8 @@ export class Interpreter implements Engine {
           f[at] = pc;
           for (let r = 6, k = at + 1; r <= 9; r++, k += 2) { f[k] = lo[r]!; f[k + 1] = hi[r]!; }
           this.depth = depth + 1;
-          lo[10] = STACK_BYTES - STACK_FRAME_BYTES * (depth + 1);
-          this.stackLow = lo[10]! - STACK_FRAME_BYTES;
+          lo[10] = REGION_BASE + STACK_BYTES - STACK_FRAME_BYTES * (depth + 1);
+          this.stackLow = STACK_BYTES - STACK_FRAME_BYTES * (depth + 2);
           if (this.checked) this.enterFrame(depth);
           pc = auxA[i]!;
           break;
@@ -585,8 +586,8 @@ export class Interpreter implements Engine {
           pc = f[at]!;
           for (let r = 6, k = at + 1; r <= 9; r++, k += 2) { lo[r] = f[k]!; hi[r] = f[k + 1]!; }
           this.depth = depth - 1;
-          lo[10] = STACK_BYTES - STACK_FRAME_BYTES * (depth - 1);
-          this.stackLow = lo[10]! - STACK_FRAME_BYTES;
+          lo[10] = REGION_BASE + STACK_BYTES - STACK_FRAME_BYTES * (depth - 1);
+          this.stackLow = STACK_BYTES - STACK_FRAME_BYTES * depth;
           if (this.checked) this.leaveFrame(depth - 1, pc - 1);
           break;
         }

@@ -1,16 +1,19 @@
 /**
  * The address space of a run. The VM has no flat memory: a pointer is a 64-bit value whose
- * upper 32 bits name a region and whose lower 32 bits are a byte offset inside it.
+ * upper 32 bits name a region and whose lower 32 bits are REGION_BASE plus a byte offset
+ * inside it.
  *
  *   region  upper half    what it is                              R1/R10 on entry
- *   ctx     0x43545800    env.ctx (`__sk_buff`, `seccomp_data`)   R1 = 0x43545800_00000000
- *   mem     0x4d454d00    env.mem (caller memory, conformance)    R1 = 0x4d454d00_00000000
- *   stack   0x53544b00    the stack, 512 bytes per call frame     R10 = 0x53544b00_00001000
+ *   ctx     0x43545800    env.ctx (`__sk_buff`, `seccomp_data`)   R1 = 0x43545800_40000000
+ *   mem     0x4d454d00    env.mem (caller memory, conformance)    R1 = 0x4d454d00_40000000
+ *   stack   0x53544b00    the stack, 512 bytes per call frame     R10 = 0x53544b00_40001000
  *
  * (The tags spell "CTX", "MEM" and "STK" in ASCII, so a leaked pointer reads as what it
- * is.) Adding to a pointer moves the offset; an offset that leaves its region, or a carry
- * or borrow into the upper half, makes the access fault, as does any value whose upper half
- * is not a region tag (a number used as a pointer). The packet is not addressable: only
+ * is.) Adding to a pointer moves the offset. The offsets start at REGION_BASE, not 0, because
+ * Linux lets a verified program move a pointer before its region and back (`r1 -= 1; ldxb
+ * [r1+1]` reads byte 0) as long as the offset stays within 2^29 of it: from 0 that would
+ * borrow from the tag. An access outside its region faults, as does any value whose upper
+ * half is not a region tag (a number used as a pointer). The packet is not addressable: only
  * the legacy LD ABS/IND instructions read it.
  *
  * The stack holds MAX_CALL_FRAMES frames of 512 bytes and grows down: frame 0 (the main
@@ -27,6 +30,8 @@ import { hex, hex64 } from '../hex.js';
 export const REGION_CTX = 0x43545800;
 export const REGION_MEM = 0x4d454d00;
 export const REGION_STACK = 0x53544b00;
+/** The lower half of a pointer to a region's byte 0: far from both ends, so the kernel's ±2^29 offsets never carry. */
+export const REGION_BASE = 0x40000000;
 
 export const STACK_FRAME_BYTES = 512;
 /** The kernel's MAX_CALL_FRAMES: the main program and up to 7 nested BPF-to-BPF calls. */
@@ -57,9 +62,9 @@ export function describeFault(write: boolean, size: number, baseLo: number, base
     const base = regionName(baseHi);
     return base === undefined
       ? `${what}: not a pointer (no region has upper half ${hex(hi)})`
-      : `${what}: outside the ${base} region (offset ${ea} from its start)`;
+      : `${what}: outside the ${base} region (offset ${ea - REGION_BASE} from its start)`;
   }
-  const at = ea >>> 0;
+  const at = (ea >>> 0) - REGION_BASE;
   if (name === 'stack') {
     return `${what}: outside the stack (stack offset ${at}, this frame may use [${low}, ${high}))`;
   }

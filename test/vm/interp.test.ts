@@ -15,7 +15,7 @@ import { bpfInsn, type Insn } from '../../src/ebpf/insn.js';
 import { VerifyError, VmError } from '../../src/errors.js';
 import { HelperRegistry, standardHelpers } from '../../src/vm/helpers.js';
 import { DEFAULT_BUDGET, Interpreter, type InterpreterOptions } from '../../src/vm/interp.js';
-import { REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES } from '../../src/vm/memory.js';
+import { REGION_BASE, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES } from '../../src/vm/memory.js';
 import { ExecEnv } from '../../src/vm/types.js';
 import { minimum, runs } from '../runs.js';
 
@@ -216,9 +216,15 @@ describe('memory', () => {
   });
 
   it('pointers carry their region in the upper half', () => {
-    expect(r0('mov %r0, %r10\nexit')).toBe((BigInt(REGION_STACK) << 32n) | BigInt(STACK_BYTES));
-    expect(r0('mov %r0, %r1\nexit')).toBe(BigInt(REGION_CTX) << 32n);
-    expect(r0('mov %r0, %r1\nexit', memEnv([]))).toBe(BigInt(REGION_MEM) << 32n);
+    expect(r0('mov %r0, %r10\nexit')).toBe((BigInt(REGION_STACK) << 32n) | BigInt(REGION_BASE + STACK_BYTES));
+    expect(r0('mov %r0, %r1\nexit')).toBe((BigInt(REGION_CTX) << 32n) | BigInt(REGION_BASE));
+    expect(r0('mov %r0, %r1\nexit', memEnv([]))).toBe((BigInt(REGION_MEM) << 32n) | BigInt(REGION_BASE));
+  });
+
+  it('a pointer moved before its region and back reads from it, as Linux lets a verified program do', () => {
+    expect(r0('sub %r1, 1\nldxb %r0, [%r1+1]\nexit', memEnv([42]))).toBe(42n);
+    expect(r0('sub %r1, 0x1fffffff\nadd %r1, 0x1fffffff\nldxb %r0, [%r1]\nexit', memEnv([9]))).toBe(9n);
+    expect(r0('stb [%r10-1], 7\nmov %r2, %r10\nsub %r2, 5000\nldxb %r0, [%r2+4999]\nexit')).toBe(7n);
   });
 
   it('atomics: add/or/and/xor with and without fetch, xchg, cmpxchg, 32 and 64 bits', () => {
@@ -243,19 +249,22 @@ describe('faults', () => {
   it('a bad access names the pc, the instruction, the address and the region', () => {
     const e = fault('mov %r0, 0\nldxw %r0, [%r1+4]\nexit', memEnv([1, 2]));
     expect(e.pc).toBe(1);
-    expect(e.message).toBe('insn 1: ldxw %r0, [%r1+4]: read of 4 bytes at 0x4d454d0000000004: outside the mem region (offset 4, mem has 2 bytes)');
+    expect(e.message).toBe('insn 1: ldxw %r0, [%r1+4]: read of 4 bytes at 0x4d454d0040000004: outside the mem region (offset 4, mem has 2 bytes)');
   });
 
   it('stack accesses outside the frame fault, both ends', () => {
-    expect(fault('ldxb %r0, [%r10+0]\nexit').message).toMatch(/insn 0: ldxb %r0, \[%r10\]: read of 1 byte at 0x53544b0000001000: outside the stack \(stack offset 4096, this frame may use \[3584, 4096\)\)/);
-    expect(fault('stb [%r10-513], 1\nexit').message).toMatch(/write of 1 byte at 0x53544b0000000dff: outside the stack/);
-    expect(fault('ldxdw %r0, [%r10-4]\nexit').message).toMatch(/read of 8 bytes at 0x53544b0000000ffc/);
+    expect(fault('ldxb %r0, [%r10+0]\nexit').message).toMatch(/insn 0: ldxb %r0, \[%r10\]: read of 1 byte at 0x53544b0040001000: outside the stack \(stack offset 4096, this frame may use \[3584, 4096\)\)/);
+    expect(fault('stb [%r10-513], 1\nexit').message).toMatch(/write of 1 byte at 0x53544b0040000dff: outside the stack/);
+    expect(fault('ldxdw %r0, [%r10-4]\nexit').message).toMatch(/read of 8 bytes at 0x53544b0040000ffc/);
   });
 
   it('a number is not a pointer, and pointers do not wrap into another region', () => {
     expect(fault('mov %r1, 64\nldxb %r0, [%r1]\nexit').message).toMatch(/read of 1 byte at 0x0000000000000040: not a pointer/);
-    expect(fault('ldxb %r0, [%r1-1]\nexit', memEnv([1])).message).toMatch(/at 0x4d454cffffffffff: outside the mem region/);
-    expect(fault('mov32 %r1, %r1\nstxw [%r1], %r1\nexit', memEnv([1, 2, 3, 4])).message).toMatch(/write of 4 bytes at 0x0000000000000000: not a pointer/);
+    expect(fault('ldxb %r0, [%r1-1]\nexit', memEnv([1])).message).toMatch(/at 0x4d454d003fffffff: outside the mem region \(offset -1, mem has 1 byte\)/);
+    // Only a pointer moved 2^30 bytes away, past what Linux allows, leaves its region's tag.
+    expect(fault('lddw %r2, 0x40000000\nsub %r1, %r2\nsub %r1, 1\nldxb %r0, [%r1]\nexit', memEnv([1])).message)
+      .toMatch(/at 0x4d454cffffffffff: not a pointer/);
+    expect(fault('mov32 %r1, %r1\nstxw [%r1], %r1\nexit', memEnv([1, 2, 3, 4])).message).toMatch(/write of 4 bytes at 0x0000000040000000: not a pointer/);
   });
 
   it('the budget stops loops', () => {

@@ -91,7 +91,10 @@ const CORPUS: Record<string, string[]> = {
     'mov %r3, %r1\nadd %r3, 1\nldxb %r0, [%r3+0]\nexit', 'mov %r3, %r1\nadd %r3, %r0\nldxh %r0, [%r3+0]\nldxh %r4, [%r3+2]\nexit',
     'ldxdw %r0, [%r10-512]\nstdw [%r10-512], 1\nexit', 'ldxb %r0, [%r10+0]\nexit', 'stb [%r10-513], 1\nexit', 'ldxdw %r0, [%r10-4]\nexit',
     'mov %r1, 64\nldxb %r0, [%r1]\nexit', 'ldxb %r0, [%r1-1]\nexit', 'mov32 %r1, %r1\nstxw [%r1], %r1\nexit', 'ldxw %r0, [%r1+100]\nexit',
-    'mov %r3, %r10\nadd %r3, %r2\nldxb %r0, [%r3-600]\nexit', 'lddw %r3, 0x53544b0000000f00\nldxb %r0, [%r3+0]\nexit',
+    'mov %r3, %r10\nadd %r3, %r2\nldxb %r0, [%r3-600]\nexit', 'lddw %r3, 0x53544b0040000f00\nldxb %r0, [%r3+0]\nexit',
+    // A pointer moved before its region and back (memory.ts's REGION_BASE), known and unknown to the code generator.
+    'sub %r1, 1\nldxb %r0, [%r1+1]\nexit', 'mov %r3, %r1\nsub %r3, %r0\nsub %r3, 8\nldxb %r0, [%r3+8]\nexit',
+    'mov %r2, %r10\nsub %r2, 5000\nstb [%r2+4999], 3\nldxb %r0, [%r10-1]\nexit',
     `${PRE}mov %r2, 5\nlock add [%r10-8], %r2\nldxdw %r0, [%r10-8]\nexit`, `${PRE}mov %r2, 5\nlock fetch add [%r10-8], %r2\nmov %r0, %r2\nexit`,
     `${PRE}mov %r2, -1\nlock add32 [%r10-8], %r2\nldxdw %r0, [%r10-8]\nexit`, `${PRE}mov %r2, 0xc\nlock or [%r10-8], %r2\nldxdw %r0, [%r10-8]\nexit`,
     `${PRE}mov %r2, 2\nlock fetch and32 [%r10-8], %r2\nldxdw %r0, [%r10-8]\nadd %r0, %r2\nexit`, `${PRE}mov %r2, 1\nlock fetch xor [%r10-8], %r2\nldxdw %r0, [%r10-8]\nexit`,
@@ -147,7 +150,7 @@ describe('JIT and interpreter agree on hand-written programs', () => {
     expect(r0('ldabsw 1\nexit', env)).toBe('0x0:2030405');
     expect(r0('ldabsw 3\nmov %r0, 7\nexit', env)).toBe('0x0:0');
     expect(() => new JitEngine(assemble('mov %r0, 1\nldxw %r0, [%r1+4]\nexit')).run(env))
-      .toThrow(new VmError(1, 'ldxw %r0, [%r1+4]: read of 4 bytes at 0x4354580000000004: outside the ctx region (offset 4, ctx has 0 bytes)'));
+      .toThrow(new VmError(1, 'ldxw %r0, [%r1+4]: read of 4 bytes at 0x4354580040000004: outside the ctx region (offset 4, ctx has 0 bytes)'));
   });
 });
 

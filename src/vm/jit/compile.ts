@@ -34,7 +34,7 @@
  * program once and returns R0's low half, unsigned (R[1] = upper half, R[0] = steps, R[2] = the pc of the exit that ended it or -1, R = S.out).
  */
 import type { Program } from '../../ebpf/insn.js';
-import { MAX_CALL_FRAMES, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';
+import { MAX_CALL_FRAMES, REGION_BASE, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';
 import { buildCfg, type Block, type Cfg } from './blocks.js';
 import { InsnEmitter, type StateLocal, type Steps } from './emit.js';
 import { ALL, liveness, type Liveness } from './liveness.js';
@@ -241,7 +241,7 @@ class BlockWriter {
         const restore = [6, 7, 8, 9].map((r, n) => `${lo(r)} = CS[t + ${num(1 + 2 * n)}]; ${hi(r)} = CS[t + ${num(2 + 2 * n)}];`).join(' ');
         e.line(`if (dp === 0) { ${e.finish(pc)} }`);
         e.line(this.spillKnown());
-        e.line(`dp = dp - 1; t = dp * 9; pc = CS[t]; ${restore} l10 = ${num(STACK_BYTES)} - dp * ${num(STACK_FRAME_BYTES)}; continue loop;`);
+        e.line(`dp = dp - 1; t = dp * 9; pc = CS[t]; ${restore} l10 = ${num(REGION_BASE + STACK_BYTES)} - dp * ${num(STACK_FRAME_BYTES)}; continue loop;`);
         return;
       }
       case 'call': {
@@ -250,7 +250,7 @@ class BlockWriter {
         e.line(`if (dp >= ${num(MAX_CALL_FRAMES - 1)}) throw dc(S, ${num(pc)}, ${e.steps()});`);
         e.line(`t = dp * 9; CS[t] = ${num(b.end)}; ${save}`);
         e.line(this.spillKnown());
-        e.line(`dp = dp + 1; l10 = ${num(STACK_BYTES)} - dp * ${num(STACK_FRAME_BYTES)}; pc = ${num(b.target)}; continue loop;`);
+        e.line(`dp = dp + 1; l10 = ${num(REGION_BASE + STACK_BYTES)} - dp * ${num(STACK_FRAME_BYTES)}; pc = ${num(b.target)}; continue loop;`);
         return;
       }
       default: return;

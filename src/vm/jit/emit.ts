@@ -14,7 +14,7 @@
  */
 import type { Insn, Program } from '../../ebpf/insn.js';
 import { SIZE_BYTES } from '../../ebpf/opcodes.js';
-import { REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';
+import { REGION_BASE, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';
 import { transfer, type Knowledge } from './knowledge.js';
 import { ALL, HI, LO } from './liveness.js';
 import { hi, lo, num, reg } from './source.js';
@@ -244,15 +244,17 @@ export class InsnEmitter {
   private address(pc: number, base: number, off: number, size: number, write: boolean): [string, string] | null {
     const tag = this.k.hi[base], known = this.k.lo[base];
     const fault = this.memFault(pc, write, size, base);
+    // Pointers hold REGION_BASE + offset (memory.ts): `rel` added to the lower half gives the offset.
+    const rel = off - REGION_BASE;
     if (tag === REGION_STACK && !this.mode.localCalls) {
       this.use('sv');
       if (known !== null) {
-        const ea = (known >>> 0) + off;
+        const ea = (known >>> 0) + rel;
         if (ea >= MAIN_STACK_LOW && ea + size <= STACK_BYTES) return ['sv', num(ea)];
         this.line(fault);
         return null;
       }
-      this.line(`t = (${lo(base)} >>> 0) + ${num(off)}; if (t < ${num(MAIN_STACK_LOW)} || t > ${num(STACK_BYTES - size)}) ${fault}`);
+      this.line(`t = (${lo(base)} >>> 0) + ${num(rel)}; if (t < ${num(MAIN_STACK_LOW)} || t > ${num(STACK_BYTES - size)}) ${fault}`);
       return ['sv', 't'];
     }
     if (tag === REGION_CTX || tag === REGION_MEM) {
@@ -260,16 +262,16 @@ export class InsnEmitter {
       this.use(view);
       this.use(len);
       if (known !== null) {
-        const ea = (known >>> 0) + off;
+        const ea = (known >>> 0) + rel;
         if (ea < 0) { this.line(fault); return null; }
         this.line(`if (${len} < ${num(ea + size)}) ${fault}`);
         return [view, num(ea)];
       }
-      this.line(`t = (${lo(base)} >>> 0) + ${num(off)}; if (t < 0 || t + ${num(size)} > ${len}) ${fault}`);
+      this.line(`t = (${lo(base)} >>> 0) + ${num(rel)}; if (t < 0 || t + ${num(size)} > ${len}) ${fault}`);
       return [view, 't'];
     }
     if (tag !== null && tag !== REGION_STACK) { this.line(fault); return null; }
-    this.line(`t = (${this.L(base)} >>> 0) + ${num(off)}; v = view(S, env, ${this.H(base)}, t, ${num(size)}, ${this.L(10)}); if (v === null) ${fault}`);
+    this.line(`t = (${this.L(base)} >>> 0) + ${num(rel)}; v = view(S, env, ${this.H(base)}, t, ${num(size)}, ${this.L(10)}); if (v === null) ${fault}`);
     return ['v', 't'];
   }
 

@@ -11,7 +11,7 @@
  */
 import type { Insn } from '../../ebpf/insn.js';
 import { MAX_BPF_REG } from '../../ebpf/opcodes.js';
-import { REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES } from '../memory.js';
+import { REGION_BASE, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES } from '../memory.js';
 
 /** `null`: unknown. Values are int32. */
 export type Known = number | null;
@@ -59,9 +59,9 @@ export type Variant = 'ctx' | 'mem';
 export function entryKnowledge(variant: Variant): Knowledge {
   const k = new Knowledge();
   for (let r = 0; r < MAX_BPF_REG; r++) k.set(r, 0, 0);
-  k.set(1, 0, variant === 'mem' ? REGION_MEM : REGION_CTX);
+  k.set(1, REGION_BASE, variant === 'mem' ? REGION_MEM : REGION_CTX);
   if (variant === 'mem') k.lo[2] = null;
-  k.set(10, STACK_BYTES, REGION_STACK);
+  k.set(10, REGION_BASE + STACK_BYTES, REGION_STACK);
   return k;
 }
 

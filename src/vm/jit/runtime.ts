@@ -10,7 +10,7 @@ import type { VmError } from '../../errors.js';
 import { budgetExhausted, callsTooDeep, helperFailed, memoryFault, noHelperForCallx, ranPastEnd } from '../faults.js';
 import type { HelperDef, HelperRegistry } from '../helpers.js';
 import {
-  MAX_CALL_FRAMES, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
+  MAX_CALL_FRAMES, REGION_BASE, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES, atomicUpdate, loadPacketNegative,
 } from '../memory.js';
 import { checkEnvBuffer, checkRunEnv, packetRunError, type ExecEnv, type HelperFn, type HelperFrame } from '../types.js';
 import * as u64 from '../u64.js';
@@ -79,7 +79,7 @@ export class JitState {
 /** A bad memory access (write: 0/1) through the base register value (baseLo, baseHi). */
 function memFault(S: JitState, env: ExecEnv, pc: number, write: number, size: number, baseLo: number, baseHi: number, r10: number, steps: number): VmError {
   S.out[0] = steps;
-  return memoryFault(S.program, pc, write !== 0, size, baseLo, baseHi, r10 - STACK_FRAME_BYTES, env.ctx.length, env.mem ? env.mem.length : 0);
+  return memoryFault(S.program, pc, write !== 0, size, baseLo, baseHi, r10 - REGION_BASE - STACK_FRAME_BYTES, env.ctx.length, env.mem ? env.mem.length : 0);
 }
 
 function budgetFault(S: JitState, pc: number, steps: number): VmError {
@@ -97,9 +97,9 @@ function deepCall(S: JitState, pc: number, steps: number): VmError {
   return callsTooDeep(pc);
 }
 
-/** The region view for an access of `size` bytes at offset `ea` of region `tag`, or null. */
+/** The region view for an access of `size` bytes at offset `ea` of region `tag`, or null; r10 is R10's lower half. */
 function view(S: JitState, env: ExecEnv, tag: number, ea: number, size: number, r10: number): DataView | null {
-  if (tag === REGION_STACK) return ea >= r10 - STACK_FRAME_BYTES && ea + size <= STACK_BYTES ? S.sv : null;
+  if (tag === REGION_STACK) return ea >= r10 - REGION_BASE - STACK_FRAME_BYTES && ea + size <= STACK_BYTES ? S.sv : null;
   if (tag === REGION_CTX) return ea >= 0 && ea + size <= env.ctx.length ? S.cv(env.ctx) : null;
   if (tag === REGION_MEM) return env.mem && ea >= 0 && ea + size <= env.mem.length ? S.mv(env.mem) : null;
   return null;
