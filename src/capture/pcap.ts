@@ -68,7 +68,9 @@ export class PcapDecoder extends DecoderBase implements FormatDecoder {
     if (!((major === 2 && minor <= 4) || (major === 543 && minor === 0))) {
       this.corrupt(w.position, `unsupported pcap version ${major}.${minor}`);
     }
-    this.fileHeader = { littleEndian: le, nanosecond: magic === PCAP_MAGIC_NS, versionMajor: major, versionMinor: minor, snaplen, linktypeField: field };
+    this.fileHeader = {
+      littleEndian: le, nanosecond: magic === PCAP_MAGIC_NS, versionMajor: major, versionMinor: minor, snaplen, linktypeField: field,
+    };
     this.le = le;
     this.nsPerFrac = magic === PCAP_MAGIC_NS ? 1 : 1000;
     this.lengths = major === 543 || minor < 3 ? LENGTHS_SWAPPED : minor === 3 ? LENGTHS_MAYBE_SWAPPED : LENGTHS_AS_STORED;

@@ -80,7 +80,9 @@ function checkWriterOptions(fn: string, opts: CaptureWriterOptions): void {
 const isU32 = (v: unknown): v is number => typeof v === 'number' && (v >>> 0) === v;
 
 /** writePacket's arguments, once its quick test failed: the ArgumentError that says which. */
-function checkPacketArgs(buf: unknown, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId: number): void {
+function checkPacketArgs(
+  buf: unknown, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId: number,
+): void {
   const fn = 'writePacket';
   const b = checkUint8Array(fn, 'buf', buf);
   checkInteger(fn, 'offset', offset, 0, b.length);
@@ -113,7 +115,8 @@ export class CaptureWriter {
     this.le = !opts.bigEndian;
     this.ns = opts.precision === 'ns';
     this.pcapng = opts.format === 'pcapng';
-    const ifaces: WriterInterface[] = [{ linktype: opts.linktype, ...(opts.snaplen !== undefined ? { snaplen: opts.snaplen } : {}) }, ...(opts.moreInterfaces ?? [])];
+    const first: WriterInterface = { linktype: opts.linktype, ...(opts.snaplen !== undefined ? { snaplen: opts.snaplen } : {}) };
+    const ifaces: WriterInterface[] = [first, ...(opts.moreInterfaces ?? [])];
     if (!this.pcapng && ifaces.length > 1) throw new OutputError(out.path, 'a pcap file has a single link type; use pcapng for several interfaces');
     if (this.pcapng) {
       this.sectionHeader();
@@ -289,7 +292,9 @@ export class CaptureWriter {
     this.used += len;
   }
 
-  private enhancedPacket(buf: Uint8Array, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId: number): void {
+  private enhancedPacket(
+    buf: Uint8Array, offset: number, caplen: number, wirelen: number, tsSec: number, tsNsec: number, interfaceId: number,
+  ): void {
     if (!(tsSec >= 0 && tsSec <= 18446744073)) throw new OutputError(this.path, `timestamp ${tsSec} s does not fit a 64-bit nanosecond count`);
     const padded = (caplen + 3) & ~3;
     const len = 32 + padded;

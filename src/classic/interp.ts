@@ -242,7 +242,9 @@ export function runClassic(prog: ClassicProgram, input: ClassicInput, opts: Clas
 }
 
 /** runClassic without the argument checks, for a loop that checked them once (replay's classic engine). */
-export function execClassic(prog: ClassicProgram, pkt: Uint8Array, skbMeta: SkbMeta | undefined, opts: ClassicRunOptions): ClassicRunResult {
+export function execClassic(
+  prog: ClassicProgram, pkt: Uint8Array, skbMeta: SkbMeta | undefined, opts: ClassicRunOptions,
+): ClassicRunResult {
   const pcap = opts.semantics === 'libpcap';
   if (pcap && opts.seccomp) throw new UsageError("seccomp data needs semantics 'linux'");
   const meta = skbMeta ?? { ...defaultSkbMeta(), len: pkt.length };

@@ -1,8 +1,8 @@
 /**
  * File input, shared by the library and the CLI. Every program is read against the bound of
- * its kind (CLASSIC_INPUT in classic/limits.ts, EBPF_*_INPUT in ebpf/limits.ts): reading stops as soon as the input is longer than any valid program of that kind,
- * so a gigabyte file or an endless pipe costs a fraction of a second and at most the bound in
- * memory, not the whole input.
+ * its kind (CLASSIC_INPUT in classic/limits.ts, EBPF_*_INPUT in ebpf/limits.ts): reading stops
+ * as soon as the input is longer than any valid program of that kind, so a gigabyte file or an
+ * endless pipe costs a fraction of a second and at most the bound in memory, not the whole input.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';

@@ -89,8 +89,9 @@ function seccompLoad(i: ClassicInsn, pc: number): Expansion {
 
 /**
  * X = 4 * (P[k] & 0xf), A preserved. k is a plain packet offset even in the SKF_AD area (Linux
- * has no ancillary MSH), so it goes to the load unchanged, like SKF_NET_OFF and SKF_LL_OFF. The packet load writes R0 (= A) and clobbers R1-R5, so
- * A waits in X (about to be overwritten anyway) and the swap afterwards goes through TMP.
+ * has no ancillary MSH), so it goes to the load unchanged, like SKF_NET_OFF and SKF_LL_OFF. The
+ * packet load writes R0 (= A) and clobbers R1-R5, so A waits in X (about to be overwritten
+ * anyway) and the swap afterwards goes through TMP.
  */
 function msh(i: ClassicInsn, pc: number, profile: Profile): Expansion {
   if (profile === 'seccomp') throw notSeccomp(pc, 'ldxb 4*([k]&0xf) loads');

@@ -51,7 +51,9 @@ export function regionName(hi: number): string | undefined {
  * Why an access of `size` bytes at the 64-bit address (lo, hi) + off fails, in one line
  * naming the address and the region. `low`/`high` bound the accessible offsets.
  */
-export function describeFault(write: boolean, size: number, baseLo: number, baseHi: number, off: number, low: number, high: number): string {
+export function describeFault(
+  write: boolean, size: number, baseLo: number, baseHi: number, off: number, low: number, high: number,
+): string {
   const ea = (baseLo >>> 0) + off;
   // The effective address in 64 bits: an offset that leaves [0, 2^32) carries into the tag.
   const hi = (baseHi + (ea < 0 ? -1 : ea > 0xffffffff ? 1 : 0)) | 0;
@@ -99,7 +101,9 @@ export function loadPacketNegative(env: ExecEnv, k: number, size: number): numbe
  * Leaves the old memory value in OUT (upper half 0 for 32 bits): the engine moves it to src
  * (FETCH, XCHG) or R0 (CMPXCHG).
  */
-export function atomicUpdate(v: DataView, ea: number, size: number, imm: number, sLo: number, sHi: number, r0Lo: number, r0Hi: number): void {
+export function atomicUpdate(
+  v: DataView, ea: number, size: number, imm: number, sLo: number, sHi: number, r0Lo: number, r0Hi: number,
+): void {
   const oldLo = v.getInt32(ea, true);
   const oldHi = size === 8 ? v.getInt32(ea + 4, true) : 0;
   if (size !== 8) { sHi = 0; r0Hi = 0; }

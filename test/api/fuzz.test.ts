@@ -48,8 +48,12 @@ const isClass = (f: unknown): f is new (...a: unknown[]) => unknown =>
 const readsDescriptor = new Set(['CaptureReader']);
 
 /** Valid inputs, made fresh for every call (the API may write into what it is given). */
-const classicProg = (): ClassicInsn[] => [api.insn(0x28, 0, 0, 12), api.insn(0x15, 0, 1, 0x800), api.insn(0x06, 0, 0, 0xffff), api.insn(0x06, 0, 0, 0)];
-const seccompProg = (): ClassicInsn[] => [api.insn(0x20, 0, 0, 4), api.insn(0x15, 0, 1, 0xc000003e), api.insn(0x06, 0, 0, 0x7fff0000), api.insn(0x06, 0, 0, 0)];
+const classicProg = (): ClassicInsn[] => [
+  api.insn(0x28, 0, 0, 12), api.insn(0x15, 0, 1, 0x800), api.insn(0x06, 0, 0, 0xffff), api.insn(0x06, 0, 0, 0),
+];
+const seccompProg = (): ClassicInsn[] => [
+  api.insn(0x20, 0, 0, 4), api.insn(0x15, 0, 1, 0xc000003e), api.insn(0x06, 0, 0, 0x7fff0000), api.insn(0x06, 0, 0, 0),
+];
 const ebpfProg = (): Insn[] => api.assemble('mov %r6, %r1\nldabsh 12\nexit');
 const skbMeta = (): SkbMeta => ({ ...api.defaultSkbMeta(), len: 60 });
 const envWithPacket = (): top.ExecEnv => {
@@ -83,7 +87,8 @@ const BAD_NUMBERS = [NaN, -1, 0.5, 2 ** 40, Infinity, -Infinity, 2 ** 32, -(2 **
 const VALUES: ReadonlyArray<() => unknown> = [
   // Primitives
   () => undefined, () => null, () => true, () => false, () => 0, () => 1, () => -1, () => 0.5, () => NaN, () => Infinity,
-  () => -Infinity, () => 2 ** 31, () => 2 ** 32, () => 2 ** 40, () => -(2 ** 31) - 1, () => 12, () => 64, () => 1n, () => -1n, () => 2n ** 70n,
+  () => -Infinity, () => 2 ** 31, () => 2 ** 32, () => 2 ** 40, () => -(2 ** 31) - 1, () => 12, () => 64,
+  () => 1n, () => -1n, () => 2n ** 70n,
   () => '', () => ' ', () => 'bogus', () => '0x', () => '\0', () => 'é', () => 'toString', () => '__proto__', () => Symbol('s'),
   // Words the API knows
   () => 'linux', () => 'libpcap', () => 'json', () => 'bin', () => 'listing', () => 'c', () => 'hex', () => 'raw', () => 'ddd',
@@ -94,7 +99,8 @@ const VALUES: ReadonlyArray<() => unknown> = [
   () => ({}), () => [], () => [1, 2], () => [null], () => ({ length: 3 }), () => Object.create(null), () => new Date(0), () => new Map(),
   () => () => undefined, () => () => 1,
   () => new Uint8Array(0), () => new Uint8Array(8), () => new Uint8Array(64), () => Uint8Array.from({ length: 80 }, (_, i) => i * 37),
-  () => new ArrayBuffer(16), () => new DataView(new ArrayBuffer(64)), () => new DataView(new ArrayBuffer(64), 8, 16), () => new Int32Array(4),
+  () => new ArrayBuffer(16), () => new DataView(new ArrayBuffer(64)), () => new DataView(new ArrayBuffer(64), 8, 16),
+  () => new Int32Array(4),
   () => api.encodeClassicRaw(classicProg()), () => new TextEncoder().encode('4\n40 0 0 12\n21 0 1 2048\n6 0 0 65535\n6 0 0 0\n'),
   () => new TextEncoder().encode('A = arch\nreturn ALLOW\n'),
   // Programs, right and wrong
@@ -108,7 +114,8 @@ const VALUES: ReadonlyArray<() => unknown> = [
   skbMeta, withField(skbMeta, 'len', -1), withField(skbMeta, 'netOff', 0.5), withField(skbMeta, 'protocol', undefined),
   () => api.standardHelpers(), () => new api.HelperRegistry(), () => api.defaultLinkOptions(), () => new api.CaptureRecord(),
   () => api.seccomp.ARCHES[0], () => ({ name: 'x86_64' }), () => ({ name: 'bogus' }),
-  () => ({ buf: new Uint8Array(60), start: 0, caplen: 60, wirelen: 60 }), () => ({ buf: new Uint8Array(60), start: 50, caplen: 60, wirelen: 60 }),
+  () => ({ buf: new Uint8Array(60), start: 0, caplen: 60, wirelen: 60 }),
+  () => ({ buf: new Uint8Array(60), start: 50, caplen: 60, wirelen: 60 }),
   // Options, right and wrong
   ...[
     { ctx: 'bogus' }, { ctx: { size: -1 } }, { ctx: { size: 8 } }, { format: 'bogus' }, { format: 'json' }, { semantics: 'bogus' },
@@ -159,7 +166,8 @@ function publicMembersByClass(): Map<string, Set<string>> {
       for (const m of node.members) {
         if (ts.isConstructorDeclaration(m) && ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Private) names.delete('constructor');
         const hidden = ts.getCombinedModifierFlags(m) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected);
-        if (!hidden && m.name && ts.isIdentifier(m.name) && (ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m))) names.add(m.name.text);
+        const isMember = ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m);
+        if (!hidden && m.name && ts.isIdentifier(m.name) && isMember) names.add(m.name.text);
       }
       byClass.set(node.name.text, names);
     });

@@ -60,8 +60,10 @@ function packet(p) {
   if (l4 === 6 || l4 === 17) {
     buf.writeUInt16BE(PORTS[pick(PORTS.length)] ?? 80, q); buf.writeUInt16BE(1024 + pick(60000), q + 2);
     if (pick(2)) { const t = buf.readUInt16BE(q); buf.writeUInt16BE(buf.readUInt16BE(q + 2), q); buf.writeUInt16BE(t, q + 2); }
-    if (l4 === 6) { buf.writeUInt32BE(rand(), q + 4); buf.writeUInt32BE(rand(), q + 8); buf[q + 12] = 0x50; buf[q + 13] = [0x02, 0x10, 0x18, 0x11, 0x12][pick(5)]; q += 20; }
-    else { buf.writeUInt16BE(l4len, q + 4); q += 8; }
+    if (l4 === 6) {
+      buf.writeUInt32BE(rand(), q + 4); buf.writeUInt32BE(rand(), q + 8);
+      buf[q + 12] = 0x50; buf[q + 13] = [0x02, 0x10, 0x18, 0x11, 0x12][pick(5)]; q += 20;
+    } else { buf.writeUInt16BE(l4len, q + 4); q += 8; }
   } else { buf[q] = pick(2) ? 8 : 0; q += 8; }
   for (let i = 0; i < payload; i++) buf[q + i] = (i * 31 + 7) & 0xff;
   q += payload;

@@ -46,7 +46,9 @@ function expectSameAsLibpcap(key: string, ours: ReadResult, lib: Golden): void {
   }
   const n = lib.packets.length;
   expect(ours.rows.length, `${key}: packet count`).toBeGreaterThanOrEqual(n);
-  const mine = ours.rows.slice(0, n).map((r) => ({ n: r.index, sec: r.tsSec, nsec: r.tsNsec, caplen: r.caplen, len: r.wirelen, fnv: r.fnv }));
+  const mine = ours.rows.slice(0, n).map((r) => ({
+    n: r.index, sec: r.tsSec, nsec: r.tsNsec, caplen: r.caplen, len: r.wirelen, fnv: r.fnv,
+  }));
   expect(mine, key).toEqual(lib.packets);
   if (n > 0 && !diverges) expect(new Set(ours.rows.map((r) => linktypeToLinuxDlt(r.linktype))), `${key}: link type`).toEqual(new Set([lib.dlt]));
   if (lib.end.kind === 'end') {
@@ -86,7 +88,8 @@ describe('generated fixtures match what the generator wrote into them', () => {
     const whole = readAll(join(generatedDir, 'multi-linktype.pcapng'));
     for (const { interfaceId, file } of manifest['multi-linktype.pcapng']!.equivalents!) {
       const alone = readAll(join(generatedDir, file));
-      const strip = (rows: typeof whole.rows) => rows.map(({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }) => ({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }));
+      const strip = (rows: typeof whole.rows) =>
+        rows.map(({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }) => ({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }));
       expect(strip(whole.rows.filter((r) => r.interfaceId === interfaceId))).toEqual(strip(alone.rows));
       expect(alone.rows.length).toBeGreaterThan(0);
     }
@@ -96,7 +99,8 @@ describe('generated fixtures match what the generator wrote into them', () => {
     const whole = readAll(join(generatedDir, 'multi-section.pcapng'));
     const parts = manifest['multi-section.pcapng']!.parts!;
     const pieces = parts.flatMap((_, k) => readAll(pathFor(`generated/multi-section.pcapng#part${k}`)).rows);
-    const strip = (rows: typeof whole.rows) => rows.map(({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }) => ({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }));
+    const strip = (rows: typeof whole.rows) =>
+      rows.map(({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }) => ({ tsSec, tsNsec, caplen, wirelen, linktype, fnv }));
     expect(strip(whole.rows)).toEqual(strip(pieces));
   });
 });

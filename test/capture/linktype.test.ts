@@ -18,8 +18,10 @@ const DLT_SPELLING: Record<string, string> = {
 
 describe('link types', () => {
   it('has the values the brief and the socket context use', () => {
-    expect([LINKTYPE_NULL, LINKTYPE_EN10MB, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2,
-      LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI]).toEqual([0, 1, 101, 108, 113, 228, 229, 276, 127, 192]);
+    expect([
+      LINKTYPE_NULL, LINKTYPE_EN10MB, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2,
+      LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI,
+    ]).toEqual([0, 1, 101, 108, 113, 228, 229, 276, 127, 192]);
     expect(linktypeName(276)).toBe('LINUX_SLL2');
     expect(linktypeName(65000)).toBe('LINKTYPE_65000');
     expect(linktypeByName('linktype_raw')).toBe(101);

@@ -47,7 +47,9 @@ describe('records straddling buffer reads', () => {
         (sizes, bufferSize, ng, le) => {
           const frames = sizes.map((s, i) => frame(i, s));
           const bytes = ng
-            ? gen.assemble([gen.shb(le), gen.idb(le, 1, 65535), ...frames.map((f, i) => gen.epb(le, 0, BigInt(1700000000 + i) * 1000000n + BigInt(i), f))]).bytes
+            ? gen.assemble([
+              gen.shb(le), gen.idb(le, 1, 65535), ...frames.map((f, i) => gen.epb(le, 0, BigInt(1700000000 + i) * 1000000n + BigInt(i), f)),
+            ]).bytes
             : gen.pcapFile({ le }, frames.map((data, i) => ({ sec: 1700000000 + i, frac: i, data }))).bytes;
           const path = tmpFile(bytes);
           const big = readAll(path);
@@ -67,7 +69,9 @@ describe('large records', () => {
   for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff;
 
   it('a 200000-byte pcap record reads whole, with a 1 MiB buffer and with a 4 KiB one', () => {
-    const path = tmpFile(gen.pcapFile({ snaplen: 262144 }, [{ sec: 1, frac: 2, data: frame(0, 10) }, { sec: 3, frac: 4, data: big }, { sec: 5, frac: 6, data: frame(1, 10) }]).bytes);
+    const path = tmpFile(gen.pcapFile({ snaplen: 262144 }, [
+      { sec: 1, frac: 2, data: frame(0, 10) }, { sec: 3, frac: 4, data: big }, { sec: 5, frac: 6, data: frame(1, 10) },
+    ]).bytes);
     for (const bufferSize of [1 << 20, 4096]) {
       const r = readAll(path, { bufferSize });
       expect(r.error).toBeUndefined();
@@ -105,7 +109,8 @@ describe('large records', () => {
       const path = tmpFile(bytes);
       const lib = libpcapRead(path);
       const ours = readAll(path, { bufferSize: 4096 });
-      expect(ours.rows.map((r) => [r.tsSec, r.tsNsec, r.caplen, r.wirelen, r.fnv])).toEqual(lib.packets.map((p) => [p.sec, p.nsec, p.caplen, p.len, p.fnv]));
+      expect(ours.rows.map((r) => [r.tsSec, r.tsNsec, r.caplen, r.wirelen, r.fnv]))
+        .toEqual(lib.packets.map((p) => [p.sec, p.nsec, p.caplen, p.len, p.fnv]));
       expect(ours.error === undefined).toBe(lib.end.kind === 'end');
     }
   });
@@ -123,7 +128,9 @@ describe('what a pcapng section keeps', () => {
   const idbs = (n: number): Buffer[] => Array.from({ length: n }, () => gen.idb(le, 1, 0));
 
   it(`keeps ${MAX_INTERFACES_PER_SECTION} interfaces a section, and refuses one more where its block starts`, () => {
-    const full = gen.assemble([gen.shb(le), ...idbs(MAX_INTERFACES_PER_SECTION), gen.epb(le, MAX_INTERFACES_PER_SECTION - 1, 5n, frame(0, 10))]);
+    const full = gen.assemble([
+      gen.shb(le), ...idbs(MAX_INTERFACES_PER_SECTION), gen.epb(le, MAX_INTERFACES_PER_SECTION - 1, 5n, frame(0, 10)),
+    ]);
     expect(readAll(tmpFile(full.bytes, 'full.pcapng')).rows.map((r) => r.interfaceId)).toEqual([MAX_INTERFACES_PER_SECTION - 1]);
     const over = gen.assemble([gen.shb(le), gen.idb(le, 1, 0), gen.epb(le, 0, 5n, frame(0, 10)), ...idbs(MAX_INTERFACES_PER_SECTION)]);
     const r = readAll(tmpFile(over.bytes, 'over.pcapng'));
@@ -175,7 +182,8 @@ describe('errors', () => {
   it('unsupported pcap versions', () => {
     expect(() => CaptureReader.open(tmpFile(gen.pcapFile({ major: 1 }, []).bytes))).toThrow(/archaic pcap version 1\.4/);
     expect(() => CaptureReader.open(tmpFile(gen.pcapFile({ minor: 5 }, []).bytes))).toThrow(/unsupported pcap version 2\.5/);
-    expect(readAll(tmpFile(gen.pcapFile({ major: 543, minor: 0 }, [{ sec: 1, frac: 0, data: frame(0, 4), len: 99, swapped: true }]).bytes)).rows[0]).toMatchObject({ caplen: 46, wirelen: 99 });
+    const swapped = gen.pcapFile({ major: 543, minor: 0 }, [{ sec: 1, frac: 0, data: frame(0, 4), len: 99, swapped: true }]);
+    expect(readAll(tmpFile(swapped.bytes)).rows[0]).toMatchObject({ caplen: 46, wirelen: 99 });
   });
 
   it('legacy DLT 12 and 14 both mean raw IP', () => {
@@ -227,7 +235,10 @@ describe('the async iterator', () => {
       const datas: Uint8Array[] = [];
       const stream = openCapture(path, { bufferSize: 128 });
       for await (const p of stream) {
-        rows.push({ index: p.index, tsSec: p.tsSec, tsNsec: p.tsNsec, caplen: p.caplen, wirelen: p.wirelen, linktype: p.linktype, interfaceId: p.interfaceId, byteOffset: p.byteOffset, fnv: fnv1a(p.data, 0, p.data.length) });
+        rows.push({
+          index: p.index, tsSec: p.tsSec, tsNsec: p.tsNsec, caplen: p.caplen, wirelen: p.wirelen, linktype: p.linktype,
+          interfaceId: p.interfaceId, byteOffset: p.byteOffset, fnv: fnv1a(p.data, 0, p.data.length),
+        });
         datas.push(p.data);
         expect(p.iface.linktype).toBe(p.linktype);
       }

@@ -37,8 +37,11 @@ describe('TimeBase.convert', () => {
   });
 
   it('handles the edges of each resolution', () => {
+    const stamps = [
+      [0, 0], [0, 1], [0, 0xffffffff], [1, 0], [0x1fffff, 0xffffffff], [0x200000, 0], [0xffffffff, 0xffffffff], [0x80000000, 0],
+    ] as const;
     for (const tsresol of [0, 1, 6, 9, 10, 12, 19, 0x80, 0x80 | 1, 0x80 | 23, 0x80 | 24, 0x80 | 31, 0x80 | 32, 0x80 | 33, 0x80 | 63]) {
-      for (const [hi, lo] of [[0, 0], [0, 1], [0, 0xffffffff], [1, 0], [0x1fffff, 0xffffffff], [0x200000, 0], [0xffffffff, 0xffffffff], [0x80000000, 0]] as const) {
+      for (const [hi, lo] of stamps) {
         const out = { tsSec: 0, tsNsec: 0 };
         new TimeBase(tsresol).convert(hi, lo, out);
         const want = reference(hi, lo, tsresol, 0);

@@ -146,7 +146,8 @@ describe('other readers read what we write', () => {
     for (const { path, rows } of written) {
       const lib = libpcapRead(path);
       expect(lib.end).toEqual({ kind: 'end' });
-      expect(lib.packets.map((p) => [p.sec, p.nsec, p.caplen, p.len, p.fnv])).toEqual(rows.map((r) => [r.tsSec, r.tsNsec, r.caplen, r.wirelen, r.fnv]));
+      expect(lib.packets.map((p) => [p.sec, p.nsec, p.caplen, p.len, p.fnv]))
+        .toEqual(rows.map((r) => [r.tsSec, r.tsNsec, r.caplen, r.wirelen, r.fnv]));
     }
   });
 

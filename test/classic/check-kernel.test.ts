@@ -230,7 +230,9 @@ describe.skipIf(kernelCheckMissing !== undefined)(`the kernel's translation limi
     for (const f of CLASSIC_FORMS) {
       switch (f.kind) {
         case 'ld-abs':
-          for (const k of [0, 1, 14, 0x7fff, 0x8000, 40000, 0x7fffffff, SKF_NET_OFF, SKF_LL_OFF + 4]) forms.push(insn(f.code, 0, 0, k >>> 0));
+          for (const k of [0, 1, 14, 0x7fff, 0x8000, 40000, 0x7fffffff, SKF_NET_OFF, SKF_LL_OFF + 4]) {
+            forms.push(insn(f.code, 0, 0, k >>> 0));
+          }
           break;
         case 'ld-ind': for (const k of [0, 5, -1]) forms.push(insn(f.code, 0, 0, k >>> 0)); break;
         case 'ldx-msh': for (const k of [0, 14, 40000, SKF_NET_OFF]) forms.push(insn(f.code, 0, 0, k >>> 0)); break;
@@ -265,8 +267,11 @@ describe.skipIf(kernelCheckMissing !== undefined)(`the kernel's translation limi
   }, 120_000);
 
   it('random long programs: EINVAL exactly when check refuses, ENOMEM exactly when the charge reaches optmem_max', async () => {
-    const loads = [ldBig, insn(0x28, 0, 0, 14), insn(0x30, 0, 0, 0), insn(0xb1, 0, 0, 14), insn(0xb1, 0, 0, 40000), insn(0x48, 0, 0, 2),
-      insn(0x20, 0, 0, (SKF_NET_OFF + 2) >>> 0), insn(0x20, 0, 0, (SKF_AD_OFF + SKF_AD.IFINDEX) >>> 0), insn(0x3c, 0, 0, 0), insn(0x04, 0, 0, 3)];
+    const loads = [
+      ldBig, insn(0x28, 0, 0, 14), insn(0x30, 0, 0, 0), insn(0xb1, 0, 0, 14), insn(0xb1, 0, 0, 40000), insn(0x48, 0, 0, 2),
+      insn(0x20, 0, 0, (SKF_NET_OFF + 2) >>> 0), insn(0x20, 0, 0, (SKF_AD_OFF + SKF_AD.IFINDEX) >>> 0),
+      insn(0x3c, 0, 0, 0), insn(0x04, 0, 0, 3),
+    ];
     const arbLong = fc.record({
       len: fc.integer({ min: 1000, max: 4096 }),
       picks: fc.array(fc.nat({ max: 0xffffff }), { minLength: 4096, maxLength: 4096 }),

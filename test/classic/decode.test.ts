@@ -189,7 +189,10 @@ const progArb = fc.array(
     code: fc.constantFrom(...CLASSIC_FORMS.map((f) => f.code)),
     jt: fc.integer({ min: 0, max: 255 }),
     jf: fc.integer({ min: 0, max: 255 }),
-    k: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffff000, 0xfffff03c, 0xfff00000, 0xffe00000)),
+    k: fc.oneof(
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffff000, 0xfffff03c, 0xfff00000, 0xffe00000),
+    ),
   }).map(({ code, jt, jf, k }) => insn(code, jt, jf, k)),
   { minLength: 1, maxLength: 100 },
 );

@@ -107,11 +107,15 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
     await fc.assert(
       fc.asyncProperty(
         arbClassicProgram(),
-        fc.array(fc.record({ p: arbPacket(), present: fc.constantFrom(0, 1), tci: fc.nat({ max: 0xffff }) }), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.record({ p: arbPacket(), present: fc.constantFrom(0, 1), tci: fc.nat({ max: 0xffff }) }),
+          { minLength: 1, maxLength: 4 },
+        ),
         async (prog, pkts) => {
           // pcap-linux.c hands the filter TCI & 0x0fff and a 0/1 flag; the interpreter does the same from SkbMeta.
           const req = pkts.map(({ p, present, tci }) => ({ wirelen: p.wirelen, bytes: p.bytes, aux: { present, tag: tci & 0x0fff } }));
-          const meta = (r: (typeof req)[number], tci: number) => ({ ...defaultSkbMeta(), len: r.wirelen, vlanPresent: r.aux.present, vlanTci: tci });
+          const meta = (r: (typeof req)[number], tci: number) =>
+            ({ ...defaultSkbMeta(), len: r.wirelen, vlanPresent: r.aux.present, vlanTci: tci });
           const mine = req.map((r, n) => runClassic(prog, { pkt: r.bytes, meta: meta(r, pkts[n]!.tci) }, { semantics: 'libpcap', auxData: true }).ret);
           expect(mine).toEqual(await pcap.filter(prog, req));
         },
@@ -166,7 +170,8 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
   it('shifts by X of 32 or more give 0; shifts by a constant use the hardware count (x86 masks it)', async () => {
     for (const x of [0, 1, 31, 32, 33, 64, 0xffffffff]) {
       for (const op of [0x6c, 0x7c]) {
-        await same([insn(0x00, 0, 0, 0x80000001), insn(0x01, 0, 0, x), insn(op, 0, 0, 0), insn(0x16, 0, 0, 0)], [{ wirelen: 0, bytes: bytes() }]);
+        const prog = [insn(0x00, 0, 0, 0x80000001), insn(0x01, 0, 0, x), insn(op, 0, 0, 0), insn(0x16, 0, 0, 0)];
+        await same(prog, [{ wirelen: 0, bytes: bytes() }]);
       }
     }
     // Linux refuses these; libpcap 1.10.3 runs them unchecked.
@@ -210,7 +215,10 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
   it.skipIf(!filterHarnessHasAux)(`VLAN aux data answers ldb [vlan_tci] and ldb [vlanp]${auxWhy}`, async () => {
     const tci = [insn(0x30, 0, 0, 0xfffff02c), insn(0x16, 0, 0, 0)];
     const present = [insn(0x30, 0, 0, 0xfffff030), insn(0x16, 0, 0, 0)];
-    const runs: PcapRun[] = [{ wirelen: 4, bytes: seq(4), aux: { present: 1, tag: 0x123 } }, { wirelen: 4, bytes: seq(4), aux: { present: 0, tag: 0 } }];
+    const runs: PcapRun[] = [
+      { wirelen: 4, bytes: seq(4), aux: { present: 1, tag: 0x123 } },
+      { wirelen: 4, bytes: seq(4), aux: { present: 0, tag: 0 } },
+    ];
     expect(await same(tci, runs)).toEqual([0x123, 0]);
     expect(await same(present, runs)).toEqual([1, 0]);
     // ld/ldh of the same offsets are ordinary (failing) packet loads even with aux data.
@@ -221,7 +229,8 @@ describe.skipIf(filterHarnessMissing !== undefined)(`libpcap semantics against l
     for (const op of [0x15, 0x25, 0x35, 0x45]) {
       for (const k of [0, 1, 0x7fffffff, 0x80000000, 0xffffffff]) {
         const prog = [insn(0x20, 0, 0, 0), insn(op, 0, 1, k), insn(0x06, 0, 0, 1), insn(0x06, 0, 0, 2)];
-        await same(prog, [bytes(0x80, 0, 0, 0), bytes(0xff, 0xff, 0xff, 0xff), bytes(0, 0, 0, 0), bytes(0x7f, 0xff, 0xff, 0xff)].map((b) => ({ wirelen: 4, bytes: b })));
+        const words = [bytes(0x80, 0, 0, 0), bytes(0xff, 0xff, 0xff, 0xff), bytes(0, 0, 0, 0), bytes(0x7f, 0xff, 0xff, 0xff)];
+        await same(prog, words.map((b) => ({ wirelen: 4, bytes: b })));
       }
     }
   });

@@ -99,7 +99,9 @@ describe('ALU and jumps (linux)', () => {
   });
 
   it('jumps compare unsigned; jt/jf and ja are relative to the next instruction', () => {
-    const prog = [insn(0x00, 0, 0, 0x80000000), insn(0x25, 1, 0, 1), insn(0x06, 0, 0, 1), insn(0x05, 0, 0, 1), insn(0x06, 0, 0, 2), insn(0x06, 0, 0, 3)];
+    const prog = [
+      insn(0x00, 0, 0, 0x80000000), insn(0x25, 1, 0, 1), insn(0x06, 0, 0, 1), insn(0x05, 0, 0, 1), insn(0x06, 0, 0, 2), insn(0x06, 0, 0, 3),
+    ];
     expect(run(prog)).toEqual({ ret: 3, pc: 5, steps: 4, reason: 'ret' });
     expect(run([insn(0x00, 0, 0, 6), insn(0x45, 0, 1, 4), insn(0x06, 0, 0, 1), insn(0x06, 0, 0, 2)]).ret).toBe(1);
   });
@@ -144,9 +146,11 @@ describe('ancillary loads (linux)', () => {
   });
 
   it('NLATTR / NLATTR_NEST search netlink attributes from offset A for type X', () => {
-    // attrs at 0: {len 8, type 1, 4 bytes}, at 8: {len 6, type 2, 2 bytes + 2 pad}, at 16: nested {len 12, type 3 | NESTED, {len 8, type 9, 4 bytes}}
+    // attrs at 0: {len 8, type 1, 4 bytes}, at 8: {len 6, type 2, 2 bytes + 2 pad},
+    // at 16: nested {len 12, type 3 | NESTED, {len 8, type 9, 4 bytes}}
     const b = Uint8Array.from([8, 0, 1, 0, 0, 0, 0, 0, 6, 0, 2, 0, 0, 0, 0, 0, 12, 0, 3, 0x80, 8, 0, 9, 0, 0, 0, 0, 0]);
-    const nla = (a: number, x: number, n: number) => run([insn(0x00, 0, 0, a), insn(0x01, 0, 0, x), anc(n), retA], b, meta({}, b.length)).ret;
+    const nla = (a: number, x: number, n: number) =>
+      run([insn(0x00, 0, 0, a), insn(0x01, 0, 0, x), anc(n), retA], b, meta({}, b.length)).ret;
     expect(nla(0, 2, SKF_AD.NLATTR)).toBe(8);
     expect(nla(0, 3, SKF_AD.NLATTR)).toBe(16); // the NESTED flag is masked off the type
     expect(nla(8, 1, SKF_AD.NLATTR)).toBe(0);

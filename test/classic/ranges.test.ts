@@ -38,7 +38,9 @@ describe('indirectLoadsBelowZero', () => {
     // ldxb 4*([14]&0xf); ldh [x + 14]
     expect(indirectLoadsBelowZero([insn(0xb1, 0, 0, 14), insn(0x48, 0, 0, 14), ret])).toEqual([]);
     // ldb [14]; and #0xf; lsh #2; tax; ldh [x + 16]
-    expect(indirectLoadsBelowZero([insn(0x30, 0, 0, 14), insn(0x54, 0, 0, 0xf), insn(0x64, 0, 0, 2), insn(0x07, 0, 0, 0), insn(0x48, 0, 0, 16), ret])).toEqual([]);
+    expect(indirectLoadsBelowZero([
+      insn(0x30, 0, 0, 14), insn(0x54, 0, 0, 0xf), insn(0x64, 0, 0, 2), insn(0x07, 0, 0, 0), insn(0x48, 0, 0, 16), ret,
+    ])).toEqual([]);
     // The same through M[3], and a 16-bit load added to a small X.
     expect(indirectLoadsBelowZero([insn(0x28, 0, 0, 12), insn(0x02, 0, 0, 3), insn(0x61, 0, 0, 3), ldbInd(40), ret])).toEqual([]);
     expect(indirectLoadsBelowZero([insn(0x28, 0, 0, 12), insn(0x0c, 0, 0, 0), insn(0x07, 0, 0, 0), ldbInd(0), ret])).toEqual([]);
@@ -49,12 +51,16 @@ describe('indirectLoadsBelowZero', () => {
     expect(indirectLoadsBelowZero([insn(0x81, 0, 0, 0), ldbInd(0), ret])).toEqual([1]);
     expect(indirectLoadsBelowZero([insn(0x20, 0, 0, (-0x1000 + 20) >>> 0), insn(0x07, 0, 0, 0), ldbInd(0), ret])).toEqual([2]);
     // X = 0xfffffff0 + 0x20 wraps to 0x10, which the pass cannot follow: it assumes anything.
-    expect(indirectLoadsBelowZero([insn(0x00, 0, 0, 0xfffffff0), insn(0x04, 0, 0, 0x20), insn(0x07, 0, 0, 0), ldbInd(0), ret])).toEqual([3]);
+    expect(indirectLoadsBelowZero([
+      insn(0x00, 0, 0, 0xfffffff0), insn(0x04, 0, 0, 0x20), insn(0x07, 0, 0, 0), ldbInd(0), ret,
+    ])).toEqual([3]);
   });
 
   it('joins the paths that meet at a load, and follows M[]', () => {
     // ldb [0]; jeq #1 jt 0 jf 2; ldx #SKF_NET_OFF; ja 1; ldx #4; ldb [x + 0]
-    const joined = (x: number): ClassicProgram => [insn(0x30, 0, 0, 0), insn(0x15, 0, 2, 1), ldxImm(x), insn(0x05, 0, 0, 1), ldxImm(4), ldbInd(0), ret];
+    const joined = (x: number): ClassicProgram => [
+      insn(0x30, 0, 0, 0), insn(0x15, 0, 2, 1), ldxImm(x), insn(0x05, 0, 0, 1), ldxImm(4), ldbInd(0), ret,
+    ];
     expect(indirectLoadsBelowZero(joined(SKF_NET_OFF))).toEqual([5]);
     expect(indirectLoadsBelowZero(joined(8))).toEqual([]);
     // ldx #SKF_NET_OFF; stx M[3]; ldx #4; ldx M[3]; ldb [x + 0], and the same without reading M[3] back
@@ -88,8 +94,11 @@ describe('indirectLoadsBelowZero', () => {
   });
 
   /** X values that make [x + k] wrap, for the loads of random programs. */
-  const WRAPS = [SKF_NET_OFF, SKF_NET_OFF + 14, SKF_LL_OFF, SKF_LL_OFF + 6, -1, -16, 0x80000000, 0x7fffffff, 0x7ffffff0].map((v) => v >>> 0);
-  const arbWrapping = fc.tuple(arbClassicProgram({ maxLength: 24 }), fc.array(fc.constantFrom(...WRAPS), { minLength: 24, maxLength: 24 }), fc.array(fc.boolean(), { minLength: 24, maxLength: 24 }))
+  const WRAPS = [SKF_NET_OFF, SKF_NET_OFF + 14, SKF_LL_OFF, SKF_LL_OFF + 6, -1, -16, 0x80000000, 0x7fffffff, 0x7ffffff0]
+    .map((v) => v >>> 0);
+  const arbValues = fc.array(fc.constantFrom(...WRAPS), { minLength: 24, maxLength: 24 });
+  const arbSwaps = fc.array(fc.boolean(), { minLength: 24, maxLength: 24 });
+  const arbWrapping = fc.tuple(arbClassicProgram({ maxLength: 24 }), arbValues, arbSwaps)
     .map(([prog, values, swap]) => prog.map((i, pc) => {
       const kind = classicForm(i.code)?.kind;
       return (kind === 'ldx-imm' || kind === 'ld-imm') && swap[pc] ? insn(i.code, 0, 0, values[pc]!) : i;

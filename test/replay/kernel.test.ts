@@ -58,7 +58,10 @@ const bswap16 = (v: number): number => ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
 
 /** Reads the `__sk_buff` fields the kernel's test run gives each packet. */
 function kernelMeta(packets: readonly Uint8Array[]): SkbMeta[] {
-  const fields: number[] = [SKB.len, SKB.pkt_type, SKB.mark, SKB.queue_mapping, SKB.protocol, SKB.vlan_present, SKB.vlan_tci, SKB.vlan_proto, SKB.priority, SKB.ifindex, SKB.hash];
+  const fields: number[] = [
+    SKB.len, SKB.pkt_type, SKB.mark, SKB.queue_mapping, SKB.protocol, SKB.vlan_present, SKB.vlan_tci, SKB.vlan_proto,
+    SKB.priority, SKB.ifindex, SKB.hash,
+  ];
   const runs = kernel!.runMany(fields.map((off) => ({ prog: encodeProgram([ldxMem(BPF_W, 0, 1, off), exit()]), packets })));
   return packets.map((_, n) => {
     const v = (f: number): number => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultSkbMeta } from '../../src/abi/ctx.js';
 import { defaultLinkOptions, dissectLink, type PacketWindow } from '../../src/replay/link.js';
 
-const win = (bytes: number[], wirelen = bytes.length): PacketWindow => ({ buf: Uint8Array.from(bytes), start: 0, caplen: bytes.length, wirelen });
+const win = (bytes: number[], wirelen = bytes.length): PacketWindow =>
+  ({ buf: Uint8Array.from(bytes), start: 0, caplen: bytes.length, wirelen });
 const scratch = (): PacketWindow => ({ buf: new Uint8Array(0), start: 0, caplen: 0, wirelen: 0 });
 
 function dissect(linktype: number, bytes: number[], opts = {}) {

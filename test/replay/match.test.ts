@@ -37,7 +37,8 @@ describe('packetMatcher agrees with replay on every packet', () => {
             continue; // a filter Linux refuses: replay and matcher refuse it alike (below)
           }
           const matchers = new Map<number, ReturnType<typeof packetMatcher>>();
-          const matcher = (linktype: number) => matchers.get(linktype) ?? matchers.set(linktype, packetMatcher(prog, { engine, link: { vlan }, linktype })).get(linktype)!;
+          const matcher = (linktype: number) =>
+            matchers.get(linktype) ?? matchers.set(linktype, packetMatcher(prog, { engine, link: { vlan }, linktype })).get(linktype)!;
           const got = input.map((p) => matcher(p.linktype)(p.data, p.wirelen).ret);
           expect(got, `${job.filter} ${job.capture} ${engine} ${vlan}`).toEqual(want);
           compared += input.length;

@@ -28,7 +28,10 @@ const RET_A = '22 0 0 0';
 const loadRet = (k: number, size: 'w' | 'b' = 'w'): ClassicInsn[] => ddd(`${size === 'w' ? 32 : 48} 0 0 ${k >>> 0}`, RET_A);
 const SKF_AD_OFF = -0x1000;
 const SKF_NET_OFF = -0x100000;
-const AD = { protocol: 0, pkttype: 4, ifindex: 8, mark: 20, queue: 24, hatype: 28, rxhash: 32, cpu: 36, vlanTag: 44, vlanPresent: 48, payOffset: 52, vlanTpid: 60 };
+const AD = {
+  protocol: 0, pkttype: 4, ifindex: 8, mark: 20, queue: 24, hatype: 28, rxhash: 32, cpu: 36,
+  vlanTag: 44, vlanPresent: 48, payOffset: 52, vlanTpid: 60,
+};
 
 function rets(prog: ClassicInsn[], capture: string, opts: ReplayOptions = {}): number[] {
   return replaySync(prog, capture, { ...opts, collect: true }).results!.map((r) => r.ret);
@@ -152,11 +155,17 @@ describe('-w: the kept packets, cut to what the filter returned', () => {
     /** Every packet with the interface it came from, as our reader sees it. */
     const readWithInterfaces = (path: string) => {
       const r = CaptureReader.open(path);
-      const out: Array<{ data: number[]; caplen: number; wirelen: number; tsSec: number; tsNsec: number; linktype: number; snaplen: number; name?: string; nanosecond: boolean }> = [];
+      const out: Array<{
+        data: number[]; caplen: number; wirelen: number; tsSec: number; tsNsec: number; linktype: number;
+        snaplen: number; name?: string; nanosecond: boolean;
+      }> = [];
       while (r.next()) {
         const c = r.current;
         const i = c.iface!;
-        out.push({ data: [...c.copyData()], caplen: c.caplen, wirelen: c.wirelen, tsSec: c.tsSec, tsNsec: c.tsNsec, linktype: c.linktype, snaplen: i.snaplen, ...(i.name !== undefined ? { name: i.name } : {}), nanosecond: i.nanosecond });
+        out.push({
+          data: [...c.copyData()], caplen: c.caplen, wirelen: c.wirelen, tsSec: c.tsSec, tsNsec: c.tsNsec, linktype: c.linktype,
+          snaplen: i.snaplen, ...(i.name !== undefined ? { name: i.name } : {}), nanosecond: i.nanosecond,
+        });
       }
       r.close();
       return { packets: out, format: r.format };
@@ -312,7 +321,9 @@ describe('socket metadata per link type', () => {
     const packets = readPackets(mixEn10mb);
     const type = (p: Packet): number => (p.data.length >= 14 ? (p.data[12]! << 8) | p.data[13]! : 0);
     const proto = linuxRets(loadRet(SKF_AD_OFF + AD.protocol), mixEn10mb);
-    expect(proto).toEqual(packets.map((p) => (type(p) >= 0x600 ? type(p) : p.data.length < 14 ? 0 : p.data[14] === 0xff && p.data[15] === 0xff ? 0x0001 : 0x0004)));
+    const protocolOf = (p: Packet): number =>
+      (type(p) >= 0x600 ? type(p) : p.data.length < 14 ? 0 : p.data[14] === 0xff && p.data[15] === 0xff ? 0x0001 : 0x0004);
+    expect(proto).toEqual(packets.map(protocolOf));
     const pkttype = linuxRets(loadRet(SKF_AD_OFF + AD.pkttype), mixEn10mb);
     expect(pkttype).toEqual(packets.map((p) => (p.data[0]! & 1 ? (p.data.subarray(0, 6).every((b) => b === 0xff) ? 1 : 2) : 0)));
     expect(new Set(pkttype)).toEqual(new Set([0, 1, 2]));
@@ -322,7 +333,8 @@ describe('socket metadata per link type', () => {
 
   it('options set mark, hash, queue, cpu, ifindex and pkt_type', () => {
     const link = { mark: 0xdeadbeef, hash: 77, queueMapping: 3, cpu: 5, ifindex: 9, pktType: 4 };
-    for (const [off, want] of [[AD.mark, 0xdeadbeef], [AD.rxhash, 77], [AD.queue, 3], [AD.cpu, 5], [AD.ifindex, 9], [AD.pkttype, 4]] as const) {
+    const wants = [[AD.mark, 0xdeadbeef], [AD.rxhash, 77], [AD.queue, 3], [AD.cpu, 5], [AD.ifindex, 9], [AD.pkttype, 4]] as const;
+    for (const [off, want] of wants) {
       expect(new Set(linuxRets(loadRet(SKF_AD_OFF + off), mixEn10mb, { link }))).toEqual(new Set([want]));
     }
     // `outbound` keeps every packet once they are all outgoing.
@@ -384,8 +396,10 @@ describe('socket metadata per link type', () => {
     expect(new Set(linuxRets(loadRet(SKF_AD_OFF + AD.vlanPresent), mixEn10mb))).toEqual(new Set([0]));
     const meta = { link: { vlan: 'metadata' as const } };
     expect(linuxRets(loadRet(SKF_AD_OFF + AD.vlanPresent), mixEn10mb, meta)).toEqual(tagged.map((t) => (t ? 1 : 0)));
-    expect(linuxRets(loadRet(SKF_AD_OFF + AD.vlanTag), mixEn10mb, meta)).toEqual(packets.map((p, k) => (tagged[k] ? (p.data[14]! << 8) | p.data[15]! : 0)));
-    expect(linuxRets(loadRet(SKF_AD_OFF + AD.vlanTpid), mixEn10mb, meta)).toEqual(packets.map((p, k) => (tagged[k] ? (p.data[12]! << 8) | p.data[13]! : 0)));
+    expect(linuxRets(loadRet(SKF_AD_OFF + AD.vlanTag), mixEn10mb, meta))
+      .toEqual(packets.map((p, k) => (tagged[k] ? (p.data[14]! << 8) | p.data[15]! : 0)));
+    expect(linuxRets(loadRet(SKF_AD_OFF + AD.vlanTpid), mixEn10mb, meta))
+      .toEqual(packets.map((p, k) => (tagged[k] ? (p.data[12]! << 8) | p.data[13]! : 0)));
     // The untagged frame: protocol and LEN are those of the frame without its outer tag.
     expect(linuxRets(loadRet(SKF_AD_OFF + AD.protocol), mixEn10mb, meta).filter((_, k) => tagged[k])).toEqual([0x0800, 0x86dd, 0x8100]);
     expect(linuxRets(ddd('128 0 0 0', RET_A), mixEn10mb, meta)).toEqual(packets.map((p, k) => p.wirelen - (tagged[k] ? 4 : 0)));
@@ -431,7 +445,8 @@ describe('engine choice', () => {
   });
 
   it("a jump Linux's own translation cannot encode: Linux refuses, libpcap runs it", () => {
-    const prog = [insn(0x05, 0, 0, 2048), ...new Array<ClassicInsn>(2048).fill(insn(0x20, 0, 0, 40000)), insn(0x06, 0, 0, 1)]; // ja 2048 over ld [40000]
+    // ja 2048 over ld [40000]
+    const prog = [insn(0x05, 0, 0, 2048), ...new Array<ClassicInsn>(2048).fill(insn(0x20, 0, 0, 40000)), insn(0x06, 0, 0, 1)];
     expect(() => replaySync(prog, mixEn10mb)).toThrow(
       /^instruction 0 \(ja 2049\): jump-offset-overflow: Linux 6\.18 translates .*; libpcap runs it: use --engine classic --semantics libpcap$/);
     expect(new Set(rets(prog, mixEn10mb, { engine: 'classic', semantics: 'libpcap' }))).toEqual(new Set([1]));

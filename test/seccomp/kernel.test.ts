@@ -109,7 +109,9 @@ describe.skipIf(!harness)(`verdicts match the kernel${harness ? '' : ` (skipped:
     const filter = loadSeccompFilter(fx.path);
     const arg = fc.oneof(
       fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-      fc.constantFrom(0n, 1n, 2n, 7n, 0x10n, 0xfn, 0x80000000n, 0x7fffffffn, 0x100000002n, 0x1fffffff0n, 0x1fffffff1n, 0x300000000n, 0x300000001n),
+      fc.constantFrom(
+        0n, 1n, 2n, 7n, 0x10n, 0xfn, 0x80000000n, 0x7fffffffn, 0x100000002n, 0x1fffffff0n, 0x1fffffff1n, 0x300000000n, 0x300000001n,
+      ),
     );
     const calls = fc.sample(fc.record({
       syscall: fc.constantFrom('getpid', 'getppid', 'getuid', 'getgid', 'geteuid', 'getegid'),

@@ -115,7 +115,10 @@ const SAMPLES: ReadonlyArray<{ name: string; prog: ClassicInsn[] }> = [
   },
   {
     name: 'fields the pseudo-code does not show (a ja with jt/jf, A += X with k)',
-    prog: [insn(0x05, 0x27, 0x0f, 0), ld(0), insn(0x07, 0, 0, 0), insn(0x0c, 3, 4, 77), insn(0x87, 0, 0, 9), insn(0x2d, 0, 1, 0), ret(ALLOW), ret(KILL)],
+    prog: [
+      insn(0x05, 0x27, 0x0f, 0), ld(0), insn(0x07, 0, 0, 0), insn(0x0c, 3, 4, 77), insn(0x87, 0, 0, 9), insn(0x2d, 0, 1, 0),
+      ret(ALLOW), ret(KILL),
+    ],
   },
 ];
 
@@ -232,8 +235,9 @@ const arbAction = (...names: string[]): fc.Arbitrary<[string, number?]> => fc.on
   fc.constantFrom(...names).map((n): [string, number?] => [n]),
   fc.tuple(fc.constantFrom('ERRNO', 'TRACE'), fc.integer({ min: 0, max: 4094 })).map(([n, d]): [string, number?] => [n, d]),
 );
-const arbValue = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 0xffffn }), fc.constantFrom(0n, 0xffffffffn, 1n << 32n))
-  .map((v) => `0x${v.toString(16)}`);
+const arbValue = fc.oneof(
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 0xffffn }), fc.constantFrom(0n, 0xffffffffn, 1n << 32n),
+).map((v) => `0x${v.toString(16)}`);
 const SYSCALLS = ['read', 'write', 'openat', 'close', 'mmap', 'ioctl', 'kill', 'socket', 'futex', 'clone', 'getpid', 'prctl', 'personality', 'execve'];
 const arbSpec: fc.Arbitrary<LibseccompSpec> = fc.record({
   // libseccomp keeps one byte order per filter: s390x alone, or little-endian arches together.

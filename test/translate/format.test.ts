@@ -98,7 +98,10 @@ describe('hex and json', () => {
     const t = translateClassic(prog);
     const doc = JSON.parse(formatJson(t.insns, annotationOf(prog, t))) as {
       loadable: boolean; projectHelpers: number[];
-      insns: Array<{ index: number; code: number; dst: number; src: number; off: number; imm: number; text: string; classic: number; classicText?: string }>;
+      insns: Array<{
+        index: number; code: number; dst: number; src: number; off: number; imm: number; text: string;
+        classic: number; classicText?: string;
+      }>;
     };
     expect(doc.loadable).toBe(false);
     expect(doc.projectHelpers).toEqual([0x10002]);

@@ -251,8 +251,12 @@ function ethernetPackets(path: string): Uint8Array[] {
 describe.skipIf(!kernel)('BPF_PROG_TEST_RUN of translations agrees with the classic program', () => {
   it('random programs: the kernel runs the translation as our Linux-semantics interpreter runs the classic', () => {
     const seed = randomSeed();
-    const cases = fc.sample(fc.tuple(arbClassicProgram({ maxLength: 40, negativeOffsets: false }), fc.array(arbPacket({ maxLength: 90 }), { minLength: 1, maxLength: 6 })),
-      { numRuns: runs(300), seed }).map(([raw, packets]) => ({ prog: deterministic(raw), packets: packets.map((p) => p.bytes) }));
+    const arbCase = fc.tuple(
+      arbClassicProgram({ maxLength: 40, negativeOffsets: false }),
+      fc.array(arbPacket({ maxLength: 90 }), { minLength: 1, maxLength: 6 }),
+    );
+    const cases = fc.sample(arbCase, { numRuns: runs(300), seed })
+      .map(([raw, packets]) => ({ prog: deterministic(raw), packets: packets.map((p) => p.bytes) }));
     const results = kernel!.runMany(cases.map((c) => ({ prog: encodeProgram(translateClassic(c.prog).insns), packets: c.packets })));
     let compared = 0;
     cases.forEach((c, n) => c.packets.forEach((pkt, m) => {

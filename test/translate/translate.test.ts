@@ -83,7 +83,9 @@ describe('packet loads', () => {
   });
 
   it('pass SKF_NET_OFF and SKF_LL_OFF offsets through in the imm', () => {
-    const t = translateClassic([stmt(BPF_LD | BPF_B | BPF_ABS, (SKF_NET_OFF + 9) >>> 0), stmt(BPF_LD | BPF_H | BPF_ABS, (SKF_LL_OFF + 12) >>> 0), RET_A]);
+    const t = translateClassic([
+      stmt(BPF_LD | BPF_B | BPF_ABS, (SKF_NET_OFF + 9) >>> 0), stmt(BPF_LD | BPF_H | BPF_ABS, (SKF_LL_OFF + 12) >>> 0), RET_A,
+    ]);
     expect(t.insns[3]!.imm).toBe(SKF_NET_OFF + 9);
     expect(t.insns[4]!.imm).toBe(SKF_LL_OFF + 12);
   });
@@ -216,7 +218,10 @@ describe('jump offsets', () => {
 
   it('the largest classic jump over the largest expansions still fits', () => {
     // pc 1 jumps over 4093 MSH expansions, which pc 0 makes reachable.
-    const prog = [jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), stmt(BPF_JMP | BPF_JA, 4093), ...new Array(4093).fill(stmt(BPF_LDX | BPF_B | BPF_MSH, 14)), RET_A];
+    const prog = [
+      jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), stmt(BPF_JMP | BPF_JA, 4093),
+      ...new Array(4093).fill(stmt(BPF_LDX | BPF_B | BPF_MSH, 14)), RET_A,
+    ];
     expect(prog.length).toBe(4096);
     const t = translateClassic(prog);
     expect(t.insns[4]!.off).toBe(4093 * 7);

@@ -16,15 +16,22 @@ const jumpOff = fc.oneof(off, fc.integer({ min: -4, max: 4 }));
 const memOff = fc.oneof(off, fc.integer({ min: -16, max: 16 }));
 const jumpImm = fc.oneof(fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.integer({ min: -4, max: 4 }));
 const size = fc.constantFrom(0x00, 0x08, 0x10, 0x18);
+/** The two-operand ALU operations (neg and the byte swaps have their own forms). */
+const ALU_OPS = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0, 0xb0, 0xc0];
+/** The conditional jumps. */
+const JMP_OPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
 
 /** One valid instruction (two slots for lddw); jump targets may fall outside a program. */
 export const arbInsn: fc.Arbitrary<Insn[]> = fc.oneof(
   // ALU and ALU64, every op, both sources
-  fc.tuple(fc.constantFrom(0x04, 0x07), fc.constantFrom(0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0, 0xb0, 0xc0), fc.boolean(), wreg, reg, imm, fc.boolean())
-    .map(([cls, op, x, d, s, k, signed]) => [bpfInsn(cls | op | (x ? 8 : 0), d, x ? s : 0, signed && (op === 0x30 || op === 0x90) ? 1 : 0, x ? 0 : k)]),
+  fc.tuple(fc.constantFrom(0x04, 0x07), fc.constantFrom(...ALU_OPS), fc.boolean(), wreg, reg, imm, fc.boolean())
+    .map(([cls, op, x, d, s, k, signed]) => [
+      bpfInsn(cls | op | (x ? 8 : 0), d, x ? s : 0, signed && (op === 0x30 || op === 0x90) ? 1 : 0, x ? 0 : k),
+    ]),
   fc.tuple(fc.constantFrom(0x84, 0x87), wreg).map(([c, d]) => [bpfInsn(c, d, 0, 0, 0)]),
   fc.tuple(fc.constantFrom(0xd4, 0xdc, 0xd7), wreg, fc.constantFrom(16, 32, 64)).map(([c, d, w]) => [bpfInsn(c, d, 0, 0, w)]),
-  fc.tuple(fc.constantFrom([0xbc, 8], [0xbc, 16], [0xbf, 8], [0xbf, 16], [0xbf, 32]), wreg, reg).map(([[c, o], d, s]) => [bpfInsn(c!, d, s, o!, 0)]),
+  fc.tuple(fc.constantFrom([0xbc, 8], [0xbc, 16], [0xbf, 8], [0xbf, 16], [0xbf, 32]), wreg, reg)
+    .map(([[c, o], d, s]) => [bpfInsn(c!, d, s, o!, 0)]),
   // loads and stores
   fc.tuple(wreg, imm, imm).map(([d, lo, hi]) => [bpfInsn(0x18, d, 0, 0, lo), bpfInsn(0, 0, 0, 0, hi)]),
   fc.tuple(fc.constantFrom(0x20, 0x28, 0x30), imm).map(([c, k]) => [bpfInsn(c, 0, 0, 0, k)]),
@@ -36,7 +43,7 @@ export const arbInsn: fc.Arbitrary<Insn[]> = fc.oneof(
   fc.tuple(fc.constantFrom(0xc3, 0xdb), reg, reg, memOff, fc.constantFrom(0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1))
     .map(([c, d, s, o, k]) => [bpfInsn(c, d, (k & 1) !== 0 && k !== 0xf1 && s === 10 ? 9 : s, o, k)]), // FETCH and XCHG write src
   // jumps and calls
-  fc.tuple(fc.constantFrom(0x05, 0x06), fc.constantFrom(0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0), fc.boolean(), reg, reg, imm, jumpOff)
+  fc.tuple(fc.constantFrom(0x05, 0x06), fc.constantFrom(...JMP_OPS), fc.boolean(), reg, reg, imm, jumpOff)
     .map(([cls, op, x, d, s, k, o]) => [bpfInsn(cls | op | (x ? 8 : 0), d, x ? s : 0, o, x ? 0 : k)]),
   jumpOff.map((o) => [bpfInsn(0x05, 0, 0, o, 0)]),
   jumpImm.map((k) => [bpfInsn(0x06, 0, 0, 0, k)]),

@@ -26,7 +26,8 @@ describe('translated classic programs: interpreter vs the reference interpreter'
     const env = new ExecEnv();
     env.ctx = new Uint8Array(SKB_CTX_SIZE);
     const ctx = new DataView(env.ctx.buffer);
-    fc.assert(fc.property(arbClassicProgram(), fc.array(fc.tuple(arbPacket(), arbSkbMeta()), { minLength: 1, maxLength: 4 }), (prog, inputs) => {
+    const arbInputs = fc.array(fc.tuple(arbPacket(), arbSkbMeta()), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(arbClassicProgram(), arbInputs, (prog, inputs) => {
       const { insns } = translateClassic(prog);
       const vm = new Interpreter(insns, { helpers, checked: true });
       for (const [pkt, meta0] of inputs) {
@@ -65,7 +66,8 @@ describe('translated classic programs: interpreter vs the reference interpreter'
       expect(plain.run(env)).toBe(want);
       expect(fused.steps).toBe(plain.steps);
       const budget = 1 + (budgetPick % Math.max(1, plain.steps));
-      expect(stopAt(new Interpreter(insns, { helpers, budget }))).toBe(stopAt(new Interpreter(insns, { helpers, budget, trace: () => {} })));
+      expect(stopAt(new Interpreter(insns, { helpers, budget })))
+        .toBe(stopAt(new Interpreter(insns, { helpers, budget, trace: () => {} })));
     }), { numRuns: runs(1500) });
   });
 });

@@ -151,7 +151,10 @@ describe('ALU', () => {
 });
 
 describe('jumps', () => {
-  const v = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(0n, 1n, (1n << 64n) - 1n, 1n << 63n, 0xffffffffn, 0x80000000n));
+  const v = fc.oneof(
+    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    fc.constantFrom(0n, 1n, (1n << 64n) - 1n, 1n << 63n, 0xffffffffn, 0x80000000n),
+  );
   const conds: Record<string, (a: bigint, b: bigint, bits: number) => boolean> = {
     jeq: (a, b) => a === b, jne: (a, b) => a !== b, jset: (a, b) => (a & b) !== 0n,
     jgt: (a, b) => a > b, jge: (a, b) => a >= b, jlt: (a, b) => a < b, jle: (a, b) => a <= b,
@@ -176,7 +179,10 @@ describe('jumps', () => {
     expect(r0('mov %r0, 1\nja32 +1\nmov %r0, 2\nexit')).toBe(1n);
     // A hand-made JMP32 JA with a 32-bit offset beyond the 16 bits of off.
     const far = 40000;
-    const prog = [bpfInsn(0xb7, 0, 0, 0, 7), bpfInsn(0x06, 0, 0, 0, far), ...Array.from({ length: far }, () => bpfInsn(0xb7, 0, 0, 0, 9)), bpfInsn(0x95, 0, 0, 0, 0)];
+    const prog = [
+      bpfInsn(0xb7, 0, 0, 0, 7), bpfInsn(0x06, 0, 0, 0, far),
+      ...Array.from({ length: far }, () => bpfInsn(0xb7, 0, 0, 0, 9)), bpfInsn(0x95, 0, 0, 0, 0),
+    ];
     const res = run(prog);
     expect(res.r0).toBe(7n);
     expect(res.steps).toBe(3);

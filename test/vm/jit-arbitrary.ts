@@ -220,7 +220,9 @@ function layout(head: Insn[], pieces: Piece[], tail: Insn[]): Insn[] {
 function loopPiece(s: Slot, body: Piece[]): Piece {
   const counter = 6 + (s.a % 2); // R6 or R7
   const n = 1 + (s.b % 300);
-  const inner = body.filter((p) => !p.jump && !p.insns.some((i) => i.dst === counter || i.src === counter || i.code === 0x95)).flatMap((p) => p.insns);
+  const inner = body
+    .filter((p) => !p.jump && !p.insns.some((i) => i.dst === counter || i.src === counter || i.code === 0x95))
+    .flatMap((p) => p.insns);
   return {
     insns: [
       bpfInsn(0xb7, counter, 0, 0, n),
@@ -290,14 +292,16 @@ export function arbEbpfProgram(options: ArbEbpfOptions = {}): fc.Arbitrary<Insn[
  * made redundant. Run them over a packet cut at every length.
  */
 export function arbPacketLoadProgram(): fc.Arbitrary<Insn[]> {
-  const piece = fc.record({ kind: fc.nat({ max: 9 }), k: fc.integer({ min: -2, max: 22 }), size: fc.nat({ max: 2 }), pick: fc.nat(), imm: fc.nat({ max: 300 }) })
-    .map(({ kind, k, size, pick, imm }): Piece => {
-      const sz = SIZES[size]!;
-      if (kind < 5) return { insns: [bpfInsn(0x20 | sz, 0, 0, 0, k)] };
-      if (kind < 6) return { insns: [bpfInsn(0x40 | sz, 0, 7, 0, k)] };
-      if (kind < 7) return { insns: [bpfInsn(0xb7, 7, 0, 0, k)] };
-      if (kind < 8) return { insns: [bpfInsn(0x04, 0, 0, 0, imm)] };
-      return { insns: [bpfInsn(kind === 8 ? 0x25 : 0x15, 0, 0, 0, imm)], jump: { at: 0, pick, field: 'off' } };
-    });
-  return fc.array(piece, { minLength: 1, maxLength: 16 }).map((pieces) => layout([bpfInsn(0xb7, 7, 0, 0, 2)], pieces, [bpfInsn(0x95, 0, 0, 0, 0)]));
+  const piece = fc.record({
+    kind: fc.nat({ max: 9 }), k: fc.integer({ min: -2, max: 22 }), size: fc.nat({ max: 2 }), pick: fc.nat(), imm: fc.nat({ max: 300 }),
+  }).map(({ kind, k, size, pick, imm }): Piece => {
+    const sz = SIZES[size]!;
+    if (kind < 5) return { insns: [bpfInsn(0x20 | sz, 0, 0, 0, k)] };
+    if (kind < 6) return { insns: [bpfInsn(0x40 | sz, 0, 7, 0, k)] };
+    if (kind < 7) return { insns: [bpfInsn(0xb7, 7, 0, 0, k)] };
+    if (kind < 8) return { insns: [bpfInsn(0x04, 0, 0, 0, imm)] };
+    return { insns: [bpfInsn(kind === 8 ? 0x25 : 0x15, 0, 0, 0, imm)], jump: { at: 0, pick, field: 'off' } };
+  });
+  return fc.array(piece, { minLength: 1, maxLength: 16 })
+    .map((pieces) => layout([bpfInsn(0xb7, 7, 0, 0, 2)], pieces, [bpfInsn(0x95, 0, 0, 0, 0)]));
 }

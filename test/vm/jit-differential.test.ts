@@ -39,15 +39,24 @@ describe('JIT vs interpreter on random internal programs', () => {
 
   it('programs with counted loops, under random budgets (the dispatch loop)', () => {
     const budget = fc.option(fc.integer({ min: 1, max: 2500 }), { freq: 2 });
-    fc.assert(fc.property(arbEbpfProgram({ loops: true }), inputs, budget, (prog, runs, b) => agree(prog, runs, b ?? undefined)), { numRuns: runs(1500) });
+    fc.assert(
+      fc.property(arbEbpfProgram({ loops: true }), inputs, budget, (prog, runs, b) => agree(prog, runs, b ?? undefined)),
+      { numRuns: runs(1500) },
+    );
   });
 
   it('programs with BPF-to-BPF calls, recursion included', () => {
-    fc.assert(fc.property(arbEbpfProgram({ localCalls: true, maxSlots: 12 }), inputs, (prog, runs) => agree(prog, runs)), { numRuns: runs(1500) });
+    fc.assert(
+      fc.property(arbEbpfProgram({ localCalls: true, maxSlots: 12 }), inputs, (prog, runs) => agree(prog, runs)),
+      { numRuns: runs(1500) },
+    );
   });
 
   it('forward-only programs with budgets below their length', () => {
-    fc.assert(fc.property(arbEbpfProgram(), inputs, fc.integer({ min: 1, max: 40 }), (prog, runs, b) => agree(prog, runs, b)), { numRuns: runs(800) });
+    fc.assert(
+      fc.property(arbEbpfProgram(), inputs, fc.integer({ min: 1, max: 40 }), (prog, runs, b) => agree(prog, runs, b)),
+      { numRuns: runs(800) },
+    );
   });
 
   it('packet loads at nearby offsets, over a packet cut at every length (bounds checks dropped or kept)', () => {
@@ -60,7 +69,8 @@ describe('JIT vs interpreter on random internal programs', () => {
   });
 
   it('mutated programs: both refuse the same way, or both run alike', () => {
-    fc.assert(fc.property(arbEbpfProgram({ maxSlots: 10 }), fc.array(mutationArb, { minLength: 1, maxLength: 3 }), inputs, (prog, ms, runs) => {
+    const mutations = fc.array(mutationArb, { minLength: 1, maxLength: 3 });
+    fc.assert(fc.property(arbEbpfProgram({ maxSlots: 10 }), mutations, inputs, (prog, ms, runs) => {
       agree(ms.reduce((p, m) => mutate(p, m), prog), runs);
     }), { numRuns: runs(1500) });
   });

@@ -204,7 +204,8 @@ describe('the JIT engine itself', () => {
     expect([a.run(env), a.run(env), b.run(env), a.run(env)]).toEqual([1, 2, 1, 3]);
     expect([i.run(env), i.run(env)]).toEqual([1, 2]);
     const rnd = assemble('call 7\nexit');
-    const x = new JitEngine(rnd, { helpers: standardHelpers({ seed: 1 }) }), y = new JitEngine(rnd, { helpers: standardHelpers({ seed: 1 }) });
+    const x = new JitEngine(rnd, { helpers: standardHelpers({ seed: 1 }) });
+    const y = new JitEngine(rnd, { helpers: standardHelpers({ seed: 1 }) });
     const first = new Interpreter(rnd, { helpers: standardHelpers({ seed: 1 }) }).run(env);
     expect(x.run(env)).toBe(first);
     expect(x.run(env)).not.toBe(first);

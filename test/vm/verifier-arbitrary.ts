@@ -58,22 +58,33 @@ function randomInsnArb(pc: number, len: number): fc.Arbitrary<Insn[]> {
   const one = (a: fc.Arbitrary<Insn>): fc.Arbitrary<Insn[]> => a.map((i) => [i]);
   return fc.oneof(
     // ALU64 and ALU32 with immediates (shifts kept in range), END, NEG
-    one(fc.tuple(fc.constantFrom(0x07, 0x17, 0x27, 0x47, 0x57, 0x67, 0x77, 0xa7, 0xb7, 0xc7, 0x04, 0xb4, 0x54, 0x14, 0x64, 0xdc, 0xd4, 0xd7, 0x87, 0x84), reg, imm)
-      .map(([c, d, k]) => bpfInsn(c, d, 0, 0, (c & 0xf0) === 0xd0 ? [16, 32, 64][Math.abs(k) % 3]! : (c & 0xf0) === 0x80 ? 0 : [0x60, 0x70, 0xc0].includes(c & 0xf0) ? k & 31 : k))),
+    one(fc.tuple(fc.constantFrom(
+      0x07, 0x17, 0x27, 0x47, 0x57, 0x67, 0x77, 0xa7, 0xb7, 0xc7, 0x04, 0xb4, 0x54, 0x14, 0x64, 0xdc, 0xd4, 0xd7, 0x87, 0x84,
+    ), reg, imm).map(([c, d, k]) => {
+      const op = c & 0xf0;
+      const kk = op === 0xd0 ? [16, 32, 64][Math.abs(k) % 3]! : op === 0x80 ? 0 : [0x60, 0x70, 0xc0].includes(op) ? k & 31 : k;
+      return bpfInsn(c, d, 0, 0, kk);
+    })),
     // ALU with registers, including MOVSX
-    one(fc.tuple(fc.constantFrom(0x0f, 0x1f, 0x2f, 0xbf, 0xbc, 0x0c, 0x5f, 0xaf, 0x6f, 0x3f, 0x9f), reg, reg).map(([c, d, r]) => bpfInsn(c, d, r, 0, 0))),
+    one(fc.tuple(fc.constantFrom(0x0f, 0x1f, 0x2f, 0xbf, 0xbc, 0x0c, 0x5f, 0xaf, 0x6f, 0x3f, 0x9f), reg, reg)
+      .map(([c, d, r]) => bpfInsn(c, d, r, 0, 0))),
     one(fc.tuple(reg, reg, fc.constantFrom(8, 16, 32)).map(([d, r, o]) => bpfInsn(0xbf, d, r, o, 0))),
     one(fc.tuple(size, reg, reg, off).map(([z, d, r, o]) => ldxMem(z, d, r, o))),
     one(fc.tuple(fc.constantFrom(BPF_B, BPF_H, BPF_W), reg, reg, off).map(([z, d, r, o]) => bpfInsn(BPF_LDX | BPF_MEMSX | z, d, r, o, 0))),
     one(fc.tuple(size, reg, reg, off).map(([z, d, r, o]) => stxMem(z, d, r, o))),
     one(fc.tuple(size, reg, off, imm).map(([z, d, o, k]) => stMem(z, d, o, k))),
     // conditional jumps, 64- and 32-bit, forward only
-    one(fc.tuple(fc.constantFrom(0x15, 0x55, 0x25, 0xa5, 0x65, 0x45, 0x16, 0x56, 0x26, 0xc6), reg, imm, fwd).map(([c, d, k, o]) => bpfInsn(c, d, 0, o, k))),
+    one(fc.tuple(fc.constantFrom(0x15, 0x55, 0x25, 0xa5, 0x65, 0x45, 0x16, 0x56, 0x26, 0xc6), reg, imm, fwd)
+      .map(([c, d, k, o]) => bpfInsn(c, d, 0, o, k))),
     one(fc.tuple(fc.constantFrom(0x1d, 0x5d, 0x2d, 0x1e, 0xbd), reg, reg, fwd).map(([c, d, r, o]) => bpfInsn(c, d, r, o, 0))),
     one(fwd.map((o) => bpfInsn(0x05, 0, 0, o, 0))),
-    one(fc.constantFrom(call(HELPER_GET_PRANDOM_U32), call(HELPER_GET_SMP_PROCESSOR_ID), mov64Reg(R6, R1), ldAbs(BPF_B, 12), ldAbs(BPF_W, 0), ldAbs(BPF_H, -0x100000))),
+    one(fc.constantFrom(
+      call(HELPER_GET_PRANDOM_U32), call(HELPER_GET_SMP_PROCESSOR_ID), mov64Reg(R6, R1),
+      ldAbs(BPF_B, 12), ldAbs(BPF_W, 0), ldAbs(BPF_H, -0x100000),
+    )),
     one(fc.tuple(fc.constantFrom(BPF_B, BPF_H, BPF_W), reg, imm).map(([z, r, k]) => ldInd(z, r, k))),
-    one(fc.tuple(reg, fc.constantFrom(BPF_ADD, BPF_ADD | 1, 0xe1, 0xf1)).map(([r, op]) => bpfInsn(BPF_STX | BPF_ATOMIC | BPF_DW, R10, r, -8, op))),
+    one(fc.tuple(reg, fc.constantFrom(BPF_ADD, BPF_ADD | 1, 0xe1, 0xf1))
+      .map(([r, op]) => bpfInsn(BPF_STX | BPF_ATOMIC | BPF_DW, R10, r, -8, op))),
     fc.tuple(reg, imm).map(([d, k]) => ldImm64(d, k, k >> 3)),
   );
 }

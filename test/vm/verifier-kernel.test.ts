@@ -152,7 +152,8 @@ describe.skipIf(kernelMissing !== undefined)('soundness against the kernel: what
 
   it('holds for randomly mutated translations (one or two field changes)', () => {
     let accepted = 0, rejected = 0;
-    fc.assert(fc.property(arbClassicProgram({ maxLength: 24, ancillary: false }), fc.array(mutationArb, { minLength: 1, maxLength: 2 }), (classic, ms) => {
+    const mutations = fc.array(mutationArb, { minLength: 1, maxLength: 2 });
+    fc.assert(fc.property(arbClassicProgram({ maxLength: 24, ancillary: false }), mutations, (classic, ms) => {
       let p = translateClassic(classic).insns;
       for (const m of ms) p = mutate(p, m);
       if (p.length === 0) return;

@@ -103,7 +103,9 @@ describe('4096-instruction classic programs with thousands of branches', () => {
     const prog: ClassicInsn[] = [];
     let j = 0;
     while (prog.length < 4096 - 16 * 2 - 2) {
-      prog.push(ldb(j % 1000), insn(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 1), insn(BPF_ST, 0, 0, j % 16), insn(BPF_ALU | BPF_ADD | BPF_K, 0, 0, 1));
+      prog.push(
+        ldb(j % 1000), insn(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 1), insn(BPF_ST, 0, 0, j % 16), insn(BPF_ALU | BPF_ADD | BPF_K, 0, 0, 1),
+      );
       j++;
     }
     for (let m = 0; m < 16; m++) prog.push(insn(BPF_ST, 0, 0, m));

@@ -55,7 +55,8 @@ describe('verified programs run without faults', () => {
 
   it('mutated translations of random classic programs', () => {
     let ran = 0;
-    fc.assert(fc.property(arbClassicProgram({ maxLength: 32 }), fc.array(mutationArb, { minLength: 1, maxLength: 2 }), arbPacket(), (classic, ms, pkt) => {
+    const mutations = fc.array(mutationArb, { minLength: 1, maxLength: 2 });
+    fc.assert(fc.property(arbClassicProgram({ maxLength: 32 }), mutations, arbPacket(), (classic, ms, pkt) => {
       let p = translateClassic(classic).insns;
       for (const m of ms) p = mutate(p, m);
       if (runIfVerified(p, 'skb', pkt.bytes)) ran++;

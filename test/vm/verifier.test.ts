@@ -143,7 +143,8 @@ describe('step 2: registers', () => {
   });
 
   it('follows pointer arithmetic with known constants only', () => {
-    expectOk(prog(mov64Imm(R3, -8), mov64Reg(R2, R10), alu64Reg(BPF_ADD, R2, R3), stMem(BPF_DW, R2, 0, 1), ldxMem(BPF_DW, R0, R2, 0), exit()));
+    expectOk(prog(mov64Imm(R3, -8), mov64Reg(R2, R10), alu64Reg(BPF_ADD, R2, R3),
+      stMem(BPF_DW, R2, 0, 1), ldxMem(BPF_DW, R0, R2, 0), exit()));
     expectOk(prog(mov64Imm(R2, -8), alu64Reg(BPF_ADD, R2, R10), stMem(BPF_DW, R2, 0, 1), ldxMem(BPF_DW, R0, R2, 0), exit()));
     expectOk(prog(mov64Reg(R2, R10), alu64Imm(BPF_ADD, R2, -16), stMem(BPF_W, R2, 4, 1), ldxMem(BPF_W, R0, R10, -12), exit()));
     expectOk(prog(alu64Imm(BPF_SUB, R1, 4), alu64Imm(BPF_ADD, R1, 4), ldxMem(BPF_W, R0, R1, 0), exit()));
@@ -181,8 +182,10 @@ describe('step 2: registers', () => {
 
   it('folds 64-bit constants exactly (ld_imm64, shifts, arsh, movsx)', () => {
     // (0x8000000000000000 >> 63 arithmetic) == -1 -> the branch to the bad read is not taken.
-    expectOk(prog(ldImm64(R2, 0, 0x80000000), alu64Imm(0xc0 /* arsh */, R2, 63), jmpImm(BPF_JNE, R2, -1, 2), mov64Imm(R0, 0), exit(), mov64Reg(R0, R3), exit()));
-    expectOk(prog(mov64Imm(R2, 0xff), bpfInsn(BPF_ALU64 | BPF_MOV | BPF_X, R4, R2, 8, 0), jmpImm(BPF_JNE, R4, -1, 2), mov64Imm(R0, 0), exit(), mov64Reg(R0, R3), exit()));
+    expectOk(prog(ldImm64(R2, 0, 0x80000000), alu64Imm(0xc0 /* arsh */, R2, 63), jmpImm(BPF_JNE, R2, -1, 2),
+      mov64Imm(R0, 0), exit(), mov64Reg(R0, R3), exit()));
+    expectOk(prog(mov64Imm(R2, 0xff), bpfInsn(BPF_ALU64 | BPF_MOV | BPF_X, R4, R2, 8, 0), jmpImm(BPF_JNE, R4, -1, 2),
+      mov64Imm(R0, 0), exit(), mov64Reg(R0, R3), exit()));
     // mov32 zero-extends: r2 = 0x00000000ffffffff.
     expectOk(prog(mov32Imm(R2, -1), ldImm64(R4, -1, 0), jmpReg(BPF_JNE, R2, R4, 2), mov64Imm(R0, 0), exit(), mov64Reg(R0, R3), exit()));
   });
@@ -222,7 +225,8 @@ describe('step 2: the stack', () => {
     expectReject(prog(stxMem(BPF_DW, R10, R1, -8), ldxMem(BPF_W, R2, R10, -8), ...ret0), 1, /partial read of a spilled pointer/);
     expectReject(prog(stxMem(BPF_W, R10, R1, -8), ...ret0), 0, /only be spilled with an 8-byte store/);
     // A spilled constant keeps its value; a 4-byte store over the slot turns it into plain data.
-    expectOk(prog(stMem(BPF_DW, R10, -8, -16), ldxMem(BPF_DW, R3, R10, -8), mov64Reg(R2, R10), alu64Reg(BPF_ADD, R2, R3), stMem(BPF_W, R2, 0, 1), ...ret0));
+    expectOk(prog(stMem(BPF_DW, R10, -8, -16), ldxMem(BPF_DW, R3, R10, -8), mov64Reg(R2, R10), alu64Reg(BPF_ADD, R2, R3),
+      stMem(BPF_W, R2, 0, 1), ...ret0));
     expectReject(prog(stMem(BPF_DW, R10, -8, -16), stMem(BPF_W, R10, -4, 0), ldxMem(BPF_DW, R3, R10, -8), mov64Reg(R2, R10), alu64Reg(BPF_ADD, R2, R3), ...ret0), 4, /unknown scalar/);
   });
 

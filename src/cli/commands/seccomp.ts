@@ -100,7 +100,11 @@ function returningLine(filter: SeccompFilter, t: SeccompTrace): string {
 const where = (filter: SeccompFilter, t: SeccompTrace): string => `line ${lineNumber(t.result.pc)}: ${returningLine(filter, t)}`;
 
 function resultJson(r: SeccompResult): Record<string, unknown> {
-  return { action: r.action, data: r.data, value: r.value, text: r.text, ...(r.errno !== undefined ? { errno: r.errno } : {}), known: r.known };
+  return {
+    action: r.action, data: r.data, value: r.value, text: r.text,
+    ...(r.errno !== undefined ? { errno: r.errno } : {}),
+    known: r.known,
+  };
 }
 
 function filterJson(filter: SeccompFilter, t: SeccompTrace, withPath: boolean): Record<string, unknown> {
