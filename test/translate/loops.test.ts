@@ -18,6 +18,7 @@ import { type EngineName, prepareFilter } from '../../src/replay/engine.js';
 import { checkForLinux } from '../../src/translate/kernel-check.js';
 import { DEFAULT_LOOP_BOUND, checkForBoundedLoops } from '../../src/translate/loops.js';
 import { translateClassic } from '../../src/translate/translate.js';
+import { verifyProgram } from '../../src/verify/index.js';
 import { PcapFilterHarness, filterHarnessMissing } from '../classic/pcap-filter-harness.js';
 import { tcpdumpMissing } from '../tcpdump.js';
 import { type Packet, allPackets, cyclePackets, goldens, protochainDir } from './loops-helpers.js';
@@ -162,5 +163,40 @@ describe('the bound', () => {
   it.skipIf(tcpdumpMissing !== undefined)('tcpdump itself hangs on cycle.pcap (killed after 3 s)', () => {
     const r = spawnSync('tcpdump', ['-n', '-r', join(protochainDir, 'cycle.pcap'), 'ip protochain 6'], { timeout: 3000, killSignal: 'SIGKILL', encoding: 'utf8' });
     expect(r.signal).toBe('SIGKILL');
+  });
+});
+
+describe('our verifier (loops: \'bounded\')', () => {
+  it('accepts every golden\'s translation, walking the loop turn by turn', () => {
+    for (const g of goldens) {
+      const t = translateClassic(g.prog, { backwardLoops: 'bounded' });
+      const r = verifyProgram(t.insns, { loops: 'bounded' });
+      expect(r.ok, `${g.linktype}/${g.name}: ${r.ok ? '' : r.error.message}`).toBe(true);
+      // Every turn is walked: at least one instruction per turn of the bound.
+      expect(r.insnsProcessed, g.name).toBeGreaterThan(DEFAULT_LOOP_BOUND);
+    }
+  });
+
+  it('refuses loops by default, and a loop without its counter test', () => {
+    const g = goldens.find((x) => x.name === 'ip6-protochain-6' && x.linktype === 'EN10MB')!;
+    const t = translateClassic(g.prog, { backwardLoops: 'bounded' });
+    const r = verifyProgram(t.insns);
+    expect(r.ok ? '' : r.error.detail).toMatch(/back-edge .* loops are not allowed/);
+    // The counter still counts down, but the test waits for a value it never takes: the walk never ends.
+    const noExit = t.insns.map((i) => (i.code === 0x15 && i.dst === 8 ? { ...i, imm: 0x7fffffff } : i));
+    const r2 = verifyProgram(noExit, { loops: 'bounded', maxProcessed: 200_000 });
+    expect(r2.ok ? '' : r2.error.detail).toMatch(/too complex/);
+    // A counter that never counts (its decrement made a no-op jump): the second turn is the first one again.
+    const noCount = t.insns.map((i) => (i.dst === 8 && i.code === 0x07 ? { ...i, code: 0x05, dst: 0, off: 0, imm: 0 } : i));
+    const r3 = verifyProgram(noCount, { loops: 'bounded' });
+    expect(r3.ok ? '' : r3.error.detail).toMatch(/loop may not end/);
+  });
+
+  it('a smaller bound is walked in fewer steps', () => {
+    const g = goldens.find((x) => x.name === 'protochain-6' && x.linktype === 'EN10MB')!;
+    const small = verifyProgram(translateClassic(g.prog, { backwardLoops: 'bounded', loopBound: 16 }).insns, { loops: 'bounded' });
+    const big = verifyProgram(translateClassic(g.prog, { backwardLoops: 'bounded' }).insns, { loops: 'bounded' });
+    expect(small.ok && big.ok).toBe(true);
+    expect(big.insnsProcessed / small.insnsProcessed).toBeGreaterThan(20);
   });
 });
