@@ -18,6 +18,7 @@ import { optInteger, optOneOf } from '../args.js';
 import { REG_A, REG_ARG1, REG_CTX, REG_X } from './regs.js';
 
 export type { Profile } from './emit.js';
+export type { BackwardLoops } from './loops.js';
 
 export interface TranslateOptions {
   /** 'socket' (default): packet loads and `__sk_buff`; 'seccomp': loads read `struct seccomp_data`. */
