@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSkbMeta } from '../../src/abi/ctx.js';
 import { runClassic } from '../../src/classic/interp.js';
@@ -199,4 +200,47 @@ describe('our verifier (loops: \'bounded\')', () => {
     expect(small.ok && big.ok).toBe(true);
     expect(big.insnsProcessed / small.insnsProcessed).toBeGreaterThan(20);
   });
+});
+
+describe('property: random header chains', () => {
+  // Ethernet + IPv6 or IPv4, then a chain of small headers whose next/length bytes come from
+  // the values protochain looks at (so the walk goes deep), then random bytes; cut anywhere.
+  const nextByte = fc.oneof(
+    { arbitrary: fc.constantFrom(0, 43, 44, 60), weight: 10 },
+    { arbitrary: fc.constantFrom(51, 6, 17, 58, 59), weight: 2 },
+    { arbitrary: fc.integer({ min: 0, max: 255 }), weight: 1 },
+  );
+  const header = fc.tuple(nextByte, fc.integer({ min: 0, max: 6 }), fc.uint8Array({ minLength: 6, maxLength: 6 }));
+  const packet = fc.record({
+    v6: fc.boolean(),
+    first: nextByte,
+    ihl: fc.integer({ min: 5, max: 15 }),
+    chain: fc.array(header, { maxLength: 32 }),
+    cut: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat(), weight: 1 }),
+  }).map(({ v6, first, ihl, chain, cut }) => {
+    const eth = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00];
+    const ip = v6 ? [0x60, 0, 0, 0, 0, 0, first, 64, ...new Array(32).fill(1)] : [0x40 | ihl, 0, 0, 0, 0, 0, 0, 0, 64, first, 0, 0, ...new Array(ihl * 4 - 12).fill(0)];
+    const body = chain.flatMap(([next, len, rest]) => [next, len, ...rest, ...new Array(8 * len).fill(len)]);
+    const all = Uint8Array.from([...eth, ...ip, ...body]);
+    return all.subarray(0, all.length - (cut % (all.length + 1)));
+  });
+
+  it('walks deep: many samples jump back several times, some more than the bound of 8', () => {
+    const prog = goldens.find((x) => x.name === 'protochain-6' && x.linktype === 'EN10MB')!.prog;
+    const backs = fc.sample(packet, 1000).map((p) => jumpsBack(prog, p));
+    expect(backs.filter((n) => n >= 3).length).toBeGreaterThan(50);
+    expect(backs.filter((n) => n > 8).length).toBeGreaterThan(0);
+  });
+
+  for (const name of ['protochain-6', 'ip6-protochain-17', 'ip-protochain-6']) {
+    it(`${name}: the translation on our interpreter gives the classic interpreter's libpcap verdict (or 0 past the bound)`, () => {
+      const prog = goldens.find((x) => x.name === name && x.linktype === 'EN10MB')!.prog;
+      const f = prepareFilter(prog, { engine: 'interp', backwardLoops: 'bounded', loopBound: 8 });
+      fc.assert(fc.property(packet, (pkt) => {
+        const ref = runClassic(prog, { pkt }, { semantics: 'libpcap', budget: 1 << 16 });
+        const want = ref.reason === 'budget' || jumpsBack(prog, pkt) > 8 ? 0 : ref.ret;
+        expect(f.filter.run(pkt, 0, pkt.length, { ...defaultSkbMeta(), len: pkt.length })).toBe(want);
+      }), { numRuns: 300 });
+    });
+  }
 });
