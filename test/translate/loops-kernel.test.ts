@@ -13,7 +13,7 @@ import { exit, mov32Imm } from '../../src/ebpf/insn.js';
 import { DEFAULT_LOOP_BOUND, MAX_LOOP_BOUND } from '../../src/translate/loops.js';
 import { translateClassic } from '../../src/translate/translate.js';
 import { PcapFilterHarness, filterHarnessMissing } from '../classic/pcap-filter-harness.js';
-import { kernel, kernelUnavailable } from './kernel.js';
+import { kernel, kernelOracle, kernelUnavailable } from './kernel.js';
 import { allPackets, cyclePackets, goldens } from './loops-helpers.js';
 
 /** The kernel's test run takes at most about a page of data (as in test/replay/kernel.test.ts). */
@@ -66,6 +66,17 @@ describe.skipIf(skip !== undefined)('bounded loops in the running kernel', () =>
     expect(cyc.length).toBeGreaterThan(0);
     const got = kernel!.run(encodeProgram(translateClassic(g.prog, { backwardLoops: 'bounded' }).insns), cyc.map((p) => p.data));
     expect(got).toEqual(cyc.map(() => 0));
+  });
+
+  it('loads with CAP_BPF alone (no CAP_SYS_ADMIN, no CAP_PERFMON)', (ctx) => {
+    const restricted = kernelOracle('restricted');
+    if (!restricted.oracle) {
+      ctx.skip(`restricted mode unavailable: ${restricted.why}`);
+      return;
+    }
+    const g = goldens.find((x) => x.name === 'protochain-6' && x.linktype === 'EN10MB')!;
+    const r = restricted.oracle.load(encodeProgram(translateClassic(g.prog, { backwardLoops: 'bounded' }).insns));
+    expect(r.ok, r.log).toBe(true);
   });
 
   it('refuses the loop without the bound (the verifier cannot prove it ends) and past what it can walk', () => {
