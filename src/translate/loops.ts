@@ -27,9 +27,10 @@ import { REG_A } from './regs.js';
 export const REG_LOOP = R8;
 
 /**
- * Default most jumps back per packet: 1024. It covers every header walk libpcap ends on a
- * packet of up to 8 KiB or so (each extension header is at least 8 bytes; see docs/semantics.md),
- * and the Linux verifier proves a loop of this many turns of protochain's body well within its limits.
+ * Default most jumps back per packet: 1024. For protochain it gives libpcap's verdict on every
+ * packet libpcap returns on that is IPv4, IPv6 without AH up to 8 KiB, or IPv6 with AH up to
+ * 2 KiB (docs/semantics.md says why); the Linux verifier walks this many turns of protochain's
+ * body (2048 is past its limit of pending branches).
  */
 export const DEFAULT_LOOP_BOUND = 1024;
 /** The largest bound accepted: the kernel verifier walks every turn, so more would not load anyway. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSkbMeta } from '../../src/abi/ctx.js';
+import { decodeClassic } from '../../src/classic/decode.js';
 import { runClassic } from '../../src/classic/interp.js';
 import { type ClassicInsn, insn } from '../../src/classic/insn.js';
 import { findBackEdges } from '../../src/classic/loops.js';
@@ -64,6 +65,11 @@ describe('protochain goldens', () => {
       expect(backs.length, g.name).toBe(findBackEdges(g.prog).length);
     }
   });
+});
+
+it('a program without backward jumps translates the same with or without the option', () => {
+  const tcp80 = decodeClassic('4,40 0 0 12,21 0 1 2048,6 0 0 262144,6 0 0 0');
+  expect(translateClassic(tcp80, { backwardLoops: 'bounded' })).toEqual(translateClassic(tcp80));
 });
 
 describe('shapes the bounded translation refuses (CheckError, rule loop-shape)', () => {
