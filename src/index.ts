@@ -30,6 +30,7 @@ export {
 // Translate into internal BPF, and print or read internal programs
 export * from './translate/translate.js';
 export { annotationOf } from './translate/annotate.js';
+export { checkForBoundedLoops, DEFAULT_LOOP_BOUND, MAX_LOOP_BOUND, type BackwardLoops } from './translate/loops.js';
 export type { Insn, Program } from './ebpf/insn.js';
 export { decodeProgram, encodeProgram } from './ebpf/encode.js';
 export { assemble } from './ebpf/asm.js';

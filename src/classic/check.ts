@@ -40,6 +40,7 @@ export const CHECK_RULES = [
   'seccomp-load',
   'seccomp-chain-length',
   'jump-offset-overflow',
+  'loop-shape',
 ] as const;
 export type CheckRule = (typeof CHECK_RULES)[number];
 

@@ -3,7 +3,7 @@
  * per-packet filter function for one of them. The table is the one place that knows the
  * engines: a VM engine is one line (`make` builds it over the translated program).
  */
-import { argFail, checkOptions } from '../args.js';
+import { argFail, checkOptions, optOneOf } from '../args.js';
 import { checkForLinux } from '../translate/kernel-check.js';
 import { checkClassicProgram } from '../classic/shape.js';
 import { classicText } from '../classic/disasm.js';
@@ -16,6 +16,7 @@ import type { Program } from '../ebpf/insn.js';
 import { CheckError, UsageError } from '../errors.js';
 import { quotable } from '../text.js';
 import { translateClassic, type Translation } from '../translate/translate.js';
+import { type BackwardLoops, checkForBoundedLoops } from '../translate/loops.js';
 import { REG_CTX } from '../translate/regs.js';
 import { HelperRegistry, standardHelpers, xorshift32 } from '../vm/helpers.js';
 import { Interpreter } from '../vm/interp.js';
@@ -58,6 +59,13 @@ export interface PrepareOptions {
   semantics?: ClassicSemantics;
   /** Helpers for the VM engines (standardHelpers() by default). */
   helpers?: HelperRegistry;
+  /**
+   * VM engines: 'bounded' translates libpcap's backward jumps (protochain) into counted loops
+   * (translateClassic's option); default 'refuse', as Linux does.
+   */
+  backwardLoops?: BackwardLoops;
+  /** With backwardLoops 'bounded': most jumps back per packet (translateClassic's loopBound). */
+  loopBound?: number;
 }
 
 export interface PreparedFilter {
@@ -97,7 +105,7 @@ function checkForSocket(prog: ClassicProgram): void {
     const back = backwardJump(prog);
     if (back >= 0) {
       throw new CheckError(back, classicText(prog[back]!, back), 'jump-out-of-range',
-        'Linux refuses backward jumps (tcpdump compiles them for protochain); libpcap runs them: use --engine classic --semantics libpcap');
+        'Linux refuses backward jumps (tcpdump compiles them for protochain); libpcap runs them: use --bounded-loops, or --engine classic --semantics libpcap');
     }
     if (e.rule === 'mem-uninitialised') {
       throw new CheckError(e.pc, e.text, e.rule, `${e.detail}; libpcap reads it as 0: use --engine classic --semantics libpcap`);
@@ -178,11 +186,16 @@ export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): 
   // An indirect load's offset is X + k in 32 bits: it lands below 0 (at the network or link
   // header) whenever the sum wraps, whatever the sign of k.
   const readsMetadata = prog.some(readsMeta) || indirectLoadsBelowZero(prog).length > 0;
-  if (semantics === 'linux') checkForSocket(prog);
+  const backwardLoops = optOneOf('prepareFilter', 'opts.backwardLoops', opts.backwardLoops, ['refuse', 'bounded'], 'refuse');
+  if (backwardLoops === 'bounded' && !spec.make) {
+    throw new UsageError('bounded loops are a translation: they need a VM engine (jit or interp), not the classic engine');
+  }
+  if (backwardLoops === 'bounded') checkForBoundedLoops(prog);
+  else if (semantics === 'linux') checkForSocket(prog);
   if (!spec.make) {
     return { engine, semantics, classic: prog, translation: null, helpers, readsMetadata, wantsPayOffset, filter: new ClassicFilter(prog, semantics) };
   }
-  const translation = translateClassic(prog);
+  const translation = translateClassic(prog, { backwardLoops, loopBound: opts.loopBound });
   const vm = spec.make(translation.insns, { helpers });
   return { engine, semantics, classic: prog, translation, helpers, readsMetadata, wantsPayOffset, filter: new VmFilter(vm, readsContext(translation.insns)) };
 }

@@ -13,13 +13,24 @@ import { expandClassic, type Profile } from './emit.js';
 import type { Expansion } from './expansion.js';
 import { fixJumps, layout } from './jumps.js';
 import { reachableClassic } from './reachable.js';
+import { type BackwardLoops, DEFAULT_LOOP_BOUND, MAX_LOOP_BOUND, backEdgesByPc, expandBackEdge, loopCounterInit, reachableWithLoops } from './loops.js';
+import { optInteger, optOneOf } from '../args.js';
 import { REG_A, REG_ARG1, REG_CTX, REG_X } from './regs.js';
 
 export type { Profile } from './emit.js';
+export type { BackwardLoops } from './loops.js';
 
 export interface TranslateOptions {
   /** 'socket' (default): packet loads and `__sk_buff`; 'seccomp': loads read `struct seccomp_data`. */
   profile?: Profile;
+  /**
+   * 'refuse' (default): a backward `ja` (libpcap's `protochain`) is an error, as in Linux.
+   * 'bounded': each one becomes a counted jump back that the Linux verifier accepts; the
+   * program should first pass checkForBoundedLoops. Socket profile only.
+   */
+  backwardLoops?: BackwardLoops;
+  /** With 'bounded': most jumps back per run before the program returns 0; default DEFAULT_LOOP_BOUND (1024). */
+  loopBound?: number;
 }
 
 export interface Translation {
@@ -40,9 +51,17 @@ function prologue(): Insn[] {
 
 export function translateClassic(prog: ClassicProgram, opts: TranslateOptions = {}): Translation {
   const profile = checkProfileArgs('translateClassic', prog, opts);
-  const reachable = reachableClassic(prog);
-  const expansions: Array<Expansion | undefined> = prog.map((i, pc) => (reachable[pc] ? expandClassic(i, pc, profile) : undefined));
+  const loops = optOneOf('translateClassic', 'opts.backwardLoops', opts.backwardLoops, ['refuse', 'bounded'], 'refuse');
+  const bound = optInteger('translateClassic', 'opts.loopBound', opts.loopBound, 1, MAX_LOOP_BOUND, DEFAULT_LOOP_BOUND);
+  const backEdges = loops === 'bounded' && profile === 'socket' ? backEdgesByPc(prog) : new Map();
+  const reachable = backEdges.size > 0 ? reachableWithLoops(prog) : reachableClassic(prog);
+  const expansions: Array<Expansion | undefined> = prog.map((i, pc) => {
+    if (!reachable[pc]) return undefined;
+    const back = backEdges.get(pc);
+    return back ? expandBackEdge(back) : expandClassic(i, pc, profile);
+  });
   const head = prologue();
+  if (backEdges.size > 0) head.push(loopCounterInit(bound));
   const addrs = layout(expansions.map((e) => (e ? e.insns.length : -1)), head.length);
 
   const insns: Insn[] = [...head];

@@ -24,6 +24,10 @@ export interface Cfg {
   readonly postOrder: Int32Array;
   /** 1 at the second record of each LD IMM64. */
   readonly ldImm64Tail: Uint8Array;
+  /** 1 at each target of a back edge (a loop head); all zero unless loops are allowed. */
+  readonly loopHead: Uint8Array;
+  /** Whether any back edge exists (only when loops are allowed). */
+  readonly hasLoops: boolean;
 }
 
 const WHITE = 0, GREY = 1, BLACK = 2;
@@ -32,7 +36,9 @@ const WHITE = 0, GREY = 1, BLACK = 2;
  * `isHelper` says which helper ids exist: a call to any other is refused even on a path no
  * run can take, so that every engine can prepare every call of a verified program.
  */
-export function buildCfg(prog: readonly Insn[], maxInsns = BPF_COMPLEXITY_LIMIT_INSNS, isHelper: (id: number) => boolean = () => true): Cfg {
+export function buildCfg(
+  prog: readonly Insn[], maxInsns = BPF_COMPLEXITY_LIMIT_INSNS, isHelper: (id: number) => boolean = () => true, allowLoops = false,
+): Cfg {
   const n = prog.length;
   if (n === 0) throw new VerifyError(0, 'empty program');
   if (n > maxInsns) throw new VerifyError(maxInsns, `program has ${n} instructions, more than the limit of ${maxInsns}`);
@@ -67,7 +73,8 @@ export function buildCfg(prog: readonly Insn[], maxInsns = BPF_COMPLEXITY_LIMIT_
     }
   }
 
-  const postOrder = depthFirst(n, succ0, succ1);
+  const loopHead = new Uint8Array(n);
+  const postOrder = depthFirst(n, succ0, succ1, allowLoops ? loopHead : null);
   if (postOrder.length !== n) {
     const seen = new Uint8Array(n);
     for (const pc of postOrder) seen[pc] = 1;
@@ -81,7 +88,7 @@ export function buildCfg(prog: readonly Insn[], maxInsns = BPF_COMPLEXITY_LIMIT_
     if (succ0[pc]! >= 0) preds[succ0[pc]!]++;
     if (succ1[pc]! >= 0) preds[succ1[pc]!]++;
   }
-  return { length: n, succ0, succ1, preds, postOrder, ldImm64Tail };
+  return { length: n, succ0, succ1, preds, postOrder, ldImm64Tail, loopHead, hasLoops: loopHead.includes(1) };
 }
 
 function edgeTarget(from: number, to: number, n: number, ldImm64Tail: Uint8Array, jump: boolean): number {
@@ -93,9 +100,10 @@ function edgeTarget(from: number, to: number, n: number, ldImm64Tail: Uint8Array
 
 /**
  * Iterative DFS; returns the post-order of the instructions reached from 0 (second halves of
- * LD IMM64 are never nodes). A successor still on the DFS stack closes a loop.
+ * LD IMM64 are never nodes). A successor still on the DFS stack closes a loop: an error, or
+ * with `loopHead` given, a loop head marked there.
  */
-function depthFirst(n: number, succ0: Int32Array, succ1: Int32Array): Int32Array {
+function depthFirst(n: number, succ0: Int32Array, succ1: Int32Array, loopHead: Uint8Array | null): Int32Array {
   const color = new Uint8Array(n);
   const nextEdge = new Uint8Array(n);
   const stack = new Int32Array(n);
@@ -110,6 +118,10 @@ function depthFirst(n: number, succ0: Int32Array, succ1: Int32Array): Int32Array
       nextEdge[t] = k + 1;
       const w = k === 0 ? succ0[t]! : succ1[t]!;
       if (w < 0) continue;
+      if (color[w] === GREY && loopHead) {
+        loopHead[w] = 1;
+        continue;
+      }
       if (color[w] === GREY) {
         const path = compressPcs([...stack.subarray(0, sp), w]);
         throw new VerifyError(t, `back-edge from insn ${t} to ${w}: loops are not allowed`, path);

@@ -9,6 +9,12 @@
  * Paths are explored depth first; a conditional jump pushes the taken branch and continues
  * with the fall-through. At instructions with several predecessors the walk keeps the states
  * it has seen and stops a path whose state one of them subsumes (on live values only).
+ *
+ * With loops allowed (cfg.hasLoops), a kept state prunes only once every path from it is
+ * walked ("closed"); one still being walked is an ancestor of the current path, and if it
+ * subsumes the current state the loop may never end, which is refused. Widening and the
+ * per-point cap are off then: a bounded loop is walked turn by turn, each turn told apart by
+ * its counter, and a turn's states must stay to prune the next paths through it.
  */
 import {
   BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DW, BPF_END, BPF_EXIT,
@@ -25,7 +31,7 @@ import type { Liveness } from './liveness.js';
 import type { HelperSignature, VerifyContext, VerifyStats } from './options.js';
 import { pathJump, pathStart, pathTo, type PathNode } from './path.js';
 import {
-  CONST, HI, KIND, LO, NOT_INIT, PTR_CTX, PTR_MEM, PTR_STACK, SCALAR, StateLayout, covers,
+  CONST, HI, KIND, LO, NOT_INIT, NREGS, PTR_CTX, PTR_MEM, PTR_STACK, SCALAR, StateLayout, covers,
   describeReg, emptyState, forgetConstants, isPointer, isScalar, setReg,
 } from './state.js';
 
@@ -74,6 +80,11 @@ class Walker {
   private readonly layout: StateLayout;
   private readonly stored: (Int32Array[] | undefined)[];
   private readonly pending: Pending[] = [];
+  /** Loops only: kept states still being walked, with the pending depth at which each closes. */
+  private readonly open = new Set<Int32Array>();
+  private readonly openStack: Array<{ readonly st: Int32Array; readonly depth: number }> = [];
+  /** Loops only: kept states per join point, by live-constant mask, then by those constants' values. */
+  private readonly loopStored: (Map<number, Map<string, Int32Array[]>> | undefined)[] = [];
   private st: Int32Array;
   private path: PathNode = pathStart(0);
   private pc = 0;
@@ -109,7 +120,7 @@ class Walker {
     const { cfg, maxProcessed } = this.input;
     for (;;) {
       const pc = this.pc;
-      if (cfg.preds[pc]! >= 2 && this.seenBefore(pc)) {
+      if ((cfg.preds[pc]! >= 2 || cfg.loopHead[pc] === 1) && this.seenBefore(pc)) {
         if (!this.nextPath()) return;
         continue;
       }
@@ -121,6 +132,9 @@ class Walker {
   }
 
   private nextPath(): boolean {
+    // A state kept at depth d is closed once no path pushed after it is left.
+    const stack = this.openStack;
+    while (stack.length > 0 && stack[stack.length - 1]!.depth >= this.pending.length) this.open.delete(stack.pop()!.st);
     const p = this.pending.pop();
     if (!p) return false;
     this.pc = p.pc;
@@ -134,6 +148,7 @@ class Walker {
     const { live } = this.input;
     const liveRegs = live.regs[pc]!;
     const chunkAt = pc * live.stackWords;
+    if (this.input.cfg.hasLoops) return this.seenBeforeInLoop(pc, liveRegs, chunkAt);
     let list = this.stored[pc];
     if (list) {
       for (const old of list) if (covers(this.layout, old, this.st, liveRegs, live.stack, chunkAt)) return true;
@@ -147,6 +162,46 @@ class Walker {
     }
     list.push(this.st.slice());
     this.states++;
+    return false;
+  }
+
+  /**
+   * seenBefore for programs with loops: a bounded loop keeps a state per turn at each join
+   * point, so states are filed by the values of their live constant registers (a kept state
+   * with a constant covers only states holding that same constant) and only the few that can
+   * cover the current one are compared. Open states never prune (see the file comment).
+   */
+  private seenBeforeInLoop(pc: number, liveRegs: number, chunkAt: number): boolean {
+    const { live } = this.input;
+    let groups = this.loopStored[pc];
+    if (!groups) groups = this.loopStored[pc] = new Map();
+    let coveredByOpen = false;
+    for (const [mask, byKey] of groups) {
+      const key = constKey(this.st, mask);
+      const list = key === undefined ? undefined : byKey.get(key);
+      if (!list) continue;
+      for (const old of list) {
+        if (!covers(this.layout, old, this.st, liveRegs, live.stack, chunkAt)) continue;
+        if (!this.open.has(old)) return true;
+        coveredByOpen = true;
+      }
+    }
+    if (coveredByOpen) {
+      throw this.fail(pc, 'loop may not end: a later turn reaches this instruction in a state an earlier turn already had ' +
+        '(loops need a counter the verifier can follow to their exit)');
+    }
+    let mask = 0;
+    for (let r = 0; r < NREGS - 1; r++) if (liveRegs & (1 << r) && this.st[KIND + r] === CONST) mask |= 1 << r;
+    const key = constKey(this.st, mask)!;
+    let byKey = groups.get(mask);
+    if (!byKey) groups.set(mask, (byKey = new Map()));
+    let list = byKey.get(key);
+    if (!list) byKey.set(key, (list = []));
+    const kept = this.st.slice();
+    list.push(kept);
+    this.states++;
+    this.open.add(kept);
+    this.openStack.push({ st: kept, depth: this.pending.length });
     return false;
   }
 
@@ -475,6 +530,17 @@ class Walker {
     this.pending.push({ pc: target, st: other, path: pathJump(this.path, pc, target) });
     this.pc = pc + 1;
   }
+}
+
+/** The values of the registers in `mask` as a string, or undefined when one of them is not a known constant. */
+function constKey(st: Int32Array, mask: number): string | undefined {
+  let key = '';
+  for (let r = 0; mask >> r; r++) {
+    if (!(mask & (1 << r))) continue;
+    if (st[KIND + r] !== CONST) return undefined;
+    key += `${st[LO + r]},${st[HI + r]};`;
+  }
+  return key;
 }
 
 /** END with a known operand: truncate (to_le on our little-endian model) or byte-swap `width` bits. */

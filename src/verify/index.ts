@@ -1,10 +1,11 @@
 /**
  * Our verifier for internal BPF programs, in two steps: the control-flow check (cfg.ts),
- * then the walk over every path (check.ts). It is stricter than Linux's in places (no loops,
+ * then the walk over every path (check.ts). It is stricter than Linux's in places (no loops
+ * unless asked for, and then only loops a known counter ends,
  * no variable pointer offsets, no reads of uninitialised stack even for root) so that what it
  * accepts our VM can run without bounds checks on registers it has proven.
  */
-import { argFail, checkArray, checkInteger, checkOneOf, checkOptions, optFunction, optInteger } from '../args.js';
+import { argFail, checkArray, checkInteger, checkOneOf, checkOptions, optFunction, optInteger, optOneOf } from '../args.js';
 import { BPF_COMPLEXITY_LIMIT_INSNS } from '../ebpf/opcodes.js';
 import type { Insn } from '../ebpf/insn.js';
 import { helperInfo } from '../ebpf/helpers.js';
@@ -48,15 +49,16 @@ function checkVerifyOptions(fn: string, opts: VerifyOptions | undefined) {
     helpers: helpers as (id: number) => (HelperSignature & { name?: string }) | undefined,
     maxInsns: optInteger(fn, 'opts.maxInsns', o.maxInsns, 1, Number.MAX_SAFE_INTEGER, BPF_COMPLEXITY_LIMIT_INSNS),
     maxProcessed: optInteger(fn, 'opts.maxProcessed', o.maxProcessed, 1, Number.MAX_SAFE_INTEGER, BPF_COMPLEXITY_LIMIT_INSNS),
+    loops: optOneOf(fn, 'opts.loops', o.loops, ['refuse', 'bounded'], 'refuse'),
   };
 }
 
 function verify(fn: string, prog: readonly Insn[], opts: VerifyOptions | undefined): VerifyResult {
   checkArray(fn, 'prog', prog);
-  const { ctx, helpers, maxInsns, maxProcessed } = checkVerifyOptions(fn, opts);
+  const { ctx, helpers, maxInsns, maxProcessed, loops } = checkVerifyOptions(fn, opts);
   let cfg;
   try {
-    cfg = buildCfg(prog, maxInsns, (id) => helpers(id) !== undefined);
+    cfg = buildCfg(prog, maxInsns, (id) => helpers(id) !== undefined, loops === 'bounded');
   } catch (e) {
     if (e instanceof VerifyError) return { ok: false, error: e, insnsProcessed: 0, states: 0 };
     throw e;

@@ -1,8 +1,8 @@
 /**
  * Which registers and stack bytes may still be read at each instruction. Step 2 compares
  * states only on what is live, so paths that differ in dead values merge (the kernel's
- * liveness marks serve the same purpose). The CFG is a DAG, so one pass in post-order
- * (successors first) is exact.
+ * liveness marks serve the same purpose). On a DAG one pass in post-order (successors first)
+ * is exact; with loops, passes repeat until nothing changes.
  *
  * The stack is tracked in 4-byte chunks, and only when the program addresses the stack
  * solely as `[r10 + constant]`; a program that copies R10 into another register gets every
@@ -80,26 +80,35 @@ export function computeLiveness(prog: readonly Insn[], cfg: Cfg, use: StackUse, 
   const useW = new Uint32Array(stackWords);
   const defW = new Uint32Array(stackWords);
 
-  for (const pc of cfg.postOrder) {
-    const i = prog[pc]!;
-    const s0 = cfg.succ0[pc]!, s1 = cfg.succ1[pc]!;
-    const [useR, defR] = regUseDef(i, helperArgs);
-    let out = 0;
-    if (s0 >= 0) out |= regs[s0]!;
-    if (s1 >= 0) out |= regs[s1]!;
-    regs[pc] = useR | (out & ~defR);
+  // Post-order visits successors first, so one pass is exact on a DAG; loops take passes until nothing changes.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const pc of cfg.postOrder) {
+      const i = prog[pc]!;
+      const s0 = cfg.succ0[pc]!, s1 = cfg.succ1[pc]!;
+      const [useR, defR] = regUseDef(i, helperArgs);
+      let out = 0;
+      if (s0 >= 0) out |= regs[s0]!;
+      if (s1 >= 0) out |= regs[s1]!;
+      const liveIn = useR | (out & ~defR);
+      if (regs[pc] !== liveIn) changed = true;
+      regs[pc] = liveIn;
 
-    if (!stack) continue;
-    useW.fill(0);
-    defW.fill(0);
-    stackUseDef(i, use.depth, useW, defW);
-    const at = pc * stackWords;
-    for (let w = 0; w < stackWords; w++) {
-      let o = 0;
-      if (s0 >= 0) o |= stack[s0 * stackWords + w]!;
-      if (s1 >= 0) o |= stack[s1 * stackWords + w]!;
-      stack[at + w] = useW[w]! | (o & ~defW[w]!);
+      if (!stack) continue;
+      useW.fill(0);
+      defW.fill(0);
+      stackUseDef(i, use.depth, useW, defW);
+      const at = pc * stackWords;
+      for (let w = 0; w < stackWords; w++) {
+        let o = 0;
+        if (s0 >= 0) o |= stack[s0 * stackWords + w]!;
+        if (s1 >= 0) o |= stack[s1 * stackWords + w]!;
+        const v = (useW[w]! | (o & ~defW[w]!)) >>> 0;
+        if (stack[at + w] !== v) changed = true;
+        stack[at + w] = v;
+      }
     }
+    if (!cfg.hasLoops) break;
   }
   return { regs, stack, stackWords };
 }

@@ -21,6 +21,14 @@ export interface VerifyOptions {
   maxInsns?: number;
   /** Most instructions the path walk may process before it gives up; default BPF_COMPLEXITY_LIMIT_INSNS. */
   maxProcessed?: number;
+  /**
+   * 'refuse' (default): any backward jump is an error. 'bounded': loops are walked turn by
+   * turn, as Linux's verifier does for privileged programs (5.3+): accepted when every turn
+   * is safe and the walk ends, i.e. a known counter decides the exit (translateClassic's
+   * backwardLoops: 'bounded' emits such loops). A loop whose state comes back unchanged
+   * is refused as possibly endless.
+   */
+  loops?: 'refuse' | 'bounded';
 }
 
 export interface VerifyStats {

@@ -122,7 +122,7 @@ describe('exit codes and messages', () => {
     expect(r.code).toBe(65);
     expect(r.stdout).toBe('');
     oneLine(r.stderr);
-    expect(r.stderr).toContain('Linux refuses backward jumps (tcpdump compiles them for protochain); libpcap runs them: use --engine classic --semantics libpcap');
+    expect(r.stderr).toContain('Linux refuses backward jumps (tcpdump compiles them for protochain); libpcap runs them: use --bounded-loops, or --engine classic --semantics libpcap');
     const ok = await run(filterPath('EN10MB', 'ip-protochain'), mix, '--engine', 'classic', '--semantics', 'libpcap', '--results');
     expect(ok.code).toBe(0);
     expect(ok.stdout.trim().split('\n').map(Number)).toEqual(golden('ip-protochain', 'generated/mix-en10mb.pcap'));

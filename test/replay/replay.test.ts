@@ -433,7 +433,7 @@ describe('engine choice', () => {
 
   it('says in one line that Linux refuses protochain, and how to run it as libpcap does', () => {
     expect(() => replaySync(program('RAW', 'ip6-protochain'), capturePath('generated/mix-raw.pcap'))).toThrow(
-      /^instruction \d+ \(ja \d+\): jump-out-of-range: Linux refuses backward jumps \(tcpdump compiles them for protochain\); libpcap runs them: use --engine classic --semantics libpcap$/);
+      /^instruction \d+ \(ja \d+\): jump-out-of-range: Linux refuses backward jumps \(tcpdump compiles them for protochain\); libpcap runs them: use --bounded-loops, or --engine classic --semantics libpcap$/);
     expect(() => replaySync(program('RAW', 'ip6-protochain'), capturePath('generated/mix-raw.pcap'), { engine: 'classic' })).toThrow(/Linux refuses backward jumps/);
   });
 

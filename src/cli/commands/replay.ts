@@ -10,6 +10,7 @@ import { UsageError } from '../../errors.js';
 import { quotable } from '../../text.js';
 import { raiseInliningBudget } from '../../vm/jit/tune.js';
 import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES, type EngineName } from '../../replay/engine.js';
+import { type LoopArgs, loopOptions, loopOptionsFromArgs } from '../loops.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING, type LinkOptions } from '../../replay/link.js';
 import { ChunkedWriter, formatSummary, jsonLine, resultLine } from '../../replay/output.js';
 import { ProgressBar, wantsProgress } from '../../replay/progress.js';
@@ -19,7 +20,7 @@ import { stdout } from '../stdout.js';
 import { checkReplayInputs } from '../misplaced.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
-interface ReplayArgs extends FilterInputArgs {
+interface ReplayArgs extends FilterInputArgs, LoopArgs {
   capture: string;
   engine: EngineName;
   semantics: 'linux' | 'libpcap';
@@ -79,6 +80,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         choices: ['linux', 'libpcap'] as const,
         default: 'linux' as const,
       })
+      .options(loopOptions)
       .option('len', { describe: 'what LEN (skb->len) is: the wire length, as tcpdump compares it, or the captured length', choices: ['wire', 'captured'] as const, default: 'wire' as const })
       .option('vlan', {
         describe: "where an Ethernet VLAN tag is: packet (left in the data, as tcpdump's offline filters expect) or metadata (the outer tag moved to vlan_tci/vlan_present, as Linux delivers it to a packet socket)",
@@ -112,7 +114,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .example('$0 replay web.ddd trace.pcap --results > ours.txt', 'one return value per packet, to diff against libpcap')
       .example('$0 replay web.ddd trace.pcap -w kept.pcap', 'write the packets the filter keeps')
       .example('$0 replay web.ddd trace.pcap --trace-classic 3', 'trace packet 3, with the classic instruction of each step')
-      .example('$0 replay proto.ddd trace.pcap --engine classic --semantics libpcap', 'run a protochain filter (Linux refuses it) as libpcap does') as unknown as Argv<ReplayArgs>,
+      .example('$0 replay proto.ddd trace.pcap --engine classic --semantics libpcap', 'run a protochain filter (Linux refuses it) as libpcap does')
+      .example('$0 replay proto.ddd trace.pcap --bounded-loops', 'run the translation of a protochain filter, its loop bounded') as unknown as Argv<ReplayArgs>,
   handler: async (argv) => {
     // This process exists to run one compiled filter in a hot loop: let V8 inline it there.
     if (argv.engine === 'jit') raiseInliningBudget();
@@ -130,6 +133,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (argv['write-format'] !== undefined && argv.write === undefined) throw new UsageError('--write-format goes with --write FILE');
     if (argv.semantics === 'libpcap' && argv.engine !== 'classic') {
       throw new UsageError(`--semantics libpcap needs --engine classic (the ${argv.engine} engine runs the translated program with Linux's semantics)`);
+    }
+    const loops = loopOptionsFromArgs(argv);
+    if (loops.backwardLoops === 'bounded' && argv.engine === 'classic') {
+      throw new UsageError('--bounded-loops is a translation: it goes with --engine jit or interp (the classic engine with --semantics libpcap runs the loop itself)');
     }
     if (argv.filter === '-' && argv.capture === '-') throw new UsageError('FILTER and CAPTURE cannot both be stdin');
     checkReplayInputs(argv.filter, argv.capture);
@@ -153,7 +160,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     const text = new ChunkedWriter((chunk) => out.write(chunk));
     // With the packets on stdout, the summary and warnings go to stderr.
     const toStdout = argv.write !== undefined && descriptorAlias(argv.write) === 1;
-    const opts: ReplayOptions = { engine: argv.engine, semantics: argv.semantics, link, keepGoing: true, backpressure: () => out.backpressure() };
+    const opts: ReplayOptions = {
+      engine: argv.engine, semantics: argv.semantics, link, keepGoing: true, backpressure: () => out.backpressure(), ...loops,
+    };
     if (argv.write !== undefined) opts.write = toStdout ? out.sink() : argv.write;
     if (argv['write-format'] !== undefined) opts.writeFormat = argv['write-format'];
     if (traceN !== undefined) opts.trace = { packet: traceN, annotate };

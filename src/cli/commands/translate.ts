@@ -4,14 +4,14 @@
  * json or C).
  */
 import type { CommandModule } from 'yargs';
-import { checkForLinux } from '../../translate/kernel-check.js';
+import { type LoopArgs, checkForTranslation, loopOptions, loopOptionsFromArgs } from '../loops.js';
 import { type OutputFormat, OUTPUT_FORMATS, formatProgram, notLoadableReason } from '../../ebpf/format.js';
 import { annotationOf } from '../../translate/annotate.js';
 import { translateClassic } from '../../translate/translate.js';
 import { writeFileAtomic } from '../../io/output.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
-interface TranslateArgs extends FilterInputArgs {
+interface TranslateArgs extends FilterInputArgs, LoopArgs {
   format: OutputFormat;
   output?: string;
   annotate: boolean;
@@ -32,14 +32,17 @@ export const translateCommand: CommandModule<object, TranslateArgs> = {
       .option('output', { alias: 'o', describe: 'write to FILE (atomically) instead of stdout', type: 'string' })
       .option('annotate', { describe: 'show the classic instruction each group of internal instructions comes from', type: 'boolean', default: false })
       .option('seccomp', { describe: 'translate as a seccomp filter: loads read struct seccomp_data, LEN is 64', type: 'boolean', default: false })
+      .options(loopOptions)
       .example('tcpdump -ddd "tcp port 80" | $0 -', 'translate a tcpdump filter and print the listing')
       .example('$0 prog.ddd --annotate', 'show which classic instruction each internal one comes from')
-      .example('$0 prog.ddd -f bin -o prog.o.bin', 'write raw struct bpf_insn records for bpf(BPF_PROG_LOAD)'),
+      .example('$0 prog.ddd -f bin -o prog.o.bin', 'write raw struct bpf_insn records for bpf(BPF_PROG_LOAD)')
+      .example('tcpdump -ddd "ip6 protochain 6" | $0 --bounded-loops -', 'translate a protochain filter into a bounded loop'),
   handler: (argv) => {
     const profile = argv.seccomp ? 'seccomp' : 'socket';
+    const loops = loopOptionsFromArgs(argv);
     const prog = loadClassicFromArgs(argv);
-    checkForLinux(prog, { profile });
-    const t = translateClassic(prog, { profile });
+    checkForTranslation(prog, profile, loops.backwardLoops);
+    const t = translateClassic(prog, { profile, ...loops });
     const out = formatProgram(t.insns, argv.format, { ...annotationOf(prog, t), annotate: argv.annotate });
     // Listing, json and C say it in the output; a warning on stderr covers every format.
     const reason = notLoadableReason(t.insns);

@@ -4,12 +4,12 @@
  * classic filter (any form `check` reads) that is checked and translated first.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { checkForLinux } from '../../translate/kernel-check.js';
+import { type LoopArgs, checkForTranslation, loopOptions, loopOptionsFromArgs } from '../loops.js';
 import { decodeClassic } from '../../classic/decode.js';
 import { disasmInsn } from '../../ebpf/disasm.js';
 import { decodeProgram } from '../../ebpf/encode.js';
 import type { Insn } from '../../ebpf/insn.js';
-import { VerifyError } from '../../errors.js';
+import { UsageError, VerifyError } from '../../errors.js';
 import { translateClassic } from '../../translate/translate.js';
 import { verifyProgram } from '../../verify/index.js';
 import { readInput, sourceName } from '../../io/input.js';
@@ -18,7 +18,7 @@ import { EBPF_RAW_INPUT } from '../../ebpf/limits.js';
 import { checkVerifyInput } from '../misplaced.js';
 import { type FilterInputArgs, filterInputOptions } from '../options.js';
 
-interface VerifyArgs extends Omit<FilterInputArgs, 'filter'> {
+interface VerifyArgs extends Omit<FilterInputArgs, 'filter'>, LoopArgs {
   prog: string;
   ctx: 'skb' | 'seccomp';
   classic: boolean;
@@ -46,6 +46,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         default: false,
       })
       .options({
+        ...loopOptions,
+        'bounded-loops': { ...loopOptions['bounded-loops'], describe: 'accept loops a known counter bounds (walked turn by turn, as Linux does for privileged programs); with --classic, also translate backward jumps into such loops' },
         'input-format': { ...filterInputOptions['input-format'], describe: `with --classic: ${filterInputOptions['input-format'].describe.replace('FILTER', 'PROG')}` },
         endian: { ...filterInputOptions.endian, describe: `with --classic: ${filterInputOptions.endian.describe}` },
       })
@@ -53,6 +55,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example('tcpdump -ddd "tcp port 80" | $0 verify --classic -', 'translate a tcpdump filter and verify the result')
       .example('$0 verify --classic --ctx seccomp policy.bpf', 'verify the translation of a seccomp filter') as unknown as Argv<VerifyArgs>,
   handler: (argv) => {
+    const loops = loopOptionsFromArgs(argv);
+    if (argv['loop-bound'] !== undefined && !argv.classic) throw new UsageError('--loop-bound goes with --classic (it bounds the translation\'s loops)');
     const source = sourceName(argv.prog);
     const bytes = readInput(argv.prog, argv.classic ? CLASSIC_INPUT : EBPF_RAW_INPUT);
     let insns: Insn[];
@@ -60,13 +64,13 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     if (argv.classic) {
       const profile = argv.ctx === 'seccomp' ? 'seccomp' : 'socket';
       const classic = decodeClassic(bytes, { format: argv['input-format'], endian: argv.endian, source });
-      checkForLinux(classic, { profile });
-      ({ insns, origin } = translateClassic(classic, { profile }));
+      checkForTranslation(classic, profile, loops.backwardLoops);
+      ({ insns, origin } = translateClassic(classic, { profile, ...loops }));
     } else {
       checkVerifyInput(bytes, source);
       insns = decodeProgram(bytes, source);
     }
-    const r = verifyProgram(insns, { ctx: argv.ctx });
+    const r = verifyProgram(insns, { ctx: argv.ctx, loops: argv['bounded-loops'] ? 'bounded' : 'refuse' });
     if (!r.ok) {
       // Name the offending instruction (and the classic one it came from) in the one-line error.
       const { pc, detail, path } = r.error;
