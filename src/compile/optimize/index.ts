@@ -1,0 +1,36 @@
+/**
+ * The classic BPF optimizer: `optimizeClassic` rewrites a program into one that gives the same
+ * verdict on every packet, under Linux's and libpcap's semantics alike (a load past the end of
+ * the packet still ends the filter with 0), and is usually much shorter. It works on a block
+ * graph (graph.ts), runs the passes below until none changes anything, and lays the blocks out
+ * again (linearize.ts). Programs it cannot reason about (backward jumps, unknown codes) come
+ * back unchanged, and so does any program the passes would not make shorter.
+ */
+import type { ClassicInsn, ClassicProgram } from '../../classic/insn.js';
+import { checkClassicProgram } from '../../classic/shape.js';
+import { buildGraph } from './graph.js';
+import { linearize } from './linearize.js';
+import { cleanupGraph } from './passes/cleanup.js';
+import { removeDeadStatements } from './passes/dead.js';
+import { foldDecidedTests } from './passes/fold.js';
+import { foldArithmeticIntoTests } from './passes/peephole.js';
+import { simplifyStatements } from './passes/simplify.js';
+import { threadJumps } from './passes/thread.js';
+
+/** Rounds of all passes before giving up on a fixed point (each round is linear-ish in the program). */
+const MAX_ROUNDS = 200;
+
+const PASSES = [cleanupGraph, simplifyStatements, foldDecidedTests, foldArithmeticIntoTests, removeDeadStatements, threadJumps];
+
+export function optimizeClassic(prog: ClassicProgram): ClassicInsn[] {
+  checkClassicProgram('optimizeClassic', prog);
+  const g = buildGraph(prog);
+  if (!g) return prog.slice();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let changed = false;
+    for (const pass of PASSES) if (pass(g)) changed = true;
+    if (!changed) break;
+  }
+  const out = linearize(g);
+  return out.length <= prog.length ? out : prog.slice();
+}
