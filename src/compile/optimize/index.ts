@@ -8,7 +8,8 @@
  */
 import type { ClassicInsn, ClassicProgram } from '../../classic/insn.js';
 import { checkClassicProgram } from '../../classic/shape.js';
-import { buildGraph } from './graph.js';
+import { type Graph, buildGraph } from './graph.js';
+import { foldIndexOffsets } from './passes/index-offset.js';
 import { linearize } from './linearize.js';
 import { cleanupGraph } from './passes/cleanup.js';
 import { removeDeadStatements } from './passes/dead.js';
@@ -20,7 +21,10 @@ import { threadJumps } from './passes/thread.js';
 /** Rounds of all passes before giving up on a fixed point (each round is linear-ish in the program). */
 const MAX_ROUNDS = 200;
 
-const PASSES = [cleanupGraph, simplifyStatements, foldDecidedTests, foldArithmeticIntoTests, removeDeadStatements, threadJumps];
+const PASSES = [
+  (g: Graph) => cleanupGraph(g), simplifyStatements, foldDecidedTests, foldArithmeticIntoTests, foldIndexOffsets,
+  removeDeadStatements, threadJumps,
+];
 
 export function optimizeClassic(prog: ClassicProgram): ClassicInsn[] {
   checkClassicProgram('optimizeClassic', prog);
@@ -29,7 +33,7 @@ export function optimizeClassic(prog: ClassicProgram): ClassicInsn[] {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
     for (const pass of PASSES) if (pass(g)) changed = true;
-    if (!changed) break;
+    if (!changed && !cleanupGraph(g, true)) break;
   }
   const out = linearize(g);
   return out.length <= prog.length ? out : prog.slice();

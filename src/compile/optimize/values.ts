@@ -69,6 +69,8 @@ export function cloneState(s: State): State {
 /** Where a statement puts its value. */
 export type Dest = 'A' | 'X' | number;
 
+const COMMUTATIVE = new Set([BPF_ADD, BPF_MUL, BPF_AND, BPF_OR, BPF_XOR]);
+
 /** The shift or divisor an ALU operation may be folded with (others fail or differ between semantics). */
 function foldableOperand(op: number, c: number): boolean {
   if (op === BPF_DIV || op === BPF_MOD) return c !== 0;
@@ -156,6 +158,8 @@ export function evalStmt(v: Values, s: State, i: ClassicInsn): { dest: Dest; vn:
       const c = v.constOf(s.X);
       if (c !== undefined && foldableOperand(op, c)) return { dest: 'A', vn: aluValue(v, op, s.A, c) };
       if (c !== undefined && (op === BPF_DIV || op === BPF_MOD)) return { dest: 'A', vn: v.fresh() }; // always fails
+      const ca = v.constOf(s.A);
+      if (ca !== undefined && COMMUTATIVE.has(op)) return { dest: 'A', vn: aluValue(v, op, s.X, ca) };
       return { dest: 'A', vn: v.named(`O${op}:${s.A}:v${s.X}`) };
     }
     default:

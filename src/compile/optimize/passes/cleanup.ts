@@ -1,7 +1,8 @@
 /**
  * Graph tidying: a test with both edges to one block is no test; empty blocks that only jump
  * on are bypassed; blocks with the same statements and the same ending are merged (working
- * from the returns upwards, so whole identical tails collapse into one).
+ * from the returns upwards, so whole identical tails collapse into one). Merging is asked for
+ * only once the other passes are done: two copies merged early lose what each path knew.
  */
 import type { ClassicInsn } from '../../../classic/insn.js';
 import { type Block, type Graph, topoOrder } from '../graph.js';
@@ -16,7 +17,7 @@ function resolve(b: Block): Block {
   return b;
 }
 
-export function cleanupGraph(g: Graph): boolean {
+export function cleanupGraph(g: Graph, merge = false): boolean {
   let changed = false;
   const order = topoOrder(g);
   const canon = new Map<number, Block>();
@@ -38,7 +39,7 @@ export function cleanupGraph(g: Graph): boolean {
     const bt = b.term;
     const shape = `${b.stmts.map(key).join(';')}|${bt.kind === 'ret' ? `r${key(bt.insn)}` : bt.kind === 'goto' ? `g${bt.target.id}` : `c${key(bt.insn)}>${bt.jt.id}>${bt.jf.id}`}`;
     const same = byShape.get(shape);
-    if (same && same !== b) { canon.set(b.id, same); changed = true; } else byShape.set(shape, b);
+    if (merge && same && same !== b) { canon.set(b.id, same); changed = true; } else byShape.set(shape, b);
   }
   const entry = map(g.entry);
   if (entry !== g.entry) g.entry = entry;
