@@ -54,6 +54,7 @@ function meet(v: Values, into: State, other: State, phis: { A?: number; X?: numb
   if (into.X !== other.X) into.X = phis.X ??= v.fresh();
   for (let n = 0; n < 16; n++) if (into.M[n] !== other.M[n]) into.M[n] = phis.M[n] ??= v.fresh();
   into.cap = Math.min(into.cap, other.cap);
+  for (const vn of into.done) if (!other.done.has(vn)) into.done.delete(vn);
   intersectFacts(into.facts, other.facts);
 }
 

@@ -89,6 +89,7 @@ export function decideTest(v: Values, facts: FactSet, op: number, a: number, ope
   const c = operand.k >>> 0;
   const ca = v.constOf(a);
   if (ca !== undefined) return compare(op, ca, c);
+  for (const f of facts.values()) if (!f.byX && f.vn === a && f.op === op && f.k === c) return f.taken;
   const kn = knownAbout(v, facts, a);
   if (kn.lo > kn.hi) return undefined; // contradictory facts: the path cannot run; leave it be
   if (kn.lo === kn.hi) return compare(op, kn.lo, c);

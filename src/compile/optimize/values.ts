@@ -17,6 +17,7 @@ export class Values {
   private readonly consts = new Map<number, number>();
   /** Known upper bound of a value (byte and halfword loads), when smaller than 2^32 - 1. */
   private readonly highs = new Map<number, number>();
+  private readonly loads = new Map<number, { width: 1 | 2 | 4; at: number }>();
   private next = 0;
 
   fresh(): number {
@@ -39,6 +40,15 @@ export class Values {
     return vn;
   }
 
+  /** The plain packet load a value number stands for. */
+  loadOf(vn: number): { width: 1 | 2 | 4; at: number } | undefined {
+    return this.loads.get(vn);
+  }
+
+  noteLoad(vn: number, width: 1 | 2 | 4, at: number): void {
+    this.loads.set(vn, { width, at });
+  }
+
   constOf(vn: number): number | undefined {
     return this.consts.get(vn);
   }
@@ -54,16 +64,18 @@ export interface State {
   M: number[];
   /** Every path here has loaded a byte below this offset: plain loads ending at or below it cannot fail. */
   cap: number;
+  /** Values of statements that can fail (indexed loads, divisions by X) that every path here has completed. */
+  done: Set<number>;
   facts: FactSet;
 }
 
 export function initialState(v: Values): State {
   const zero = v.konst(0);
-  return { A: zero, X: zero, M: new Array<number>(16).fill(zero), cap: 0, facts: new Map() };
+  return { A: zero, X: zero, M: new Array<number>(16).fill(zero), cap: 0, done: new Set(), facts: new Map() };
 }
 
 export function cloneState(s: State): State {
-  return { A: s.A, X: s.X, M: s.M.slice(), cap: s.cap, facts: new Map(s.facts) };
+  return { A: s.A, X: s.X, M: s.M.slice(), cap: s.cap, done: new Set(s.done), facts: new Map(s.facts) };
 }
 
 /** Where a statement puts its value. */
@@ -120,8 +132,10 @@ export function indAsAbs(v: Values, s: State, i: ClassicInsn): number | undefine
   return at + loadWidth(i.code) <= PLAIN_LIMIT ? at : undefined;
 }
 
-function loadValue(v: Values, width: number, at: number): number {
-  return v.named(`L${width}:${at}`, width === 4 ? undefined : width === 2 ? 0xffff : 0xff);
+function loadValue(v: Values, width: 1 | 2 | 4, at: number): number {
+  const vn = v.named(`L${width}:${at}`, width === 4 ? undefined : width === 2 ? 0xffff : 0xff);
+  v.noteLoad(vn, width, at);
+  return vn;
 }
 
 /** The destination and value number of a statement in state s (s is not changed). */
@@ -174,6 +188,7 @@ export function evalStmt(v: Values, s: State, i: ClassicInsn): { dest: Dest; vn:
  */
 export function canFail(v: Values, s: State, i: ClassicInsn): boolean {
   const kind = classicForm(i.code)!.kind;
+  if ((kind === 'ld-ind' || kind === 'alu-x') && s.done.has(evalStmt(v, s, i).vn)) return false;
   switch (kind) {
     case 'ld-abs': case 'ldx-msh': {
       const end = plainLoadEnd(i);
@@ -204,6 +219,7 @@ export function canFail(v: Values, s: State, i: ClassicInsn): boolean {
  */
 export function failEnd(v: Values, s: State, i: ClassicInsn): number {
   const kind = classicForm(i.code)!.kind;
+  if ((kind === 'ld-ind' || kind === 'alu-x') && s.done.has(evalStmt(v, s, i).vn)) return 0;
   if (kind === 'ld-ind') {
     const at = indAsAbs(v, s, i);
     return at === undefined ? Infinity : at + loadWidth(i.code);
@@ -215,6 +231,7 @@ export function failEnd(v: Values, s: State, i: ClassicInsn): number {
 export function applyStmt(v: Values, s: State, i: ClassicInsn): void {
   const { dest, vn } = evalStmt(v, s, i);
   const kind = classicForm(i.code)!.kind;
+  if (kind === 'ld-ind' || kind === 'alu-x') s.done.add(vn);
   if (kind === 'ld-ind') {
     const at = indAsAbs(v, s, i);
     if (at !== undefined) s.cap = Math.max(s.cap, at + loadWidth(i.code));

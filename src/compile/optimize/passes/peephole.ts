@@ -5,7 +5,7 @@
  * 32-bit wrap-around, order does not, so only jeq).
  */
 import { classicForm, insn } from '../../../classic/insn.js';
-import { BPF_ADD, BPF_AND, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_SUB, BPF_XOR, bpfOp } from '../../../abi/opcodes.js';
+import { BPF_ADD, BPF_ALU, BPF_X, BPF_AND, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_SUB, BPF_XOR, bpfOp } from '../../../abi/opcodes.js';
 import { type Graph, topoOrder } from '../graph.js';
 import { REG_A } from '../effects.js';
 import { liveness } from '../liveness.js';
@@ -17,8 +17,16 @@ export function foldArithmeticIntoTests(g: Graph): boolean {
   for (const b of order) {
     const t = b.term;
     const last = b.stmts[b.stmts.length - 1];
-    if (t.kind !== 'cond' || !last || classicForm(t.insn.code)!.kind !== 'jmp-k' || classicForm(last.code)!.kind !== 'alu-k') continue;
+    if (t.kind !== 'cond' || !last || classicForm(t.insn.code)!.kind !== 'jmp-k') continue;
     if ((((liveIn.get(t.jt.id) ?? 0) | (liveIn.get(t.jf.id) ?? 0)) & REG_A) !== 0) continue;
+    if (last.code === (BPF_ALU | BPF_SUB | BPF_X) && bpfOp(t.insn.code) === BPF_JEQ && t.insn.k === 0) {
+      // `sub x; jeq #0` is `jeq x`
+      b.term = { kind: 'cond', insn: insn(BPF_JMP | BPF_JEQ | BPF_X, 0, 0, 0), jt: t.jt, jf: t.jf };
+      b.stmts = b.stmts.slice(0, -1);
+      changed = true;
+      continue;
+    }
+    if (classicForm(last.code)!.kind !== 'alu-k') continue;
     const op = bpfOp(t.insn.code);
     const alu = bpfOp(last.code);
     const k = last.k;

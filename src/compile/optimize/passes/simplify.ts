@@ -7,12 +7,12 @@
  */
 import { type ClassicInsn, classicForm, insn } from '../../../classic/insn.js';
 import {
-  BPF_ABS, BPF_ALU, BPF_DIV, BPF_IMM, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LSH, BPF_MISC, BPF_MOD, BPF_RSH,
+  BPF_ABS, BPF_ALU, BPF_B, BPF_H, BPF_DIV, BPF_IMM, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LSH, BPF_MISC, BPF_MOD, BPF_RSH,
   BPF_TAX, BPF_TXA, BPF_W, bpfOp, bpfSize,
 } from '../../../abi/opcodes.js';
 import type { Graph } from '../graph.js';
 import { analyze } from '../analysis.js';
-import { type State, Values, applyStmt, canFail, destValue, evalStmt, indAsAbs } from '../values.js';
+import { type State, Values, applyStmt, canFail, cloneState, destValue, evalStmt, indAsAbs } from '../values.js';
 
 function rewrite(v: Values, s: State, i: ClassicInsn): ClassicInsn | null | undefined {
   const kind = classicForm(i.code)!.kind;
@@ -38,7 +38,15 @@ function rewrite(v: Values, s: State, i: ClassicInsn): ClassicInsn | null | unde
     if (at !== undefined) return insn(BPF_LD | bpfSize(i.code) | BPF_ABS, 0, 0, at);
   }
   if (kind === 'alu-x') return aluByConstant(v, s, i);
+  // A spilled packet value is read again from the packet: the load has already succeeded
+  // here, and the store that kept it may then go.
+  const load = v.loadOf(vn);
+  if (kind === 'ld-mem' && load) return insn(BPF_LD | sizeCode(load.width) | BPF_ABS, 0, 0, load.at);
   return undefined;
+}
+
+function sizeCode(width: 1 | 2 | 4): number {
+  return width === 1 ? BPF_B : width === 2 ? BPF_H : BPF_W;
 }
 
 /** `op x` with a known X, as `op #c` where both semantics agree on it. */
@@ -58,7 +66,7 @@ export function simplifyStatements(g: Graph): boolean {
   for (const b of a.order) {
     const entry = a.entry.get(b.id);
     if (!entry) continue;
-    const s: State = { ...entry, M: entry.M.slice(), facts: entry.facts };
+    const s: State = cloneState(entry);
     const out: ClassicInsn[] = [];
     for (const i of b.stmts) {
       const r = rewrite(v, s, i);
