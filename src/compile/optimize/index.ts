@@ -10,6 +10,7 @@ import type { ClassicInsn, ClassicProgram } from '../../classic/insn.js';
 import { checkClassicProgram } from '../../classic/shape.js';
 import { type Graph, buildGraph } from './graph.js';
 import { foldIndexOffsets } from './passes/index-offset.js';
+import { reorderTestChains } from './passes/reorder.js';
 import { linearize } from './linearize.js';
 import { cleanupGraph } from './passes/cleanup.js';
 import { removeDeadStatements } from './passes/dead.js';
@@ -23,7 +24,7 @@ const MAX_ROUNDS = 200;
 
 const PASSES = [
   (g: Graph) => cleanupGraph(g), simplifyStatements, foldDecidedTests, foldArithmeticIntoTests, foldIndexOffsets,
-  removeDeadStatements, threadJumps,
+  removeDeadStatements, threadJumps, reorderTestChains,
 ];
 
 export function optimizeClassic(prog: ClassicProgram): ClassicInsn[] {
