@@ -27,7 +27,7 @@ function wants(prog: ClassicProgram): { wants: Want[]; mshAt: number[] } {
       const op = bpfOp(i.code);
       const v = op === BPF_JEQ || op === BPF_JSET ? i.k : op === BPF_JGT ? i.k + 1 : op === BPF_JGE ? i.k : i.k;
       out.push({ ...last, value: v >>> 0 });
-    } else if (kind !== 'jmp-x' && kind !== 'ja') last = undefined;
+    } else if (kind !== 'jmp-x' && kind !== 'ja' && kind !== 'alu-k') last = undefined;
   }
   return { wants: out, mshAt };
 }
@@ -43,10 +43,19 @@ export function rng(seed: number): () => number {
   };
 }
 
-export function synthPackets(progs: readonly ClassicProgram[], count: number, seed: number): SynthPacket[] {
+/** `count` packets; with `allCuts`, each one at every captured length from 0 to its whole length. */
+export function synthPackets(progs: readonly ClassicProgram[], count: number, seed: number, opts: { allCuts?: boolean } = {}): SynthPacket[] {
   const rand = rng(seed);
   const all = progs.map(wants);
   const w = all.flatMap((x) => x.wants);
+  // Each place a test reads gets one of the values tested there (or stays random).
+  const places = new Map<string, { at: number; width: 1 | 2 | 4; values: number[] }>();
+  for (const x of w) {
+    const key = `${x.at}:${x.width}`;
+    const place = places.get(key) ?? { at: x.at, width: x.width, values: [] };
+    if (!place.values.includes(x.value)) place.values.push(x.value);
+    places.set(key, place);
+  }
   const msh = [...new Set(all.flatMap((x) => x.mshAt))];
   const span = Math.max(64, ...w.map((x) => x.at + x.width)) + 8;
   const out: SynthPacket[] = [];
@@ -55,12 +64,18 @@ export function synthPackets(progs: readonly ClassicProgram[], count: number, se
     const bytes = new Uint8Array(len);
     for (let b = 0; b < len; b++) bytes[b] = rand() < 0.5 ? 0 : Math.floor(rand() * 256);
     for (const at of msh) if (at < len && rand() < 0.8) bytes[at] = 0x45;
-    for (const x of w) {
-      if (rand() < 0.4 || x.at + x.width > len) continue;
-      for (let b = 0; b < x.width; b++) bytes[x.at + b] = (x.value >>> (8 * (x.width - 1 - b))) & 0xff;
+    const order = [...places.values()].sort(() => rand() - 0.5);
+    for (const x of order) {
+      if (rand() < 0.25 || x.at + x.width > len) continue;
+      const value = x.values[Math.floor(rand() * x.values.length)]!;
+      for (let b = 0; b < x.width; b++) bytes[x.at + b] = (value >>> (8 * (x.width - 1 - b))) & 0xff;
     }
-    const cut = rand() < 0.35 ? Math.floor(rand() * len) : len;
-    out.push({ bytes: bytes.subarray(0, cut), wirelen: len });
+    if (opts.allCuts) {
+      for (let cut = 0; cut <= len; cut++) out.push({ bytes: bytes.subarray(0, cut), wirelen: len });
+    } else {
+      const cut = rand() < 0.35 ? Math.floor(rand() * len) : len;
+      out.push({ bytes: bytes.subarray(0, cut), wirelen: len });
+    }
   }
   return out;
 }
