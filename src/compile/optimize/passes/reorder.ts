@@ -5,8 +5,9 @@
  * between them go, and tests of the value A holds on entry come first.
  *
  * What may fail decides what may move. In general only loads that already succeeded on the way
- * in move (so no reordering changes which load fails first). An "and" chain whose false edge
- * leads only to `ret #0` is free: any failing load there gives 0 as well. Inside the chain only
+ * in move (so no reordering changes which load fails first). A chain whose shared edge leads
+ * only to `ret #0` is free: the chain gives 0 unless every load succeeds and every test goes on,
+ * whatever the order, and a failing load gives 0 as well. Inside the chain only
  * A changes, and A must not be read after it.
  */
 import { type ClassicInsn, classicForm } from '../../../classic/insn.js';
@@ -43,7 +44,7 @@ export function reorderTestChains(g: Graph): boolean {
     const t = head.term;
     for (const orChain of [true, false]) {
       const common = orChain ? t.jt : t.jf;
-      const free = !orChain && guardIn.get(common.id) === Infinity;
+      const free = guardIn.get(common.id) === Infinity;
       // The head joins the reordering when its only statement is a movable load.
       const headMoves = head.stmts.length === 0 || (head.stmts.length === 1 && movableLoad(v, entry, head.stmts[0]!, free));
       const start = headMoves ? entry : exitState;
