@@ -36,7 +36,7 @@ export function edgeState(v: Values, s: State, t: Term & { kind: 'cond' }, taken
   if (decided !== undefined && decided !== taken) return undefined;
   const out = cloneState(s);
   const operand = testOperand(v, s, t);
-  addFact(out.facts, 'x' in operand
+  out.facts = addFact(s.facts, 'x' in operand
     ? { vn: s.A, op: bpfOp(t.insn.code), byX: true, k: operand.x, taken }
     : { vn: s.A, op: bpfOp(t.insn.code), byX: false, k: operand.k >>> 0, taken });
   return out;
@@ -54,8 +54,12 @@ function meet(v: Values, into: State, other: State, phis: { A?: number; X?: numb
   if (into.X !== other.X) into.X = phis.X ??= v.fresh();
   for (let n = 0; n < 16; n++) if (into.M[n] !== other.M[n]) into.M[n] = phis.M[n] ??= v.fresh();
   into.cap = Math.min(into.cap, other.cap);
-  for (const vn of into.done) if (!other.done.has(vn)) into.done.delete(vn);
-  intersectFacts(into.facts, other.facts);
+  if (into.done !== other.done) {
+    const done = new Set<number>();
+    for (const vn of into.done) if (other.done.has(vn)) done.add(vn);
+    into.done = done;
+  }
+  into.facts = intersectFacts(into.facts, other.facts);
 }
 
 export function analyze(g: Graph, v: Values): Analysis {

@@ -17,15 +17,39 @@ export interface Fact {
   readonly taken: boolean;
 }
 
-export type FactSet = Map<string, Fact>;
+/**
+ * An immutable list of facts, newest first: an edge adds one in constant time and shares the
+ * rest with its block (states are copied far more often than merged).
+ */
+export interface FactNode {
+  readonly fact: Fact;
+  readonly key: string;
+  readonly next: FactSet;
+}
+export type FactSet = FactNode | undefined;
 
-export function addFact(facts: FactSet, f: Fact): void {
-  facts.set(`${f.vn}:${f.op}:${f.byX ? 'x' : 'k'}${f.k}:${f.taken ? 1 : 0}`, f);
+export function addFact(facts: FactSet, f: Fact): FactSet {
+  return { fact: f, key: `${f.vn}:${f.op}:${f.byX ? 'x' : 'k'}${f.k}:${f.taken ? 1 : 0}`, next: facts };
 }
 
-/** The facts present in both sets (the first set is narrowed in place). */
-export function intersectFacts(into: FactSet, other: FactSet): void {
-  for (const key of into.keys()) if (!other.has(key)) into.delete(key);
+export function* eachFact(facts: FactSet): Generator<Fact> {
+  for (let n = facts; n; n = n.next) yield n.fact;
+}
+
+/** The facts present in both sets. A tail the two lists share is kept as it is. */
+export function intersectFacts(a: FactSet, b: FactSet): FactSet {
+  if (a === b) return a;
+  const bNodes = new Set<FactNode>();
+  const bKeys = new Set<string>();
+  for (let n = b; n; n = n.next) { bNodes.add(n); bKeys.add(n.key); }
+  const kept: FactNode[] = [];
+  let tail: FactSet;
+  for (let n = a; n; n = n.next) {
+    if (bNodes.has(n)) { tail = n; break; }
+    if (bKeys.has(n.key)) kept.push(n);
+  }
+  for (let i = kept.length - 1; i >= 0; i--) tail = { fact: kept[i]!.fact, key: kept[i]!.key, next: tail };
+  return tail;
 }
 
 function compare(op: number, a: number, b: number): boolean {
@@ -48,7 +72,8 @@ interface Known {
 
 function knownAbout(v: Values, facts: FactSet, vn: number): Known {
   const k: Known = { lo: 0, hi: v.highOf(vn), set: 0, clear: 0, not: new Set() };
-  for (const f of facts.values()) {
+  for (let n = facts; n; n = n.next) {
+    const f = n.fact;
     if (f.vn !== vn || f.byX) continue;
     switch (f.op) {
       case BPF_JEQ:
@@ -83,13 +108,13 @@ function knownAbout(v: Values, facts: FactSet, vn: number): Known {
 export function decideTest(v: Values, facts: FactSet, op: number, a: number, operand: { k: number } | { x: number }): boolean | undefined {
   if ('x' in operand) {
     if (a === operand.x) return op === BPF_JEQ || op === BPF_JGE ? true : op === BPF_JGT ? false : undefined;
-    for (const f of facts.values()) if (f.byX && f.vn === a && f.op === op && f.k === operand.x) return f.taken;
+    for (let n = facts; n; n = n.next) if (n.fact.byX && n.fact.vn === a && n.fact.op === op && n.fact.k === operand.x) return n.fact.taken;
     return undefined;
   }
   const c = operand.k >>> 0;
   const ca = v.constOf(a);
   if (ca !== undefined) return compare(op, ca, c);
-  for (const f of facts.values()) if (!f.byX && f.vn === a && f.op === op && f.k === c) return f.taken;
+  for (let n = facts; n; n = n.next) if (!n.fact.byX && n.fact.vn === a && n.fact.op === op && n.fact.k === c) return n.fact.taken;
   const kn = knownAbout(v, facts, a);
   if (kn.lo > kn.hi) return undefined; // contradictory facts: the path cannot run; leave it be
   if (kn.lo === kn.hi) return compare(op, kn.lo, c);

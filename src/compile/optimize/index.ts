@@ -24,18 +24,26 @@ const MAX_ROUNDS = 200;
 
 const PASSES = [
   (g: Graph) => cleanupGraph(g), simplifyStatements, foldDecidedTests, foldArithmeticIntoTests, foldIndexOffsets,
-  removeDeadStatements, threadJumps, reorderTestChains,
+  removeDeadStatements,
 ];
+
+/** The optimizer's passes, to a fixed point, on a graph (changed in place). */
+function optimizeGraph(g: Graph): void {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let changed = false;
+    for (const pass of PASSES) if (pass(g)) changed = true;
+    // Threading goes one chain of edges at a time; it runs alone until it is done.
+    for (let n = 0; n < MAX_ROUNDS && threadJumps(g); n++) { changed = true; cleanupGraph(g); }
+    if (reorderTestChains(g)) changed = true;
+    if (!changed && !cleanupGraph(g, true)) break;
+  }
+}
 
 export function optimizeClassic(prog: ClassicProgram): ClassicInsn[] {
   checkClassicProgram('optimizeClassic', prog);
   const g = buildGraph(prog);
   if (!g) return prog.slice();
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    let changed = false;
-    for (const pass of PASSES) if (pass(g)) changed = true;
-    if (!changed && !cleanupGraph(g, true)) break;
-  }
+  optimizeGraph(g);
   const out = linearize(g);
   return out.length <= prog.length ? out : prog.slice();
 }

@@ -71,11 +71,15 @@ export interface State {
 
 export function initialState(v: Values): State {
   const zero = v.konst(0);
-  return { A: zero, X: zero, M: new Array<number>(16).fill(zero), cap: 0, done: new Set(), facts: new Map() };
+  return { A: zero, X: zero, M: new Array<number>(16).fill(zero), cap: 0, done: new Set(), facts: undefined };
 }
 
+/**
+ * A copy of the state. The fact and completed-value sets are shared: whoever changes one
+ * replaces it with a copy first (they are copied far less often than states are).
+ */
 export function cloneState(s: State): State {
-  return { A: s.A, X: s.X, M: s.M.slice(), cap: s.cap, done: new Set(s.done), facts: new Map(s.facts) };
+  return { A: s.A, X: s.X, M: s.M.slice(), cap: s.cap, done: s.done, facts: s.facts };
 }
 
 /** Where a statement puts its value. */
@@ -231,7 +235,7 @@ export function failEnd(v: Values, s: State, i: ClassicInsn): number {
 export function applyStmt(v: Values, s: State, i: ClassicInsn): void {
   const { dest, vn } = evalStmt(v, s, i);
   const kind = classicForm(i.code)!.kind;
-  if (kind === 'ld-ind' || kind === 'alu-x') s.done.add(vn);
+  if ((kind === 'ld-ind' || kind === 'alu-x') && !s.done.has(vn)) s.done = new Set(s.done).add(vn);
   if (kind === 'ld-ind') {
     const at = indAsAbs(v, s, i);
     if (at !== undefined) s.cap = Math.max(s.cap, at + loadWidth(i.code));
