@@ -5,7 +5,12 @@
  * about a value, `decideTest` says whether a later test is bound to go one way.
  */
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET } from '../../abi/opcodes.js';
-import type { Values } from './values.js';
+
+/** What the facts need to know of value numbers (values.ts's Values). */
+export interface ValueInfo {
+  constOf(vn: number): number | undefined;
+  highOf(vn: number): number;
+}
 
 export interface Fact {
   readonly vn: number;
@@ -70,7 +75,7 @@ interface Known {
   not: Set<number>;
 }
 
-function knownAbout(v: Values, facts: FactSet, vn: number): Known {
+function knownAbout(v: ValueInfo, facts: FactSet, vn: number): Known {
   const k: Known = { lo: 0, hi: v.highOf(vn), set: 0, clear: 0, not: new Set() };
   for (let n = facts; n; n = n.next) {
     const f = n.fact;
@@ -105,7 +110,7 @@ function knownAbout(v: Values, facts: FactSet, vn: number): Known {
  * Whether `A op operand` is decided: true, false, or undefined when it depends on the packet.
  * `x` is the value number of X for a jump on X (a constant X arrives here as `k`).
  */
-export function decideTest(v: Values, facts: FactSet, op: number, a: number, operand: { k: number } | { x: number }): boolean | undefined {
+export function decideTest(v: ValueInfo, facts: FactSet, op: number, a: number, operand: { k: number } | { x: number }): boolean | undefined {
   if ('x' in operand) {
     if (a === operand.x) return op === BPF_JEQ || op === BPF_JGE ? true : op === BPF_JGT ? false : undefined;
     for (let n = facts; n; n = n.next) if (n.fact.byX && n.fact.vn === a && n.fact.op === op && n.fact.k === operand.x) return n.fact.taken;

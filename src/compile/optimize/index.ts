@@ -39,6 +39,12 @@ function optimizeGraph(g: Graph): void {
   }
 }
 
+/**
+ * A shorter program with the same verdict as `prog` on every packet, under Linux's and
+ * libpcap's semantics (a load past the captured bytes still ends the filter with 0 where it
+ * did). A program with backward jumps or unknown codes, or one the passes cannot shorten,
+ * comes back as a copy.
+ */
 export function optimizeClassic(prog: ClassicProgram): ClassicInsn[] {
   checkClassicProgram('optimizeClassic', prog);
   const g = buildGraph(prog);
