@@ -70,6 +70,12 @@ const LINKTYPES = {
   LOOP: COMMON.slice(0, 12),
   IPV4: COMMON.slice(0, 20),
   IPV6: COMMON.slice(0, 20),
+  PPP: [...COMMON.slice(0, 12), 'protochain 6', 'ip6 protochain 17'],
+  IEEE802_11: ['tcp port 80', 'type mgt', 'type data subtype qos-data', 'wlan host 00:11:22:33:44:55', 'ip and udp',
+    'type mgt subtype beacon or type ctl', 'wlan addr1 ff:ff:ff:ff:ff:ff', 'dir fromds', 'not type data'],
+  IEEE802_11_RADIO: ['tcp port 80', 'type mgt', 'type data subtype qos-data', 'wlan host 00:11:22:33:44:55', 'ip and udp',
+    'host 10.0.0.1', 'wlan src 00:11:22:33:44:55 and type data'],
+  PFLOG: ['tcp port 80', 'ip and udp', 'action block', 'ifname eth0 and tcp', 'reason match or action pass', 'rnr 3'],
 };
 
 const version = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });

@@ -68,9 +68,9 @@ let captured: SynthPacket[] = [];
 beforeAll(async () => { captured = await capturePackets(); });
 
 describe('optimizeClassic on libpcap programs', () => {
-  it(`has ${cases.length} goldens over several link types`, () => {
+  it(`has ${cases.length} goldens over a dozen link types`, () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);
-    expect(new Set(file.goldens.map((g) => g.linktype)).size).toBeGreaterThanOrEqual(5);
+    expect(new Set(file.goldens.map((g) => g.linktype)).size).toBeGreaterThanOrEqual(12);
     expect(captured.length).toBeGreaterThan(200);
   });
 
@@ -79,8 +79,10 @@ describe('optimizeClassic on libpcap programs', () => {
     let runs = 0;
     cases.forEach((c, n) => {
       const aimed = synthPackets([c.unopt], 150, 1000 + n);
+      // Linux runs only what its checker accepts (protochain's backward jumps it refuses)
+      const semantics = findLinuxViolations(c.unopt).length === 0 ? (['libpcap', 'linux'] as const) : (['libpcap'] as const);
       for (const p of [...captured, ...aimed]) {
-        for (const sem of ['libpcap', 'linux'] as const) {
+        for (const sem of semantics) {
           if (sem === 'linux' && p.bytes.length === p.wirelen && runs % 4 !== 0) { runs++; continue; }
           runs++;
           const want = run(c.unopt, p, sem);
