@@ -61,8 +61,16 @@ const ETHER_ONLY = [
   'ip host 10.0.0.1 and (arp or ip)', 'ether proto 0x86dd and ip6[6] = 17',
 ];
 
+// Long programs: jumps past jt/jf's 255 go through `ja`, in libpcap's output and in ours.
+const LONG = [
+  Array.from({ length: 40 }, (_, i) => `net 10.${i + 1}.0.0/16`).join(' or '),
+  Array.from({ length: 30 }, (_, i) => `host 10.0.0.${i + 1}`).join(' or '),
+  Array.from({ length: 20 }, (_, i) => `not host 10.0.0.${i + 1}`).join(' and '),
+  Array.from({ length: 20 }, (_, i) => `net 10.${i + 1}.0.0/16`).join(' or ') + ' or ip6 net 2001:db8::/32',
+];
+
 const LINKTYPES = {
-  EN10MB: [...COMMON, ...ETHER_ONLY],
+  EN10MB: [...COMMON, ...ETHER_ONLY, ...LONG],
   LINUX_SLL: [...COMMON.slice(0, 40), 'arp', 'vlan', 'inbound', 'outbound', 'inbound and tcp', 'not outbound and udp port 53'],
   LINUX_SLL2: [...COMMON.slice(0, 30), 'arp', 'inbound', 'outbound', 'ifindex 2', 'ifindex 3 and tcp'],
   RAW: COMMON.slice(0, 50),
