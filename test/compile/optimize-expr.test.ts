@@ -31,7 +31,7 @@ const expression: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     { arbitrary: fc.tuple(tie('e'), fc.constantFrom('and', 'or'), tie('e')).map(([a, op, b]) => `(${a}) ${op} (${b})`), weight: 2 },
     { arbitrary: tie('e').map((a) => `not (${a})`), weight: 1 },
   ),
-}), { depthSize: 'small' }).e;
+})).e;
 
 function unoptimized(expr: string): ClassicInsn[] | undefined {
   const r = spawnSync('tcpdump', ['-y', 'EN10MB', '-O', '-ddd', '--', expr], { encoding: 'utf8' });
