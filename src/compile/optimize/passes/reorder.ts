@@ -11,7 +11,7 @@
  * A changes, and A must not be read after it.
  */
 import { type ClassicInsn, classicForm } from '../../../classic/insn.js';
-import type { Block, Graph } from '../graph.js';
+import { type Block, type Graph, successors } from '../graph.js';
 import { analyze } from '../analysis.js';
 import { liveness } from '../liveness.js';
 import { guards } from '../guard.js';
@@ -19,6 +19,20 @@ import { REG_A, stmtDefs, stmtUses } from '../effects.js';
 import { type State, Values, canFail, evalStmt } from '../values.js';
 
 interface Link { block: Block; load: ClassicInsn | undefined; vn: number }
+
+/**
+ * After a chain changes, what A holds after it does too: the blocks below its exits are left
+ * for the next round (blocks are visited in topological order, so none above it is affected).
+ */
+function markBelow(from: Block, tainted: Set<number>): void {
+  const stack = [from];
+  while (stack.length > 0) {
+    const b = stack.pop()!;
+    if (tainted.has(b.id)) continue;
+    tainted.add(b.id);
+    stack.push(...successors(b));
+  }
+}
 type CondTerm = Block['term'] & { kind: 'cond' };
 
 /** A statement a chain may move: writes only A and reads neither A nor anything that may fail (unless `free`). */
@@ -90,6 +104,8 @@ export function reorderTestChains(g: Graph): boolean {
       if (headMoves) head.stmts = needsLoad(0) ? [loadFor.get(ordered[0]!.vn)!] : [];
       head.term = termFor(ordered[0]!, next);
       for (const l of links) used.add(l.block.id);
+      markBelow(common, used);
+      markBelow(exit, used);
       changed = true;
       break;
     }
