@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ClassicProgram } from '../../src/classic/insn.js';
+import { type ClassicInsn, type ClassicProgram, insn } from '../../src/classic/insn.js';
 import { execClassic } from '../../src/classic/interp.js';
 import { findClassicViolations } from '../../src/classic/check.js';
 import { optimizeClassic } from '../../src/compile/optimize/index.js';
@@ -22,7 +22,60 @@ function runBoth(prog: ClassicProgram, pkt: Uint8Array, meta: ReturnType<typeof 
   return execClassic(prog, pkt, meta as never, { semantics, random: counter(), auxData: true }).ret;
 }
 
+/**
+ * Programs shaped like compiled filters: blocks of an optional load of a few packet bytes
+ * (absolute, or X-indexed after `ldxb 4*([k]&0xf)`) and one test against a few constants, jumping
+ * forward to other blocks or to a handful of returns; so repeated loads, decided tests, or/and
+ * chains and shared tails come up all the time.
+ */
+const arbTestChain: fc.Arbitrary<ClassicInsn[]> = fc.array(
+  fc.record({
+    load: fc.nat({ max: 9 }),
+    at: fc.nat({ max: 12 }),
+    op: fc.constantFrom(0x15, 0x25, 0x35, 0x45),
+    k: fc.constantFrom(0, 1, 2, 4, 0x45, 0x80, 0x0800, 0xffff),
+    jt: fc.nat({ max: 30 }),
+    jf: fc.nat({ max: 30 }),
+  }),
+  { minLength: 2, maxLength: 14 },
+).chain((blocks) => fc.array(fc.constantFrom(0, 1, 0xffff), { minLength: 3, maxLength: 3 }).map((rets) => {
+  // Each block is 2 or 3 instructions; lay them out, then aim jumps at block starts or returns.
+  const starts: number[] = [];
+  let pc = 0;
+  for (const b of blocks) { starts.push(pc); pc += b.load < 2 ? 1 : b.load === 9 ? 3 : 2; }
+  const retAt = [pc, pc + 1, pc + 2, pc + 3];
+  const prog: ClassicInsn[] = [];
+  blocks.forEach((b, n) => {
+    if (b.load === 9) prog.push(insn(0xb1, 0, 0, b.at), insn(0x48, 0, 0, b.at)); // ldxb 4*([at]&0xf); ldh [x + at]
+    else if (b.load >= 2) prog.push(insn([0x30, 0x28, 0x20, 0x50][b.load % 4]!, 0, 0, b.at));
+    const here = prog.length;
+    const later = [...starts.slice(n + 1), ...retAt];
+    const t = later[b.jt % later.length]! - here - 1;
+    const f = later[b.jf % later.length]! - here - 1;
+    prog.push(insn(b.op, t, f, b.k));
+  });
+  prog.push(insn(0x06, 0, 0, rets[0]!), insn(0x06, 0, 0, rets[1]!), insn(0x06, 0, 0, rets[2]!), insn(0x16, 0, 0, 0));
+  return prog;
+}));
+
 describe('optimizeClassic on random programs', () => {
+  it('keeps every result of programs shaped like compiled filters', () => {
+    fc.assert(
+      fc.property(arbTestChain, fc.array(arbPacket({ maxLength: 40 }), { minLength: 12, maxLength: 12 }), (prog, pkts) => {
+        const opt = optimizeClassic(prog);
+        expect(findClassicViolations(opt)).toEqual([]);
+        for (const p of pkts) {
+          // bytes from a small set, so that the tests' constants come up
+          const bytes = p.bytes.map((x) => [0, 1, 2, 4, 0x45, 0x80, 0x08, 0xff][x & 7]!);
+          for (const sem of ['linux', 'libpcap'] as const) {
+            expect(execClassic(opt, bytes, undefined, { semantics: sem }).ret, sem).toBe(execClassic(prog, bytes, undefined, { semantics: sem }).ret);
+          }
+        }
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
   it('keeps every result, under both semantics, and never grows', () => {
     fc.assert(
       fc.property(
