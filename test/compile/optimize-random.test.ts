@@ -3,6 +3,7 @@
  * and negative-offset loads, scratch memory) and random packets: the optimized program gives
  * the original's result under Linux's semantics and under libpcap's, never grows, and passes
  * Linux's checker when the original does. The packets are short often enough that loads fail.
+ * Then the edges: programs it leaves alone, a fold to one return, arguments it refuses.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -115,5 +116,33 @@ describe('optimizeClassic on random programs', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('optimizeClassic at its edges', () => {
+  it('returns programs it cannot reason about as they are', () => {
+    // a backward ja (libpcap's protochain loop), a code outside the 49, a jump out of the program
+    const loop = [insn(0x28, 0, 0, 12), insn(0x15, 0, 1, 0x800), insn(0x05, 0, 0, 0xfffffffd), insn(0x06, 0, 0, 0)];
+    const unknown = [insn(0xff, 0, 0, 0), insn(0x06, 0, 0, 1)];
+    const outside = [insn(0x15, 5, 0, 1), insn(0x06, 0, 0, 1)];
+    for (const prog of [loop, unknown, outside]) {
+      const out = optimizeClassic(prog);
+      expect(out).toEqual(prog);
+      expect(out).not.toBe(prog);
+    }
+  });
+
+  it('folds a program whose every path returns the same constant', () => {
+    // ld [12] may fail, but failing gives 0 as the program does anyway
+    const prog = [insn(0x28, 0, 0, 12), insn(0x15, 0, 1, 0x800), insn(0x06, 0, 0, 0), insn(0x06, 0, 0, 0)];
+    expect(optimizeClassic(prog)).toEqual([insn(0x06, 0, 0, 0)]);
+    // ... but not when the return is another verdict: the load decides between 0 and 1
+    const keep = [insn(0x28, 0, 0, 12), insn(0x15, 0, 1, 0x800), insn(0x06, 0, 0, 1), insn(0x06, 0, 0, 1)];
+    expect(optimizeClassic(keep)).toEqual([insn(0x28, 0, 0, 12), insn(0x06, 0, 0, 1)]);
+  });
+
+  it('refuses what is not a classic program with an ArgumentError', () => {
+    expect(() => optimizeClassic([{ code: 6, jt: 0, jf: 0, k: -1 }] as never)).toThrow(/optimizeClassic/);
+    expect(() => optimizeClassic('6 0 0 0' as never)).toThrow(/optimizeClassic/);
   });
 });
