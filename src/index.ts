@@ -66,3 +66,6 @@ export * as seccomp from './seccomp/index.js';
 // The details, as namespaces for one-import use (the same as the subpaths)
 export * as classic from './classic/index.js';
 export * as ebpf from './ebpf/index.js';
+
+// Optimize a classic program, keeping its verdict on every packet (what compileFilter runs)
+export { optimizeClassic } from './compile/optimize/index.js';
