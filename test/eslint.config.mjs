@@ -19,7 +19,6 @@ const configs = tseslint.config(
       '@stylistic/eol-last': 'error',
       '@stylistic/no-trailing-spaces': 'error',
       '@stylistic/no-multiple-empty-lines': ['error', { max: 1 }],
-      '@stylistic/object-curly-spacing': ['error', 'always'],
       '@stylistic/space-infix-ops': 'error',
       '@stylistic/keyword-spacing': 'error',
       '@stylistic/comma-spacing': 'error',

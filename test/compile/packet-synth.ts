@@ -44,7 +44,9 @@ export function rng(seed: number): () => number {
 }
 
 /** `count` packets; with `allCuts`, each one at every captured length from 0 to its whole length. */
-export function synthPackets(progs: readonly ClassicProgram[], count: number, seed: number, opts: { allCuts?: boolean } = {}): SynthPacket[] {
+export function synthPackets(
+  progs: readonly ClassicProgram[], count: number, seed: number, opts: { allCuts?: boolean } = {},
+): SynthPacket[] {
   const rand = rng(seed);
   const all = progs.map(wants);
   const w = all.flatMap((x) => x.wants);

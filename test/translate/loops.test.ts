@@ -225,7 +225,9 @@ describe('property: random header chains', () => {
     cut: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat(), weight: 1 }),
   }).map(({ v6, first, ihl, chain, cut }) => {
     const eth = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00];
-    const ip = v6 ? [0x60, 0, 0, 0, 0, 0, first, 64, ...new Array(32).fill(1)] : [0x40 | ihl, 0, 0, 0, 0, 0, 0, 0, 64, first, 0, 0, ...new Array(ihl * 4 - 12).fill(0)];
+    const ip = v6
+      ? [0x60, 0, 0, 0, 0, 0, first, 64, ...new Array(32).fill(1)]
+      : [0x40 | ihl, 0, 0, 0, 0, 0, 0, 0, 64, first, 0, 0, ...new Array(ihl * 4 - 12).fill(0)];
     const body = chain.flatMap(([next, len, rest]) => [next, len, ...rest, ...new Array(8 * len).fill(len)]);
     const all = Uint8Array.from([...eth, ...ip, ...body]);
     return all.subarray(0, all.length - (cut % (all.length + 1)));

@@ -110,7 +110,9 @@ function knownAbout(v: ValueInfo, facts: FactSet, vn: number): Known {
  * Whether `A op operand` is decided: true, false, or undefined when it depends on the packet.
  * `x` is the value number of X for a jump on X (a constant X arrives here as `k`).
  */
-export function decideTest(v: ValueInfo, facts: FactSet, op: number, a: number, operand: { k: number } | { x: number }): boolean | undefined {
+export function decideTest(
+  v: ValueInfo, facts: FactSet, op: number, a: number, operand: { k: number } | { x: number },
+): boolean | undefined {
   if ('x' in operand) {
     if (a === operand.x) return op === BPF_JEQ || op === BPF_JGE ? true : op === BPF_JGT ? false : undefined;
     for (let n = facts; n; n = n.next) if (n.fact.byX && n.fact.vn === a && n.fact.op === op && n.fact.k === operand.x) return n.fact.taken;

@@ -87,7 +87,8 @@ export function reorderTestChains(g: Graph): boolean {
       }
       const ordered = [...groups.values()].flat();
       const loadsBefore = links.filter((l) => l.load).length;
-      const loadsAfter = ordered.filter((l, n) => (n === 0 ? l.vn !== start.A || !headMoves : ordered[n - 1]!.vn !== l.vn)).length - (headMoves ? 0 : 1);
+      const loads = ordered.filter((l, n) => (n === 0 ? l.vn !== start.A || !headMoves : ordered[n - 1]!.vn !== l.vn));
+      const loadsAfter = loads.length - (headMoves ? 0 : 1);
       if (loadsAfter >= loadsBefore) continue;
       const loadFor = new Map<number, ClassicInsn>();
       for (const l of links) if (l.load && !loadFor.has(l.vn)) loadFor.set(l.vn, l.load);

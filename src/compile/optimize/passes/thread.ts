@@ -25,7 +25,9 @@ function sameLive(start: State, now: State, regs: number): boolean {
 }
 
 /** The farthest block the edge (with state `start`, into `target`) may go to instead. */
-function threadTarget(v: Values, start: State, target: Block, liveIn: Map<number, number>, guardIn: Map<number, number>, tainted: Set<number>): Block {
+function threadTarget(
+  v: Values, start: State, target: Block, liveIn: Map<number, number>, guardIn: Map<number, number>, tainted: Set<number>,
+): Block {
   let best = target;
   let cur = target;
   let s = cloneState(start);
@@ -91,12 +93,13 @@ export function threadJumps(g: Graph): boolean {
     if (!s || tainted.has(b.id)) continue;
     const t = b.term;
     if (t.kind === 'ret') continue;
-    const edges: Array<{ state: State | undefined; target: Block; set: (d: Block) => void }> = t.kind === 'goto'
+    type Edge = { state: State | undefined; target: Block; set: (d: Block) => void };
+    const edges: Edge[] = t.kind === 'goto'
       ? [{ state: s, target: t.target, set: (d) => { t.target = d; } }]
       : [
-          { state: edgeState(v, s, t, true), target: t.jt, set: (d) => { t.jt = d; } },
-          { state: edgeState(v, s, t, false), target: t.jf, set: (d) => { t.jf = d; } },
-        ];
+        { state: edgeState(v, s, t, true), target: t.jt, set: (d) => { t.jt = d; } },
+        { state: edgeState(v, s, t, false), target: t.jf, set: (d) => { t.jf = d; } },
+      ];
     for (const e of edges) {
       if (!e.state) continue;
       const d = threadTarget(v, e.state, e.target, liveIn, guardIn, tainted);
