@@ -60,6 +60,8 @@ function tables(r: ResolvedProfile): { per: Map<SeccompArch, Map<number, Syscall
   for (const arch of r.arches) {
     const table = new Map<number, SyscallRules>();
     const missing: string[] = [];
+    // libseccomp compares only the low words on x32, as on the 32-bit arches.
+    const bits = arch.name === 'x32' ? 32 : arch.bits;
     for (const rule of r.rules) {
       const nr = syscallNumber(arch, rule.name);
       const mux = multiplexed(arch.name, rule.name);
@@ -67,11 +69,11 @@ function tables(r: ResolvedProfile): { per: Map<SeccompArch, Map<number, Syscall
         if (!missing.includes(rule.name)) missing.push(rule.name);
         continue;
       }
-      if (nr !== undefined) addRule(table, nr, rule.action, ruleTree(rule.args, rule.action, arch.bits, rule.origin), rule.origin);
+      if (nr !== undefined) addRule(table, nr, rule.action, ruleTree(rule.args, rule.action, bits, rule.origin), rule.origin);
       if (mux !== undefined) {
         const via = syscallNumber(arch, mux.via)!;
         const args = [...rule.args.filter((a) => a.index !== 0), { index: 0, op: 'SCMP_CMP_EQ' as const, value: BigInt(mux.call), valueTwo: 0n }];
-        addRule(table, via, rule.action, ruleTree(args, rule.action, arch.bits, `${rule.origin} via ${mux.via}`), rule.origin);
+        addRule(table, via, rule.action, ruleTree(args, rule.action, bits, `${rule.origin} via ${mux.via}`), rule.origin);
       }
     }
     per.set(arch, table);
