@@ -192,3 +192,10 @@ export function parseSeccompProfile(json: string | object, source = '<profile>')
   });
   return { defaultAction, ...(defaultErrnoRet !== undefined ? { defaultErrnoRet } : {}), architectures, archMap, syscalls };
 }
+
+/** A profile file's bound: moby's default is 17 KiB; no real profile comes near 4 MiB. */
+export const PROFILE_INPUT = {
+  kind: 'a seccomp profile',
+  maxInsns: 4096,
+  maxBytes: 4 << 20,
+} as const;
