@@ -4,7 +4,9 @@
 # into separate rules), rewritten here from their documented behaviour, independently of
 # src/seccomp/profile. Reads a JSON list of jobs on stdin, prints one result per job:
 #   { "bpf": hex of seccomp_export_bpf, "unknown": names libseccomp cannot resolve,
-#     "largest": { arch: largest number of the profile's names (runc's ENOSYS stub limit) } }
+#     "largest": { arch: largest number of the profile's names (runc's ENOSYS stub limit) },
+#     "missing": { arch: names libseccomp has no number for on that arch } }
+# or { "error": ... } where libseccomp refuses the rules.
 import json, os, sys, tempfile
 import seccomp
 
@@ -52,8 +54,9 @@ def build(job):
     default = action(prof['defaultAction'], prof.get('defaultErrnoRet'))
     f = seccomp.SyscallFilter(default)
     if ARCH[host] != seccomp.Arch.X86_64:
-        f.add_arch(ARCH[host])
+        # One filter holds arches of one byte order: drop this machine's before adding s390x.
         f.remove_arch(seccomp.Arch.NATIVE)
+        f.add_arch(ARCH[host])
     for a in arches:
         if a in ARCH and not f.exist_arch(ARCH[a]):
             f.add_arch(ARCH[a])
@@ -78,7 +81,7 @@ def build(job):
                     f.add_rule(act, name, cond)
             else:
                 f.add_rule(act, name, *conds)
-    largest = {}
+    largest, missing = {}, {}
     for a in arches:
         if a not in ARCH: continue
         best = 0
@@ -89,6 +92,18 @@ def build(job):
                 continue
             if nr > best: best = nr
         largest[a] = best
+    # Names this libseccomp resolves on the host but not on a sub-arch (its tables are older
+    # than the kernel's for some arches): it adds no rule there.
+    for a in set(arches + [host]):
+        if a not in ARCH: continue
+        missing[a] = []
+        for name in names:
+            try:
+                nr = seccomp.resolve_syscall(ARCH[a], name)
+            except Exception:
+                nr = -1
+            if nr < 0:
+                missing[a].append(name)
     fd, path = tempfile.mkstemp()
     with os.fdopen(fd, 'w+b') as fh:
         f.export_bpf(fh)
@@ -96,6 +111,13 @@ def build(job):
         fh.seek(0)
         data = fh.read()
     os.unlink(path)
-    return {'bpf': data.hex(), 'unknown': unknown, 'largest': largest}
+    return {'bpf': data.hex(), 'unknown': unknown, 'largest': largest, 'missing': missing}
 
-print(json.dumps([build(j) for j in json.load(sys.stdin)]))
+def attempt(job):
+    # libseccomp refuses some rule sets (EEXIST); runc then fails to start the container.
+    try:
+        return build(job)
+    except Exception as e:
+        return {'error': repr(e)}
+
+print(json.dumps([attempt(j) for j in json.load(sys.stdin)]))

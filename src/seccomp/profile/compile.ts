@@ -5,6 +5,7 @@
  * libseccomp's program returns; the tests check that against libseccomp itself.
  */
 import { checkOptions } from '../../args.js';
+import type { ClassicInsn } from '../../classic/insn.js';
 import { SECCOMP_DATA } from '../../abi/ctx.js';
 import { UsageError } from '../../errors.js';
 import { ACTION_VALUES, formatAction } from '../actions.js';
@@ -31,6 +32,19 @@ export interface CompileProfileOptions {
   source?: string;
 }
 
+/** What compiling a profile found besides the program. */
+export interface CompiledProfileInfo {
+  readonly source: string;
+  /** The host: queries without an arch use it; its byte order is the records'. */
+  readonly host: SeccompArch;
+  /** The arches the filter covers, the host first. */
+  readonly arches: readonly SeccompArch[];
+  /** One line per kind of problem (syscall names unknown on an arch, arches without a table). */
+  readonly warnings: readonly string[];
+  /** The JSON rule behind each instruction. */
+  readonly provenance: readonly (string | undefined)[];
+}
+
 /** A compiled profile: a SeccompFilter, with what compiling it found. */
 export class CompiledSeccompProfile extends SeccompFilter {
   /** One line per kind of problem (syscall names unknown on an arch, arches without a table). */
@@ -38,15 +52,15 @@ export class CompiledSeccompProfile extends SeccompFilter {
   /** The arches the filter covers, the host first. */
   readonly arches: readonly SeccompArch[];
 
-  constructor(built: Built, source: string, warnings: string[], arches: readonly SeccompArch[], host: SeccompArch) {
-    super(built.prog, { source, arch: host, endian: host.endian, provenance: built.provenance });
-    this.warnings = warnings;
-    this.arches = arches;
+  constructor(prog: readonly ClassicInsn[], info: CompiledProfileInfo) {
+    super(prog, { source: info.source, arch: info.host, endian: info.host.endian, provenance: info.provenance });
+    this.warnings = info.warnings;
+    this.arches = info.arches;
   }
 }
 
 interface Built {
-  prog: ReturnType<ProgramBuilder['assemble']>['prog'];
+  prog: ClassicInsn[];
   provenance: Array<string | undefined>;
 }
 
@@ -198,7 +212,7 @@ function buildStub(b: ProgramBuilder, r: ResolvedProfile, groups: Array<{ audit:
   const enosys = b.label();
   const sections: Array<{ label: Label; arches: Array<{ arch: SeccompArch; max: number }> }> = [];
   for (const grp of groups) {
-    const arches = grp.arches.map((arch) => ({ arch, max: largest(r, arch) })).filter((x) => x.max !== 0);
+    const arches = grp.arches.filter((a) => r.listed.includes(a)).map((arch) => ({ arch, max: largest(r, arch) })).filter((x) => x.max !== 0);
     if (arches.length > 0) sections.push({ label: b.label(), arches });
   }
   const why = (s: { arches: Array<{ arch: SeccompArch; max: number }> }): string =>
@@ -272,5 +286,5 @@ export function compileSeccompProfile(json: string | object, opts: CompileProfil
   if (w) warnings.push(w);
   const defaultWhy = `defaultAction: ${profile.defaultAction}${profile.defaultErrnoRet !== undefined ? ` (defaultErrnoRet ${profile.defaultErrnoRet})` : ''} = ${formatAction(resolved.defaultAction)}`;
   const built = build(resolved, per, (o.enosysStub ?? true) && resolved.stubApplies, defaultWhy);
-  return new CompiledSeccompProfile(built, source, warnings, resolved.arches, host);
+  return new CompiledSeccompProfile(built.prog, { source, host, arches: resolved.arches, warnings, provenance: built.provenance });
 }

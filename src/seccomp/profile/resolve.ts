@@ -59,6 +59,12 @@ export interface ResolvedProfile {
   readonly defaultAction: number;
   /** Covered arches: the host first, then its sub-arches, as libseccomp orders them. */
   readonly arches: readonly SeccompArch[];
+  /**
+   * The arches the profile lists for the host (`architectures`, or its archMap entry): the
+   * runtime's config.Architectures, which runc's ENOSYS stub covers. The host is covered
+   * even when unlisted (libseccomp adds it), but then gets no stub.
+   */
+  readonly listed: readonly SeccompArch[];
   /** Every name of every selected entry (the ENOSYS stub's largest number comes from these). */
   readonly names: readonly string[];
   readonly rules: readonly ResolvedRule[];
@@ -107,11 +113,12 @@ function selected(s: ProfileSyscall, goarch: string, o: ResolveOptions): boolean
 }
 
 /** The arches the filter covers on host `arch`. Unknown or unsupported sub-arches are warned about. */
-function coveredArches(p: SeccompProfile, host: SeccompArch, warnings: string[]): SeccompArch[] {
+function coveredArches(p: SeccompProfile, host: SeccompArch, warnings: string[]): { covered: SeccompArch[]; listed: SeccompArch[] } {
   const listed: string[] = [...p.architectures];
   const hostScmp = scmpArchName(host);
   for (const m of p.archMap) if (m.architecture === hostScmp) listed.push(m.architecture, ...m.subArchitectures);
   const out: SeccompArch[] = [host];
+  const inList: SeccompArch[] = [];
   const unsupported: string[] = [];
   for (const name of listed) {
     const ours = SCMP_ARCH[name];
@@ -121,9 +128,10 @@ function coveredArches(p: SeccompProfile, host: SeccompArch, warnings: string[])
     }
     const a = toArch(ours);
     if (!out.includes(a)) out.push(a);
+    if (!inList.includes(a)) inList.push(a);
   }
   if (unsupported.length > 0) warnings.push(`architectures without a syscall table here, left out of the filter: ${unsupported.join(', ')}`);
-  return out;
+  return { covered: out, listed: inList };
 }
 
 export function resolveProfile(p: SeccompProfile, o: ResolveOptions): ResolvedProfile {
@@ -145,5 +153,6 @@ export function resolveProfile(p: SeccompProfile, o: ResolveOptions): ResolvedPr
     }
   }
   const stubApplies = !['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(p.defaultAction);
-  return { defaultAction, arches: coveredArches(p, o.arch, warnings), names, rules, stubApplies, warnings };
+  const { covered, listed } = coveredArches(p, o.arch, warnings);
+  return { defaultAction, arches: covered, listed, names, rules, stubApplies, warnings };
 }
