@@ -96,14 +96,25 @@ function tables(r: ResolvedProfile): { per: Map<SeccompArch, Map<number, Syscall
   return { per, unknown };
 }
 
-/** The largest number each arch gives a name of the profile: runc's ENOSYS stub limit. */
+/**
+ * The largest number each arch gives a name of the profile: runc's ENOSYS stub limit. runc
+ * asks libseccomp, which numbers a multiplexed call by its multiplexer (connect is socketcall
+ * on i386), so its direct number does not count.
+ */
 function largest(r: ResolvedProfile, arch: SeccompArch): number {
   let max = 0;
   for (const name of r.names) {
-    const nr = syscallNumber(arch, name);
+    const mux = multiplexed(arch.name, name);
+    const nr = syscallNumber(arch, mux ? mux.via : name);
     if (nr !== undefined && nr > max) max = nr;
   }
   return max;
+}
+
+/** libseccomp's idea of what A holds: the word at `offset`, ANDed with `mask`. */
+interface Acc {
+  offset: number;
+  mask: number;
 }
 
 class Generator {
@@ -111,10 +122,18 @@ class Generator {
 
   constructor(private readonly r: ResolvedProfile, private readonly defaultWhy: string) {}
 
-  /** One level of a syscall's tree; `cont` is where the level goes when no node decides. */
-  private level(level: Level, arch: SeccompArch, cont: Label, rets: Map<number, { label: Label; why: string }>): void {
+  /**
+   * One level of a syscall's tree; `cont` is where the level goes when no node decides. `acc`
+   * is what libseccomp (2.5) believes A holds: a node loads its word only when the belief
+   * differs. The belief follows the level, not the path: the next node of a level believes what
+   * the previous node loaded even when that node's sub-tree loaded another word before falling
+   * through, so libseccomp's program then compares the wrong word. We keep that belief, so our
+   * program returns what libseccomp's returns.
+   */
+  private level(level: Level, arch: SeccompArch, cont: Label, rets: Map<number, { label: Label; why: string }>, acc: Acc): Acc {
     const b = this.b;
     const labels = level.nodes.map(() => b.label());
+    let belief: Acc = { ...acc };
     level.nodes.forEach((n, i) => {
       b.place(labels[i]!);
       const c = i + 1 < labels.length ? labels[i + 1]! : cont;
@@ -129,13 +148,24 @@ class Generator {
       const t = branch(n.actT, n.nxtT);
       const f = branch(n.actF, n.nxtF);
       const why = n.origin;
-      b.push({ kind: 'ld', offset: offsetOf('arg', n.arg, n.hi, arch.endian), why });
-      if (n.op === 'MASKED_EQ') b.push({ kind: 'and', k: n.mask, why });
+      const offset = offsetOf('arg', n.arg, n.hi, arch.endian);
+      if (offset !== belief.offset || ((n.mask & belief.mask) >>> 0) !== n.mask >>> 0) {
+        b.push({ kind: 'ld', offset, why });
+        belief.offset = offset;
+        belief.mask = 0xffffffff;
+      }
+      if (n.mask >>> 0 !== belief.mask >>> 0) {
+        b.push({ kind: 'and', k: n.mask, why });
+        belief.mask = n.mask;
+      }
       const op = n.op === 'GT' ? 'jgt' : n.op === 'GE' ? 'jge' : 'jeq';
       b.push({ kind: 'jmp', op, k: n.datum, t, f, why });
-      if (n.nxtT && n.actT === undefined) { b.place(t); this.level(n.nxtT, arch, c, rets); }
-      if (n.nxtF && n.actF === undefined) { b.place(f); this.level(n.nxtF, arch, c, rets); }
+      // What the true branch's sub-tree loads carries on to the false branch and the next
+      // nodes; what the false branch's loads does not.
+      if (n.nxtT && n.actT === undefined) { b.place(t); belief = this.level(n.nxtT, arch, c, rets, belief); }
+      if (n.nxtF && n.actF === undefined) { b.place(f); this.level(n.nxtF, arch, c, rets, belief); }
     });
+    return belief;
   }
 
   /** The checks of one arch's syscalls, with A holding nr; ends in the default action. */
@@ -151,7 +181,7 @@ class Generator {
         b.push({ kind: 'ret', k: s.action!, why: s.origin });
       } else {
         const rets = new Map<number, { label: Label; why: string }>();
-        this.level(s.tree, arch, def, rets);
+        this.level(s.tree, arch, def, rets, { offset: SECCOMP_DATA.nr, mask: 0xffffffff });
         for (const [act, r] of rets) {
           b.place(r.label);
           b.push({ kind: 'ret', k: act, why: r.why });
@@ -195,8 +225,13 @@ function build(r: ResolvedProfile, per: Map<SeccompArch, Map<number, SyscallRule
     if (native?.name === 'x86_64' || x32) {
       // One AUDIT_ARCH, two ABIs: x32 calls carry the x32 bit and everything above it.
       const low = native ? b.label() : bad;
-      const high = x32 ? b.label() : bad;
+      const high = x32 ? b.label() : b.label();
       b.push({ kind: 'jmp', op: 'jge', k: X32_SYSCALL_BIT, t: high, f: low, why: archWhy });
+      if (!x32) {
+        // libseccomp lets nr -1 through to the x86_64 checks when x32 is not covered.
+        b.place(high);
+        b.push({ kind: 'jmp', op: 'jeq', k: 0xffffffff, t: low, f: bad, why: archWhy });
+      }
       if (native) { b.place(low); g.syscalls(native, per.get(native)!); }
       if (x32) { b.place(high); b.push({ kind: 'ld', offset: SECCOMP_DATA.nr, why: archWhy }); g.syscalls(x32, per.get(x32)!); }
     } else {

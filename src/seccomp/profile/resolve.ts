@@ -149,7 +149,12 @@ export function resolveProfile(p: SeccompProfile, o: ResolveOptions): ResolvedPr
       names.push(name);
       // runc: a rule whose action is the default's is redundant, and libseccomp would refuse it.
       if (action === defaultAction) continue;
-      rules.push({ name, action, args: s.args, origin: `syscalls[${s.index}] (names: ${name}; action: ${s.action})` });
+      const origin = `syscalls[${s.index}] (names: ${name}; action: ${s.action})`;
+      // runc: conditions that share an argument become one rule each (an OR, where libseccomp
+      // would AND them); otherwise one rule with all of them.
+      const indexes = s.args.map((a) => a.index);
+      if (new Set(indexes).size < indexes.length) for (const a of s.args) rules.push({ name, action, args: [a], origin });
+      else rules.push({ name, action, args: s.args, origin });
     }
   }
   const stubApplies = !['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(p.defaultAction);
