@@ -52,7 +52,7 @@ describe('compileSeccompProfile', () => {
     expect(profile.provenance![allow.pc]).toBe(`syscalls[${entryOf(MOBY, 'ptrace', 'SCMP_ACT_ALLOW')}] (names: ptrace; action: SCMP_ACT_ALLOW)`);
     const clone = profile.evaluate({ syscall: 'clone', args: [0x11] });
     expect(profile.provenance![clone.pc]).toMatch(/^syscalls\[\d+\] \(names: clone; action: SCMP_ACT_ALLOW\)$/);
-    expect(profile.provenance![profile.evaluate({ syscall: 'reboot' }).pc]).toBe('defaultAction: SCMP_ACT_ERRNO = ERRNO(1)');
+    expect(profile.provenance![profile.evaluate({ syscall: 'reboot' }).pc]).toBe('defaultAction: SCMP_ACT_ERRNO (defaultErrnoRet 1) = ERRNO(1)');
     // A filter loaded from bytes has none.
     expect(loadSeccompFilter(encodeClassicRaw(profile.prog, 'little')).provenance).toBeUndefined();
   });
