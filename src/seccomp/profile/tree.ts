@@ -125,8 +125,12 @@ function chain64(a: ProfileArg, next: Next, origin: string): Level {
 
 /** A rule's own tree: its conditions in argument order, each chained to the next. */
 export function ruleTree(args: readonly ProfileArg[], action: number, bits: 32 | 64, origin: string): Level | undefined {
-  if (args.length === 0) return undefined;
-  const sorted = [...args].sort((x, y) => x.index - y.index);
+  // libseccomp drops a masked comparison whose mask keeps no bit of the register (the low
+  // word on 32-bit arches), whatever the value: the condition then always holds.
+  const width = bits === 64 ? 0xffffffffffffffffn : M32;
+  const kept = args.filter((a) => a.op !== 'SCMP_CMP_MASKED_EQ' || (a.value & width) !== 0n);
+  if (kept.length === 0) return undefined;
+  const sorted = [...kept].sort((x, y) => x.index - y.index);
   let next: Next = { action };
   for (let i = sorted.length - 1; i >= 0; i--) {
     next = { level: bits === 64 ? chain64(sorted[i]!, next, origin) : chain32(sorted[i]!, next, origin) };
