@@ -66,6 +66,7 @@ interface Built {
 
 const ENOSYS = 38;
 const BAD_ARCH = ACTION_VALUES.KILL_THREAD;
+const BAD_ARCH_WHY = 'an arch (or ABI) the profile does not cover: libseccomp\'s bad-arch action, KILL_THREAD (runc keeps it)';
 
 /** The rules of each covered arch, keyed by syscall number, and the names each arch lacks. */
 function tables(r: ResolvedProfile): { per: Map<SeccompArch, Map<number, SyscallRules>>; unknown: Map<SeccompArch, string[]> } {
@@ -216,24 +217,28 @@ function build(r: ResolvedProfile, per: Map<SeccompArch, Map<number, SyscallRule
   });
   const bad = b.label();
   b.place(bad);
-  b.push({ kind: 'ret', k: BAD_ARCH, why: 'an arch the profile does not cover: libseccomp\'s bad-arch action, KILL_THREAD (runc keeps it)' });
+  b.push({ kind: 'ret', k: BAD_ARCH, why: BAD_ARCH_WHY });
   groups.forEach((grp, i) => {
     b.place(entries[i]!);
     b.push({ kind: 'ld', offset: SECCOMP_DATA.nr, why: archWhy });
     const native = grp.arches.find((a) => a.name !== 'x32');
     const x32 = grp.arches.find((a) => a.name === 'x32');
     if (native?.name === 'x86_64' || x32) {
-      // One AUDIT_ARCH, two ABIs: x32 calls carry the x32 bit and everything above it.
-      const low = native ? b.label() : bad;
-      const high = x32 ? b.label() : b.label();
-      b.push({ kind: 'jmp', op: 'jge', k: X32_SYSCALL_BIT, t: high, f: low, why: archWhy });
+      // One AUDIT_ARCH, two ABIs: x32 calls carry the x32 bit and everything above it. Jumps
+      // only go forward, so this group has its own bad-arch return.
+      const low = b.label();
+      const high = b.label();
+      const localBad = b.label();
+      b.push({ kind: 'jmp', op: 'jge', k: X32_SYSCALL_BIT, t: high, f: native ? low : localBad, why: archWhy });
       if (!x32) {
         // libseccomp lets nr -1 through to the x86_64 checks when x32 is not covered.
         b.place(high);
-        b.push({ kind: 'jmp', op: 'jeq', k: 0xffffffff, t: low, f: bad, why: archWhy });
+        b.push({ kind: 'jmp', op: 'jeq', k: 0xffffffff, t: low, f: localBad, why: archWhy });
       }
       if (native) { b.place(low); g.syscalls(native, per.get(native)!); }
       if (x32) { b.place(high); b.push({ kind: 'ld', offset: SECCOMP_DATA.nr, why: archWhy }); g.syscalls(x32, per.get(x32)!); }
+      b.place(localBad);
+      b.push({ kind: 'ret', k: BAD_ARCH, why: BAD_ARCH_WHY });
     } else {
       g.syscalls(native!, per.get(native!)!);
     }
