@@ -87,6 +87,10 @@ describe('compileSeccompProfile', () => {
       { names: ['read'], action: 'SCMP_ACT_KILL', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
     ] }, /libseccomp would refuse this rule/);
     expect(() => compileSeccompProfile(MOBY, { kernel: 'four' })).toThrow(UsageError);
+    // Misuse of the interface: an ArgumentError naming the argument.
+    expect(() => compileSeccompProfile(null as unknown as object)).toThrow(/compileSeccompProfile: json /);
+    expect(() => compileSeccompProfile(MOBY, { caps: 'CAP_SYS_ADMIN' as unknown as string[] })).toThrow(/opts\.caps/);
+    expect(() => compileSeccompProfile(MOBY, { enosysStub: 1 as unknown as boolean })).toThrow(/opts\.enosysStub/);
   });
 });
 

@@ -4,7 +4,7 @@
  * is our own (linear syscall checks, no binary tree), but every path returns what
  * libseccomp's program returns; the tests check that against libseccomp itself.
  */
-import { checkOptions } from '../../args.js';
+import { argFail, checkArray, checkOptions, checkString, optBoolean, optString } from '../../args.js';
 import type { ClassicInsn } from '../../classic/insn.js';
 import { SECCOMP_DATA } from '../../abi/ctx.js';
 import { UsageError } from '../../errors.js';
@@ -309,8 +309,14 @@ function unknownWarning(unknown: Map<SeccompArch, string[]>): string | undefined
  */
 export function compileSeccompProfile(json: string | object, opts: CompileProfileOptions = {}): CompiledSeccompProfile {
   const fn = 'compileSeccompProfile';
+  if (typeof json !== 'string' && (typeof json !== 'object' || json === null || Array.isArray(json))) {
+    argFail(fn, 'json', 'the profile\'s JSON text or the object JSON.parse made of it', json);
+  }
   const o = checkOptions(fn, 'opts', opts);
-  const source = o.source ?? '<profile>';
+  const source = optString(fn, 'opts.source', o.source) ?? '<profile>';
+  optBoolean(fn, 'opts.enosysStub', o.enosysStub);
+  if (o.caps !== undefined) checkArray(fn, 'opts.caps', o.caps).forEach((c, n) => checkString(fn, `opts.caps[${n}]`, c));
+  if (o.kernel !== undefined) checkString(fn, 'opts.kernel', o.kernel);
   const profile: SeccompProfile = parseSeccompProfile(json, source);
   const host = o.arch !== undefined ? checkArch(fn, 'opts.arch', o.arch) : hostArch() ?? toArch('x86_64');
   let kernel: [number, number, number] | undefined;
