@@ -62,6 +62,7 @@ export { matchPacket, packetMatcher, type MatchOptions, type PacketVerdict } fro
 export { loadSeccompFilter, evaluateStack } from './seccomp/filter.js';
 export type { ArchName, ArchAlias, ArchInput, ErrnoName, SyscallName, SyscallInput } from './seccomp/index.js';
 export * as seccomp from './seccomp/index.js';
+export { compileSeccompProfile, type CompileProfileOptions } from './seccomp/profile/index.js';
 
 // The details, as namespaces for one-import use (the same as the subpaths)
 export * as classic from './classic/index.js';

@@ -164,6 +164,11 @@ export class SeccompFilter {
   readonly endian: 'little' | 'big';
   /** The arch of queries that name none: the load option, else the first arch the filter checks, else the host's. */
   readonly arch: SeccompArch;
+  /**
+   * Where each classic instruction came from, one entry per pc (undefined where unknown): for a
+   * compiled profile the JSON rule that produced it, e.g. `syscalls[3] (names: ptrace; action: SCMP_ACT_ERRNO)`.
+   */
+  readonly provenance?: readonly (string | undefined)[];
 
   /** Verdicts run on the JIT; a trace runs the same program in the interpreter, which can step. */
   private readonly engine: JitEngine;
@@ -172,7 +177,9 @@ export class SeccompFilter {
   private readonly ctx = new Uint8Array(SECCOMP_DATA_SIZE);
   private path: Array<{ pc: number; a: number; x: number }> = [];
 
-  constructor(prog: readonly ClassicInsn[], opts: { source?: string; endian?: 'little' | 'big'; arch?: ArchInput } = {}) {
+  constructor(prog: readonly ClassicInsn[], opts: {
+    source?: string; endian?: 'little' | 'big'; arch?: ArchInput; provenance?: readonly (string | undefined)[];
+  } = {}) {
     const fn = 'SeccompFilter';
     checkClassicProgram(fn, prog);
     const o = checkOptions(fn, 'opts', opts);
@@ -181,6 +188,11 @@ export class SeccompFilter {
     this.source = optString(fn, 'opts.source', o.source) ?? '<input>';
     this.endian = optOneOf(fn, 'opts.endian', o.endian, ENDIANS, 'little');
     this.arch = o.arch !== undefined ? checkArch(fn, 'opts.arch', o.arch) : checkedArches(prog)[0] ?? hostArch() ?? toArch('x86_64');
+    if (o.provenance !== undefined) {
+      checkArray(fn, 'opts.provenance', o.provenance).forEach((p, n) => { if (p !== undefined) checkString(fn, `opts.provenance[${n}]`, p); });
+      if (o.provenance.length !== prog.length) argFail(fn, 'opts.provenance', `one entry per instruction (${prog.length})`, o.provenance);
+      this.provenance = o.provenance;
+    }
     this.translation = translateClassic(prog, { profile: 'seccomp' });
     this.engine = new JitEngine(this.translation.insns);
     this.env.ctx = this.ctx;

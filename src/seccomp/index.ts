@@ -24,3 +24,4 @@ export * from './errno.js';
 export * from './filter.js';
 export { AnalysisBudgetError } from './explore.js';
 export * from './syscalls/index.js';
+export * from './profile/index.js';

@@ -5,8 +5,9 @@
  *   seccomp disasm FILTER             seccomp-tools–style pseudo-code (reads back with `seccomp asm`)
  *   seccomp asm FILE                  pseudo-code back to a filter (raw records or a text form)
  *   seccomp summary FILTER            every syscall's outcome over all arguments, and warnings
+ *   seccomp compile PROFILE.json      a Docker/Podman/OCI JSON profile to the filter runc installs
  *
- * The subcommand names win over file names: a filter file called `disasm`, `asm` or `summary`
+ * The subcommand names win over file names: a filter file called `disasm`, `asm`, `summary` or `compile`
  * is given as `./disasm`.
  */
 import type { Argv, CommandModule } from 'yargs';
@@ -24,6 +25,8 @@ import {
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
+import { compileSeccompProfile } from '../../seccomp/profile/compile.js';
+import { PROFILE_INPUT } from '../../seccomp/profile/parse.js';
 import { readInput, sourceName } from '../../io/input.js';
 import { CLASSIC_INPUT } from '../../classic/limits.js';
 import { writeFileAtomic } from '../../io/output.js';
@@ -118,7 +121,7 @@ function filterJson(filter: SeccompFilter, t: SeccompTrace, withPath: boolean): 
 }
 
 /** The subcommands a FILTER word may be a typo of (`seccomp dissasm F` is no filter file). */
-const SUBCOMMANDS = ['disasm', 'asm', 'summary'];
+const SUBCOMMANDS = ['disasm', 'asm', 'summary', 'compile'];
 
 function evaluateHandler(argv: EvalArgs): void {
   const mistyped = mistypedCommand(argv.filter, SUBCOMMANDS, 'seccomp ');
@@ -362,9 +365,65 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
   },
 };
 
+// ---------------------------------------------------------------- seccomp compile PROFILE.json
+
+const COMPILE_FORMATS = ['bin', 'ddd', 'disasm'] as const;
+
+interface CompileArgs {
+  profile: string;
+  arch?: string;
+  caps?: string;
+  kernel?: string;
+  format: (typeof COMPILE_FORMATS)[number];
+  output?: string;
+}
+
+const compileCommand: CommandModule<object, CompileArgs> = {
+  command: 'compile <profile>',
+  describe: 'compile a Docker/Podman/OCI JSON seccomp profile into the classic filter runc installs for it (libseccomp\'s verdicts)',
+  builder: (y) =>
+    y
+      .positional('profile', { ...filterPositional, describe: 'JSON seccomp profile, or - for stdin' })
+      .option('arch', { describe: 'host arch, Linux or Go name (x86_64/amd64, aarch64/arm64, s390x, riscv64, ppc64le...); the filter covers it and the sub-arches its archMap lists (default: this machine\'s)', type: 'string' })
+      .option('caps', { describe: 'the container\'s capabilities, comma-separated (CAP_ optional), for includes/excludes.caps (default: Docker\'s default set)', type: 'string' })
+      .option('kernel', { describe: 'kernel version X.Y[.Z] for minKernel (default: newer than any)', type: 'string' })
+      .option('format', {
+        alias: 'f',
+        describe: 'output: bin = raw struct sock_filter (little-endian; big on s390x, as libseccomp exports), ddd = tcpdump -ddd, disasm = seccomp-tools–style listing',
+        choices: COMPILE_FORMATS,
+        default: 'bin' as const,
+      })
+      .option('output', { alias: 'o', describe: 'write to FILE (atomically) instead of stdout', type: 'string' })
+      .example('$0 seccomp compile default.json -o default.bpf', 'the filter Docker installs on this machine')
+      .example('$0 seccomp compile default.json --arch arm64 --caps CAP_SYS_ADMIN -f disasm', 'for an arm64 host and a container with CAP_SYS_ADMIN') as unknown as Argv<CompileArgs>,
+  handler: (argv) => {
+    const source = sourceName(argv.profile);
+    const text = new TextDecoder().decode(readInput(argv.profile, PROFILE_INPUT));
+    const caps = argv.caps === undefined ? undefined : argv.caps.split(',').map((c) => c.trim()).filter((c) => c !== '');
+    const profile = compileSeccompProfile(text, {
+      source,
+      ...(argv.arch !== undefined ? { arch: argv.arch } : {}),
+      ...(caps !== undefined ? { caps } : {}),
+      ...(argv.kernel !== undefined ? { kernel: argv.kernel } : {}),
+    });
+    let out: string | Uint8Array;
+    switch (argv.format) {
+      case 'bin': out = encodeClassicRaw(profile.prog, profile.endian); break;
+      case 'ddd': out = formatDdd(profile.prog); break;
+      case 'disasm': out = profile.disasm(); break;
+    }
+    if (argv.output === undefined && argv.format === 'bin' && process.stdout.isTTY) {
+      throw new UsageError('refusing to write binary records to a terminal; use -o FILE or -f ddd');
+    }
+    for (const w of profile.warnings) process.stderr.write(`cbpf2ebpf: warning: ${w}\n`);
+    if (argv.output !== undefined) writeFileAtomic(argv.output, out);
+    else process.stdout.write(out);
+  },
+};
+
 // ---------------------------------------------------------------- seccomp
 
-const SECCOMP_DESCRIPTION = 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary';
+const SECCOMP_DESCRIPTION = 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary, compile';
 
 export const seccompCommand: CommandModule<object, object> = {
   command: 'seccomp',
@@ -376,9 +435,10 @@ export const seccompCommand: CommandModule<object, object> = {
       .command(disasmCommand as CommandModule)
       .command(asmCommand as CommandModule)
       .command(summaryCommand as CommandModule)
+      .command(compileCommand as CommandModule)
       // The default subcommand comes last: `seccomp disasm x` is the subcommand, `seccomp ./disasm read` a file.
       .command(evaluateCommand as CommandModule)
-      .epilog('Subcommand names come first: a filter file named disasm, asm or summary is given as ./disasm.'),
+      .epilog('Subcommand names come first: a filter file named disasm, asm, summary or compile is given as ./disasm.'),
   handler: () => {
     // Unreached: the default subcommand handles `seccomp` with any arguments.
   },
