@@ -217,6 +217,7 @@ export class CodeGen {
     switch (L.typeField) {
       case 'ether': return this.etherLinktype(llProto);
       case 'sll': return this.sllLinktype(llProto);
+      case 'ethertype': return this.cmp('linktype', 0, BPF_H, llProto);
       case 'ipversion':
         if (llProto === ETHERTYPE_IP) return this.mcmp('linkhdr', 0, BPF_B, 0x40, 0xf0);
         if (llProto === ETHERTYPE_IPV6) return this.mcmp('linkhdr', 0, BPF_B, 0x60, 0xf0);

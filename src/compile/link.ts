@@ -13,7 +13,7 @@ export interface LinkLayout {
   readonly offNl: number;
   readonly offNlNosnap: number;
   /** How the link layer tells protocols apart. */
-  readonly typeField: 'ether' | 'sll' | 'ipversion' | 'ipv4' | 'ipv6' | 'af-host' | 'af-net' | 'none';
+  readonly typeField: 'ether' | 'sll' | 'ethertype' | 'ipversion' | 'ipv4' | 'ipv6' | 'af-host' | 'af-net' | 'none';
   /** Whether link-layer (MAC) addresses exist, for ether host/broadcast/multicast. */
   readonly mac: 'ether' | 'none';
 }
@@ -29,7 +29,7 @@ add(14, -1, 0, 0, 0, 'ipversion'); // DLT_RAW elsewhere
 add(228, -1, 0, 0, 0, 'ipv4'); // IPV4
 add(229, -1, 0, 0, 0, 'ipv6'); // IPV6
 add(113, 14, 16, 0, 0, 'sll'); // LINUX_SLL
-add(276, 0, 20, 0, 0, 'sll'); // LINUX_SLL2
+add(276, 0, 20, 0, 0, 'ethertype'); // LINUX_SLL2
 add(0, 0, 4, 0, 0, 'af-host'); // NULL
 add(108, 0, 4, 0, 0, 'af-net'); // LOOP
 

@@ -8,7 +8,7 @@ interface CheckArgs extends FilterInputArgs {
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
-  command: 'check <filter>',
+  command: 'check [filter]',
   describe: "check a classic program with Linux's rules (bpf_check_classic, and seccomp's with --seccomp)",
   builder: (y) =>
     withFilterInput(y)

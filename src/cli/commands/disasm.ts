@@ -26,7 +26,7 @@ function render(prog: ClassicProgram, format: OutputFormat, endian: Endian): str
 }
 
 export const disasmCommand: CommandModule<object, DisasmArgs> = {
-  command: 'disasm <filter>',
+  command: 'disasm [filter]',
   describe: 'print a classic program as tcpdump -d does, or convert it to another form',
   builder: (y) =>
     withFilterInput(y)

@@ -19,7 +19,7 @@ interface TranslateArgs extends FilterInputArgs {
 }
 
 export const translateCommand: CommandModule<object, TranslateArgs> = {
-  command: ['$0 <filter>', 'translate <filter>'],
+  command: ['$0 [filter]', 'translate [filter]'],
   describe: 'check a classic program with Linux\'s rules and translate it to internal BPF (the default command)',
   builder: (y) =>
     withFilterInput(y)
