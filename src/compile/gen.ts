@@ -368,12 +368,10 @@ export class CodeGen {
       snp: [24, 25, 26, 27], csnp: [24, 25], psnp: [26, 27],
     };
     const pdus = list[proto]!;
-    let b1 = this.proto(pdus[0]!, 'isis', 'default');
-    for (const p of pdus.slice(1)) {
-      const b0 = this.proto(p, 'isis', 'default');
-      genOr(b0, b1);
-      b1 = b0;
-    }
+    const b0 = this.proto(pdus[0]!, 'isis', 'default');
+    const b1 = this.proto(pdus[1]!, 'isis', 'default');
+    genOr(b0, b1);
+    for (const p of pdus.slice(2)) genOr(this.proto(p, 'isis', 'default'), b1);
     return b1;
   }
 
