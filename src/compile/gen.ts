@@ -497,7 +497,7 @@ export class CodeGen {
       case 'rarp': return this.hostop(addr, mask, dir, ETHERTYPE_REVARP, 14, 24);
       case 'arp': return this.hostop(addr, mask, dir, ETHERTYPE_ARP, 14, 24);
       case 'atalk': return this.error('AppleTalk host filtering not implemented');
-      case 'decnet': return this.error('DECnet host filtering is not supported by this compiler');
+      case 'decnet': return this.error('DECnet host filtering is not supported by this compiler yet');
       case 'lat': return this.error('LAT host filtering not implemented');
       case 'sca': return this.error('SCA host filtering not implemented');
       case 'moprc': return this.error('MOPRC host filtering not implemented');
@@ -533,7 +533,7 @@ export class CodeGen {
     const { proto, dir } = q;
     let vlen: number;
     if (s === null) vlen = 32;
-    else if (proto === 'decnet') return this.error('DECnet addresses are not supported by this compiler');
+    else if (proto === 'decnet') return this.error('DECnet addresses are not supported by this compiler yet');
     else {
       const r = atoin(s);
       if (!r) return this.error(`invalid IPv4 address '${s}'`);
@@ -682,7 +682,7 @@ export class CodeGen {
           if (!e) return this.error(`unknown ether host '${name}'`);
           return this.ehostop(e, dir);
         }
-        if (proto === 'decnet') return this.error('DECnet host names are not supported by this compiler');
+        if (proto === 'decnet') return this.error('DECnet host names are not supported by this compiler yet');
         const addrs = hostAddresses(name);
         if (addrs.length === 0) return this.error(`unknown host '${name}'`);
         let tproto = proto;
