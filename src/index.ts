@@ -65,3 +65,7 @@ export * as seccomp from './seccomp/index.js';
 // The details, as namespaces for one-import use (the same as the subpaths)
 export * as classic from './classic/index.js';
 export * as ebpf from './ebpf/index.js';
+
+// Compile pcap-filter expressions (libpcap 1.10's language) to classic programs
+export { compileFilter, DEFAULT_SNAPLEN, type CompileOptions } from './compile/index.js';
+export type { FilterExpression } from './replay/types.js';

@@ -89,7 +89,14 @@ export class CodeGen {
   private curreg = 0;
   private where: Token | undefined;
 
-  constructor(readonly link: LinkLayout, readonly netmask: number, readonly expression: string) {}
+  /** The layout as the primitives parsed so far leave it: vlan, mpls and pppoes move what follows. */
+  private readonly L: { -readonly [K in keyof LinkLayout]: LinkLayout[K] };
+  private labelStackDepth = 0;
+  private vlanStackDepth = 0;
+
+  constructor(link: LinkLayout, readonly netmask: number, readonly expression: string) {
+    this.L = { ...link };
+  }
 
   /** Notes the word whose code is being made, for error messages. */
   at(t: Token): this {
@@ -139,11 +146,11 @@ export class CodeGen {
   }
 
   private loadxIphdrlen(): Stmt[] {
-    return [stmt(BPF_LDX | BPF_MSH | BPF_B, this.link.offLinkpl + this.link.offNl)];
+    return [stmt(BPF_LDX | BPF_MSH | BPF_B, this.L.offLinkpl + this.L.offNl)];
   }
 
   private loadA(rel: OffRel, offset: number, size: number): Stmt[] {
-    const L = this.link;
+    const L = this.L;
     switch (rel) {
       case 'packet': return [stmt(BPF_LD | BPF_ABS | size, offset)];
       case 'linkhdr': return this.loadAbsRel(0, offset, size);
@@ -213,8 +220,10 @@ export class CodeGen {
   // --- link layer ----------------------------------------------------------------
 
   linktype(llProto: number): Block {
-    const L = this.link;
+    const L = this.L;
+    if (this.labelStackDepth > 0) return this.mplsLinktype(llProto);
     switch (L.typeField) {
+      case 'ppp': return this.cmp('linktype', 0, BPF_H, PPP_TYPES[llProto] ?? llProto);
       case 'ether': return this.etherLinktype(llProto);
       case 'sll': return this.sllLinktype(llProto);
       case 'ethertype': return this.cmp('linktype', 0, BPF_H, llProto);
@@ -235,6 +244,15 @@ export class CodeGen {
       default:
         return this.error('link-layer type filtering not implemented for this link type');
     }
+  }
+
+  private mplsLinktype(llProto: number): Block {
+    if (llProto !== ETHERTYPE_IP && llProto !== ETHERTYPE_IPV6) return this.error('unsupported protocol over mpls');
+    // The bottom-of-stack bit of the last label, then the IP version.
+    const b0 = this.mcmp('linkpl', -2, BPF_B, 0x01, 0x01);
+    const b1 = this.mcmp('linkpl', 0, BPF_B, llProto === ETHERTYPE_IP ? 0x40 : 0x60, 0xf0);
+    genAnd(b0, b1);
+    return b1;
   }
 
   private snap(orgcode: number, ptype: number): Block {
@@ -313,7 +331,7 @@ export class CodeGen {
       default:
         if (llProto <= ETHERMTU) {
           b0 = this.cmp('linktype', 0, BPF_H, LINUX_SLL_P_802_2);
-          b1 = this.cmp('linkhdr', this.link.offLinkpl, BPF_B, llProto);
+          b1 = this.cmp('linkhdr', this.L.offLinkpl, BPF_B, llProto);
           genAnd(b0, b1);
           return b1;
         }
@@ -486,6 +504,8 @@ export class CodeGen {
     switch (proto) {
       case 'default': {
         const b0 = this.host(addr, mask, 'ip', dir, type);
+        // Inside MPLS only IPv4 can follow.
+        if (this.labelStackDepth > 0) return b0;
         const b1 = this.host(addr, mask, 'arp', dir, type);
         genOr(b0, b1);
         const b2 = this.host(addr, mask, 'rarp', dir, type);
@@ -636,7 +656,7 @@ export class CodeGen {
     if ((q.addr === 'host' || q.addr === 'default') && q.proto === 'link') {
       const hex = s.replace(/[-:.]/g, (c) => c);
       const bytes = parseMac(hex);
-      if (this.link.mac !== 'ether') return this.error('ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel');
+      if (this.L.mac !== 'ether') return this.error('ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel');
       return this.ehostop(bytes, q.dir);
     }
     return this.error('ethernet address used in non-ether expression');
@@ -677,7 +697,7 @@ export class CodeGen {
       }
       case 'default': case 'host': {
         if (proto === 'link') {
-          if (this.link.mac !== 'ether') return this.error('only ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel supports link-level host name');
+          if (this.L.mac !== 'ether') return this.error('only ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel supports link-level host name');
           const e = etherAddress(name);
           if (!e) return this.error(`unknown ether host '${name}'`);
           return this.ehostop(e, dir);
@@ -687,7 +707,7 @@ export class CodeGen {
         if (addrs.length === 0) return this.error(`unknown host '${name}'`);
         let tproto = proto;
         let tproto6: Proto = proto;
-        if (this.link.offLinktype < 0 && tproto === 'default') {
+        if (this.L.offLinktype < 0 && tproto === 'default') {
           tproto = 'ip';
           tproto6 = 'ip6';
         }
@@ -901,7 +921,7 @@ export class CodeGen {
       case 4: sz = BPF_W; break;
       default: return this.error('data size must be 1, 2, or 4');
     }
-    const L = this.link;
+    const L = this.L;
     switch (proto) {
       case 'link': {
         const s = this.xferToX(inst);
@@ -1033,7 +1053,7 @@ export class CodeGen {
   broadcast(proto: Proto): Block {
     switch (proto) {
       case 'default': case 'link':
-        if (this.link.mac === 'ether') return this.ehostop(new Uint8Array(6).fill(0xff), 'dst');
+        if (this.L.mac === 'ether') return this.ehostop(new Uint8Array(6).fill(0xff), 'dst');
         return this.error('not a broadcast link');
       case 'ip': {
         if (this.netmask >>> 0 === 0xffffffff) return this.error("netmask not known, so 'ip broadcast' not supported");
@@ -1052,7 +1072,7 @@ export class CodeGen {
   multicast(proto: Proto): Block {
     switch (proto) {
       case 'default': case 'link':
-        if (this.link.mac === 'ether') {
+        if (this.L.mac === 'ether') {
           const b = new Block(JMP(BPF_JSET), 1);
           b.stmts = this.loadA('linkhdr', 0, BPF_B);
           return b;
@@ -1080,10 +1100,77 @@ export class CodeGen {
   }
   inbound(_out: boolean): Block { return this.unsupported('inbound/outbound'); }
   ifindex(_n: number): Block { return this.unsupported('ifindex'); }
-  vlan(_n: number | null): Block { return this.unsupported('vlan'); }
-  mpls(_n: number | null): Block { return this.unsupported('mpls'); }
-  pppoed(): Block { return this.unsupported('pppoed'); }
-  pppoes(_n: number | null): Block { return this.unsupported('pppoes'); }
+
+  /** `vlan [id]`: an 802.1Q/802.1ad/QinQ tag, then everything after it moves by 4 bytes. */
+  vlan(n: number | null): Block {
+    if (this.labelStackDepth > 0) return this.error('no VLAN match after MPLS');
+    if (this.L.typeField !== 'ether') return this.error(`no VLAN support for ${this.linkName()}`);
+    let b0 = this.linktype(ETHERTYPE_8021Q);
+    let b1 = this.linktype(ETHERTYPE_8021AD);
+    genOr(b0, b1);
+    b0 = b1;
+    b1 = this.linktype(ETHERTYPE_8021QINQ);
+    genOr(b0, b1);
+    b0 = b1;
+    if (n !== null) {
+      if (n > 0x0fff) return this.error(`VLAN tag ${n} greater than maximum 4095`);
+      b1 = this.mcmp('linkpl', 0, BPF_H, n, 0x0fff);
+      genAnd(b0, b1);
+      b0 = b1;
+    }
+    this.L.offLinkpl += 4;
+    this.L.offLinktype += 4;
+    this.vlanStackDepth++;
+    return b0;
+  }
+
+  /** `mpls [label]`: an MPLS label; the network layer then starts 4 bytes later. */
+  mpls(n: number | null): Block {
+    let b0: Block;
+    if (this.labelStackDepth > 0) b0 = this.mcmp('linkpl', -2, BPF_B, 0, 0x01);
+    else if (this.L.typeField === 'ether') b0 = this.linktype(ETHERTYPE_MPLS);
+    else if (this.L.typeField === 'ppp') b0 = this.linktype(PPP_MPLS_UCAST);
+    else return this.error(`no MPLS support for ${this.linkName()}`);
+    if (n !== null) {
+      if (n > 0xfffff) return this.error(`MPLS label ${n} greater than maximum 1048575`);
+      const b1 = this.mcmp('linkpl', 0, BPF_W, shl(n, 12), 0xfffff000);
+      genAnd(b0, b1);
+      b0 = b1;
+    }
+    this.L.offNlNosnap += 4;
+    this.L.offNl += 4;
+    this.labelStackDepth++;
+    return b0;
+  }
+
+  pppoed(): Block {
+    return this.linktype(ETHERTYPE_PPPOED);
+  }
+
+  /** `pppoes [session]`: a PPPoE session frame; what follows is PPP inside it. */
+  pppoes(n: number | null): Block {
+    let b0 = this.linktype(ETHERTYPE_PPPOES);
+    if (n !== null) {
+      if (n > 0xffff) return this.error(`PPPoE session number ${n} greater than maximum 65535`);
+      const b1 = this.mcmp('linkpl', 0, BPF_W, n, 0xffff);
+      genAnd(b0, b1);
+      b0 = b1;
+    }
+    const L = this.L;
+    const hdr = L.offLinkpl + L.offNl + 6;
+    L.linktype = 9; // PPP
+    L.typeField = 'ppp';
+    L.mac = 'none';
+    L.offLinktype = hdr;
+    L.offLinkpl = hdr + 2;
+    L.offNl = 0;
+    L.offNlNosnap = 0;
+    return b0;
+  }
+
+  private linkName(): string {
+    return LINK_DESCRIPTIONS[this.L.linktype] ?? `DLT ${this.L.linktype}`;
+  }
   geneve(_n: number | null): Block { return this.unsupported('geneve'); }
   llc(_what: string | null): Block { return this.unsupported('llc'); }
   pfString(_kind: string, _v: string): Block { return this.unsupported('pflog fields'); }
@@ -1092,6 +1179,22 @@ export class CodeGen {
   p80211(_kind: string, _t: Token): Block { return this.unsupported('802.11 fields'); }
   p80211TypeSubtype(_a: Token, _b: Token): Block { return this.unsupported('802.11 fields'); }
 }
+
+const ETHERTYPE_8021Q = 0x8100;
+const ETHERTYPE_8021AD = 0x88a8;
+const ETHERTYPE_8021QINQ = 0x9100;
+const ETHERTYPE_MPLS = 0x8847;
+const ETHERTYPE_PPPOED = 0x8863;
+const ETHERTYPE_PPPOES = 0x8864;
+const PPP_MPLS_UCAST = 0x0281;
+/** ethertype_to_ppptype: the PPP protocol numbers of what follows PPP. */
+const PPP_TYPES: Record<number, number> = {
+  [ETHERTYPE_IP]: 0x0021, [ETHERTYPE_IPV6]: 0x0057, [ETHERTYPE_DN]: 0x0027, [ETHERTYPE_ATALK]: 0x0029,
+  0x0600: 0x0025, [LLCSAP_ISONS]: 0x0023, [LLCSAP_8021D]: 0x0031, [LLCSAP_IPX]: 0x002b,
+};
+const LINK_DESCRIPTIONS: Record<number, string> = {
+  0: 'BSD loopback', 9: 'PPP', 101: 'Raw IP', 108: 'OpenBSD loopback', 113: 'Linux cooked v1', 228: 'Raw IPv4', 229: 'Raw IPv6', 276: 'Linux cooked v2',
+};
 
 const ETHER_PROTOS: Record<string, number> = {
   aarp: ETHERTYPE_AARP, arp: ETHERTYPE_ARP, atalk: ETHERTYPE_ATALK, decnet: ETHERTYPE_DN, ip: ETHERTYPE_IP,

@@ -13,7 +13,7 @@ export interface LinkLayout {
   readonly offNl: number;
   readonly offNlNosnap: number;
   /** How the link layer tells protocols apart. */
-  readonly typeField: 'ether' | 'sll' | 'ethertype' | 'ipversion' | 'ipv4' | 'ipv6' | 'af-host' | 'af-net' | 'none';
+  readonly typeField: 'ether' | 'sll' | 'ethertype' | 'ppp' | 'ipversion' | 'ipv4' | 'ipv6' | 'af-host' | 'af-net' | 'none';
   /** Whether link-layer (MAC) addresses exist, for ether host/broadcast/multicast. */
   readonly mac: 'ether' | 'none';
 }
