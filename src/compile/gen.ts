@@ -6,7 +6,7 @@
 import {
   BPF_ABS, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
   BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_LSH, BPF_MEM, BPF_MISC, BPF_MOD, BPF_MSH, BPF_NEG, BPF_OR, BPF_RSH, BPF_ST, BPF_SUB,
-  BPF_TAX, BPF_W, BPF_X, BPF_ADD,
+  BPF_TAX, BPF_W, BPF_X, BPF_ADD, SKF_AD, SKF_AD_OFF,
 } from '../abi/opcodes.js';
 import { CompileError } from '../errors.js';
 import { Block, genAnd, genNot, genOr, sappend, stmt, uncond, type Stmt } from './blocks.js';
@@ -92,7 +92,6 @@ export class CodeGen {
   /** The layout as the primitives parsed so far leave it: vlan, mpls and pppoes move what follows. */
   private readonly L: { -readonly [K in keyof LinkLayout]: LinkLayout[K] };
   private labelStackDepth = 0;
-  private vlanStackDepth = 0;
 
   constructor(link: LinkLayout, readonly netmask: number, readonly expression: string) {
     this.L = { ...link };
@@ -1098,8 +1097,47 @@ export class CodeGen {
   private unsupported(what: string): never {
     return this.error(`${what} is not supported by this compiler yet`);
   }
-  inbound(_out: boolean): Block { return this.unsupported('inbound/outbound'); }
-  ifindex(_n: number): Block { return this.unsupported('ifindex'); }
+  /**
+   * `inbound`/`outbound`: the SLL packet type where the header has one, else Linux's packet
+   * type metadata (libpcap compiles that for a capture it is not reading from a file).
+   */
+  inbound(outbound: boolean): Block {
+    let b0: Block;
+    switch (this.L.linktype) {
+      case 113: b0 = this.cmp('linkhdr', 0, BPF_H, LINUX_SLL_OUTGOING); break;
+      case 276: b0 = this.cmp('linkhdr', 10, BPF_B, LINUX_SLL_OUTGOING); break;
+      default: b0 = this.cmp('linkhdr', SKF_AD_OFF + SKF_AD.PKTTYPE, BPF_H, PACKET_OUTGOING);
+    }
+    if (!outbound) genNot(b0);
+    return b0;
+  }
+
+  ifindex(n: number): Block {
+    if (this.L.linktype === 276) return this.cmp('linkhdr', 4, BPF_W, n);
+    return this.cmp('linkhdr', SKF_AD_OFF + SKF_AD.IFINDEX, BPF_W, n);
+  }
+
+  /** `llc [i|s|u|subtype]`: an 802.2 LLC frame (on Ethernet, an 802.3 frame that is not raw NetWare). */
+  llc(what: string | null): Block {
+    if (this.L.typeField !== 'ether') return this.error(`'llc' not supported for ${this.linkName()}`);
+    const b0 = this.cmpGt('linktype', 0, BPF_H, ETHERMTU);
+    genNot(b0);
+    const llc = this.cmp('llc', 0, BPF_H, 0xffff);
+    genNot(llc);
+    genAnd(b0, llc);
+    if (what === null) return llc;
+    let b1: Block;
+    if (what === 'i') {
+      b1 = new Block(JMP(BPF_JSET), 0x01);
+      b1.stmts = this.loadA('llc', 2, BPF_B);
+      genNot(b1);
+    } else if (what === 's' || what === 'u') b1 = this.mcmp('llc', 2, BPF_B, what === 's' ? 1 : 3, 0x03);
+    else if (what in LLC_S_SUBTYPES) b1 = this.mcmp('llc', 2, BPF_B, LLC_S_SUBTYPES[what]!, 0x0f);
+    else if (what in LLC_U_SUBTYPES) b1 = this.mcmp('llc', 2, BPF_B, LLC_U_SUBTYPES[what]!, 0xef);
+    else return this.error(`unknown LLC type name "${what}"`);
+    genAnd(llc, b1);
+    return b1;
+  }
 
   /** `vlan [id]`: an 802.1Q/802.1ad/QinQ tag, then everything after it moves by 4 bytes. */
   vlan(n: number | null): Block {
@@ -1120,7 +1158,6 @@ export class CodeGen {
     }
     this.L.offLinkpl += 4;
     this.L.offLinktype += 4;
-    this.vlanStackDepth++;
     return b0;
   }
 
@@ -1172,7 +1209,6 @@ export class CodeGen {
     return LINK_DESCRIPTIONS[this.L.linktype] ?? `DLT ${this.L.linktype}`;
   }
   geneve(_n: number | null): Block { return this.unsupported('geneve'); }
-  llc(_what: string | null): Block { return this.unsupported('llc'); }
   pfString(_kind: string, _v: string): Block { return this.unsupported('pflog fields'); }
   pfNumber(_kind: string, _v: number): Block { return this.unsupported('pflog fields'); }
   pfNamed(_kind: string, _t: Token): Block { return this.unsupported('pflog fields'); }
@@ -1180,6 +1216,10 @@ export class CodeGen {
   p80211TypeSubtype(_a: Token, _b: Token): Block { return this.unsupported('802.11 fields'); }
 }
 
+const LINUX_SLL_OUTGOING = 4;
+const PACKET_OUTGOING = 4;
+const LLC_S_SUBTYPES: Record<string, number> = { rr: 0x01, rnr: 0x05, rej: 0x09 };
+const LLC_U_SUBTYPES: Record<string, number> = { ui: 0x03, ua: 0x63, disc: 0x43, dm: 0x0f, sabme: 0x6f, test: 0xe3, xid: 0xaf, frmr: 0x87 };
 const ETHERTYPE_8021Q = 0x8100;
 const ETHERTYPE_8021AD = 0x88a8;
 const ETHERTYPE_8021QINQ = 0x9100;

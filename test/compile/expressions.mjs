@@ -44,8 +44,14 @@ export const EXPRESSIONS = [
   'arp proto 6', 'src tcp', 'ether 1:2:3:4:5:6', 'ip and \\x', 'host 1:2:3', 'ip host 08', 'tcp[0:5] = 1', 'port 1.2.3.4',
   'proto 1.2.3.4', 'gateway 1.2.3.4', 'ip6 proto 300', 'tcp or 80', 'radio', 'link', 'lat host 1.2.3.4',
   'src port 80 and dst 1.2.3.4', 'dst port domain and src 1.2.3.4',
-  // primitives the compiler does not make yet (group 2 and 3 of issue 13)
-  'vlan', 'vlan 100', 'vlan and tcp', 'mpls', 'mpls 100', 'pppoed', 'pppoes', 'pppoes 1 and ip', 'geneve', 'llc',
+  // encapsulations that move what follows
+  'vlan', 'vlan 100', 'vlan and tcp', 'mpls', 'mpls 100', 'pppoed', 'pppoes', 'pppoes 1 and ip',
+  'mpls 100 and host 1.2.3.4', 'vlan and mpls and ip6', 'vlan 1 and vlan 2 and udp port 53', 'pppoes and tcp port 80',
+  'mpls and mpls 5 and ip', 'pppoes and ip6 host ::1', 'vlan and ether host 1:2:3:4:5:6', 'pppoes and ether host 1:2:3:4:5:6',
+  'pppoes and vlan', 'pppoes and mpls', 'mpls and vlan', 'mpls and arp', 'vlan and arp', 'vlan 5000', 'vlan and not vlan',
+  'vlan 10 or vlan 20', 'not vlan and ip', 'vlan and ip[0] = 0x45', 'mpls and tcp[13] = 2', 'pppoes and broadcast',
+  // primitives the compiler does not make yet (group 3 of issue 13)
+  'geneve', 'llc',
   'inbound', 'outbound', 'ifindex 1', 'ip protochain 6', 'protochain 17', 'gateway localhost', 'decnet host 1.2',
   'iso proto 0x83', 'isis', 'l1', 'iih', 'psnp',
 ];
