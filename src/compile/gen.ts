@@ -6,7 +6,7 @@
 import {
   BPF_ABS, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
   BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_LSH, BPF_MEM, BPF_MISC, BPF_MOD, BPF_MSH, BPF_NEG, BPF_OR, BPF_RSH, BPF_ST, BPF_SUB,
-  BPF_TAX, BPF_W, BPF_X, BPF_ADD, SKF_AD, SKF_AD_OFF,
+  BPF_TAX, BPF_W, BPF_X, BPF_ADD, SKF_AD, SKF_AD_OFF, BPF_MUL, BPF_JA, BPF_TXA,
 } from '../abi/opcodes.js';
 import { CompileError } from '../errors.js';
 import { Block, genAnd, genNot, genOr, sappend, stmt, uncond, type Stmt } from './blocks.js';
@@ -51,6 +51,10 @@ const IPPROTO_TCP = 6;
 const IPPROTO_IGRP = 9;
 const IPPROTO_UDP = 17;
 const IPPROTO_FRAGMENT = 44;
+const IPPROTO_HOPOPTS = 0;
+const IPPROTO_ROUTING = 43;
+const IPPROTO_DSTOPTS = 60;
+const IPPROTO_NONE = 59;
 const IPPROTO_ESP = 50;
 const IPPROTO_AH = 51;
 const IPPROTO_ICMPV6 = 58;
@@ -589,7 +593,7 @@ export class CodeGen {
       }
       case 'gateway': return this.error("'gateway' requires a name");
       case 'proto': return this.proto(v, proto, dir);
-      case 'protochain': return this.error('protochain is not supported by this compiler yet');
+      case 'protochain': return this.protochain(v, proto);
       default: return this.error('syntax error in filter expression');
     }
   }
@@ -752,7 +756,7 @@ export class CodeGen {
       }
       case 'gateway': return this.error('gateway is not supported by this compiler yet');
       case 'proto': return this.proto(this.lookupProto(name, proto), proto, dir);
-      case 'protochain': return this.error('protochain is not supported by this compiler yet');
+      case 'protochain': return this.protochain(this.lookupProto(name, proto), proto);
       default: return this.error('syntax error in filter expression');
     }
   }
@@ -889,6 +893,90 @@ export class CodeGen {
     });
     genAnd(b0, b1);
     return b1;
+  }
+
+  /** Set by protochain, whose backward loop libpcap's optimizer cannot take: no optimization. */
+  noOptimize = false;
+
+  /**
+   * `protochain N`: libpcap's walk along the IPv6 extension headers and IPv4/IPv6 AH headers,
+   * a loop inside one block (the in-block jumps linearize resolves; a backward `ja`).
+   */
+  protochain(v: number, proto: Proto): Block {
+    const reg2 = this.allocReg();
+    if (proto === 'default') {
+      const b0 = this.protochain(v, 'ip');
+      const b = this.protochain(v, 'ip6');
+      genOr(b0, b);
+      return b;
+    }
+    if (proto !== 'ip' && proto !== 'ip6') return this.error("bad protocol applied for 'protochain'");
+    this.noOptimize = true;
+    const L = this.L;
+    const base = L.offLinkpl + L.offNl;
+    const s: Stmt[] = [];
+    const emit = (code: number, k = 0): Stmt => {
+      const x = stmt(code, k);
+      s.push(x);
+      return x;
+    };
+    const jeq = (k: number): Stmt => emit(BPF_JMP | BPF_JEQ | BPF_K, k);
+    let b0: Block;
+    if (proto === 'ip') {
+      b0 = this.linktype(ETHERTYPE_IP);
+      emit(BPF_LD | BPF_ABS | BPF_B, base + 9);
+      emit(BPF_LDX | BPF_MSH | BPF_B, base);
+    } else {
+      b0 = this.linktype(ETHERTYPE_IPV6);
+      emit(BPF_LD | BPF_ABS | BPF_B, base + 6);
+      emit(BPF_LDX | BPF_IMM, 40);
+    }
+    const again = s.length;
+    const fix5 = jeq(v);
+    const fix2 = jeq(IPPROTO_NONE);
+    fix5.jf = fix2;
+    let fix3: Stmt | undefined;
+    if (proto === 'ip6') {
+      const heads = [IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING, IPPROTO_FRAGMENT].map((k) => jeq(k));
+      fix2.jf = heads[0]!;
+      for (let n = 1; n < heads.length; n++) heads[n - 1]!.jf = heads[n]!;
+      fix3 = heads[3]!;
+      const advance = emit(BPF_LD | BPF_IND | BPF_B, base);
+      emit(BPF_ST, reg2);
+      emit(BPF_LD | BPF_IND | BPF_B, base + 1);
+      emit(BPF_ALU | BPF_ADD | BPF_K, 1);
+      emit(BPF_ALU | BPF_MUL | BPF_K, 8);
+      emit(BPF_ALU | BPF_ADD | BPF_X, 0);
+      emit(BPF_MISC | BPF_TAX);
+      emit(BPF_LD | BPF_MEM, reg2);
+      emit(BPF_JMP | BPF_JA, (again - s.length - 1) >>> 0);
+      for (const h of heads) h.jt = advance;
+    } else {
+      fix2.jf = emit(BPF_ALU | BPF_ADD | BPF_K, 0);
+    }
+    const fix4 = jeq(IPPROTO_AH);
+    if (fix3) fix3.jf = fix4;
+    fix4.jt = emit(BPF_MISC | BPF_TXA);
+    emit(BPF_LD | BPF_IND | BPF_B, base);
+    emit(BPF_ST, reg2);
+    emit(BPF_MISC | BPF_TXA);
+    emit(BPF_ALU | BPF_ADD | BPF_K, 1);
+    emit(BPF_MISC | BPF_TAX);
+    emit(BPF_LD | BPF_IND | BPF_B, base);
+    emit(BPF_ALU | BPF_ADD | BPF_K, 2);
+    emit(BPF_ALU | BPF_MUL | BPF_K, 4);
+    emit(BPF_MISC | BPF_TAX);
+    emit(BPF_LD | BPF_MEM, reg2);
+    emit(BPF_JMP | BPF_JA, (again - s.length - 1) >>> 0);
+    const end = emit(BPF_ALU | BPF_ADD | BPF_K, 0);
+    fix2.jt = end;
+    fix4.jf = end;
+    fix5.jt = end;
+    const b = new Block(JMP(BPF_JEQ), v);
+    b.stmts = s;
+    this.freeReg(reg2);
+    genAnd(b0, b);
+    return b;
   }
 
   // --- arithmetic ----------------------------------------------------------------

@@ -50,12 +50,15 @@ export function compileFilter(expression: string, opts: CompileOptions = {}): Cl
   }
   const step = parseFilter(expression);
   let root: Block;
+  let noOptimize = false;
   if (step === null) root = new Block(BPF_RET | BPF_K, snaplen);
   else {
     const g = new CodeGen(layout, netmask, expression);
     const b = step(g);
+    noOptimize = g.noOptimize;
     root = finish(b, new Block(BPF_RET | BPF_K, snaplen), new Block(BPF_RET | BPF_K, 0));
   }
   const prog = linearize(root);
-  return optimize ? optimizeClassic(prog) : prog;
+  // libpcap does not optimize a program with protochain's loop.
+  return optimize && !noOptimize ? optimizeClassic(prog) : prog;
 }

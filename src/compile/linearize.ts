@@ -33,7 +33,8 @@ export function linearize(root: Block): ClassicInsn[] {
         const d = out[dst]!;
         d.code = s.code;
         d.k = s.k;
-        if (bpfClass(s.code) === BPF_JMP && s.code !== (BPF_JMP | BPF_JA)) {
+        // libpcap leaves a jump second to last in a block unresolved (its "???" case).
+        if (bpfClass(s.code) === BPF_JMP && s.code !== (BPF_JMP | BPF_JA) && off !== slen - 2) {
           const jt = stmts.indexOf(s.jt!);
           const jf = stmts.indexOf(s.jf!);
           if (jt < 0 || jf < 0 || jt - off - 1 >= 256 || jf - off - 1 >= 256) throw new CompileError('the filter needs a block-local jump that cannot be encoded', '', 0);

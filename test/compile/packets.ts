@@ -128,6 +128,18 @@ export function generatedEthernet(): Uint8Array[] {
   llc([0xaa, 0xaa, 0x03, 0, 0, 0, 0x80, 0xf3, 0, 0, 0, 0]);
   llc([0xaa, 0xaa, 0x03, 0, 0, 0, 0x81, 0x37, 0, 0, 0, 0]);
   for (const type of [0x809b, 0x80f3, 0x8137, 0x6001, 0x6002, 0x6003, 0x6004, 0x6007, 0x9000, 0x0064]) out.push(csumless(ether(mac(), mac(), type, [0x45, 0, 0, 0, 0, 0, 0, 0])));
+  // Extension header chains and AH, for protochain: IPv6 hop-by-hop -> routing -> fragment -> L4,
+  // IPv6 AH -> L4, IPv4 AH -> L4, and an IPv6 chain ending in no next header.
+  for (const l4 of [6, 17, 58]) {
+    const t = transport(l4, 80, 53, 0x02);
+    const ext = (next: number, len8: number): number[] => [next, len8, ...new Array<number>(6 + len8 * 8).fill(0)];
+    const chain = [...ext(43, 0), ...ext(44, 1), l4, 0, 0, 0, 0, 0, 0, 1, ...t];
+    out.push(csumless(ether(mac(), mac(), 0x86dd, [0x60, 0, 0, 0, ...be16(chain.length), 0, 64, ...ip6('2001:db8::1'), ...ip6('fe80::1'), ...chain])));
+    const ah = [l4, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    out.push(csumless(ether(mac(), mac(), 0x86dd, [0x60, 0, 0, 0, ...be16(ah.length + t.length), 51, 64, ...ip6('::1'), ...ip6('2001:db8::1'), ...ah, ...t])));
+    out.push(csumless(ether(mac(), mac(), 0x800, ipv4('1.2.3.4', '5.6.7.8', 51, [...ah, ...t]))));
+  }
+  out.push(csumless(ether(mac(), mac(), 0x86dd, [0x60, 0, 0, 0, 0, 8, 0, 64, ...ip6('::1'), ...ip6('::1'), 59, 0, 0, 0, 0, 0, 0, 0])));
   // The same IP packets inside VLAN tags (one and two), MPLS labels (one and two) and PPPoE sessions.
   const inner = out.filter((f) => f.length > 14 && ((f[12] === 0x08 && f[13] === 0) || (f[12] === 0x86 && f[13] === 0xdd))).filter((_, i) => i % 4 === 0);
   for (const [i, f] of inner.entries()) {
