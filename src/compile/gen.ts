@@ -245,7 +245,7 @@ export class CodeGen {
         return this.cmp('linkhdr', 0, BPF_W, af);
       }
       default:
-        return this.error('link-layer type filtering not implemented for this link type');
+        return this.error(`${this.linkName()} link-layer type filtering not implemented`);
     }
   }
 
@@ -1321,7 +1321,8 @@ const PPP_TYPES: Record<number, number> = {
   0x0600: 0x0025, [LLCSAP_ISONS]: 0x0023, [LLCSAP_8021D]: 0x0031, [LLCSAP_IPX]: 0x002b,
 };
 const LINK_DESCRIPTIONS: Record<number, string> = {
-  0: 'BSD loopback', 9: 'PPP', 101: 'Raw IP', 108: 'OpenBSD loopback', 113: 'Linux cooked v1', 228: 'Raw IPv4', 229: 'Raw IPv6', 276: 'Linux cooked v2',
+  0: 'BSD loopback', 9: 'PPP', 166: 'PPP for pppd, with direction flag', 227: 'CAN', 231: 'D-Bus', 239: 'NFLOG', 249: 'USB',
+  253: 'Linux netlink', 279: 'Elektrobit High Speed Capture and Replay (EBHSCR)', 101: 'Raw IP', 108: 'OpenBSD loopback', 113: 'Linux cooked v1', 228: 'Raw IPv4', 229: 'Raw IPv6', 276: 'Linux cooked v2',
 };
 
 const ETHER_PROTOS: Record<string, number> = {

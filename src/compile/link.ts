@@ -32,6 +32,10 @@ add(113, 14, 16, 0, 0, 'sll'); // LINUX_SLL
 add(276, 0, 20, 0, 0, 'ethertype'); // LINUX_SLL2
 add(0, 0, 4, 0, 0, 'af-host'); // NULL
 add(108, 0, 4, 0, 0, 'af-net'); // LOOP
+add(9, 2, 4, 0, 0, 'ppp'); // PPP
+// Link types whose headers libpcap cannot look past: only len, less/greater, link[...] and the
+// socket metadata compile; every protocol test is refused, as libpcap refuses it.
+for (const lt of [227, 231, 239, 249, 253, 279]) add(lt, -1, -1, 0, 0, 'none');
 
 export function linkLayout(linktype: number): LinkLayout | undefined {
   return layouts.get(linktype);
