@@ -502,6 +502,48 @@ export class CodeGen {
     return b1;
   }
 
+  /** DECnet's four header forms (long/short, padded or not), each with the address where it sits. */
+  private dnhostop(addr: number, dir: Dir): Block {
+    let sh: number;
+    let lh: number;
+    switch (dir) {
+      case 'dst': sh = 1; lh = 7; break;
+      case 'src': sh = 3; lh = 15; break;
+      case 'and': case 'default': case 'or': {
+        const b0 = this.dnhostop(addr, 'src');
+        const b1 = this.dnhostop(addr, 'dst');
+        if (dir === 'and') genAnd(b0, b1);
+        else genOr(b0, b1);
+        return b1;
+      }
+      case 'addr1': case 'addr2': case 'addr3': case 'addr4':
+        return this.error(`'${dir}' and 'address${dir.slice(4)}' are not valid qualifiers for addresses other than 802.11 MAC addresses`);
+      case 'ra': return this.error("'ra' is not a valid qualifier for addresses other than 802.11 MAC addresses");
+      case 'ta': return this.error("'ta' is not a valid qualifier for addresses other than 802.11 MAC addresses");
+      default: return this.error('syntax error in filter expression');
+    }
+    // The address is little-endian on the wire; libpcap's ntohs makes the compare right on a little-endian host.
+    const a = ((addr & 0xff) << 8) | ((addr >> 8) & 0xff);
+    const b0 = this.linktype(ETHERTYPE_DN);
+    let tmp = this.mcmp('linkpl', 2, BPF_H, 0x8106, 0xff07);
+    const b1 = this.cmp('linkpl', 2 + 1 + lh, BPF_H, a);
+    genAnd(tmp, b1);
+    tmp = this.mcmp('linkpl', 2, BPF_B, 0x06, 0x07);
+    let b2 = this.cmp('linkpl', 2 + lh, BPF_H, a);
+    genAnd(tmp, b2);
+    genOr(b2, b1);
+    tmp = this.mcmp('linkpl', 2, BPF_H, 0x8102, 0xff07);
+    b2 = this.cmp('linkpl', 2 + 1 + sh, BPF_H, a);
+    genAnd(tmp, b2);
+    genOr(b2, b1);
+    tmp = this.mcmp('linkpl', 2, BPF_B, 0x02, 0x07);
+    b2 = this.cmp('linkpl', 2 + sh, BPF_H, a);
+    genAnd(tmp, b2);
+    genOr(b2, b1);
+    genAnd(b0, b1);
+    return b1;
+  }
+
   private host(addr: number, mask: number, proto: Proto, dir: Dir, type: string): Block {
     const typestr = type === 'net' ? 'net' : 'host';
     switch (proto) {
@@ -520,7 +562,7 @@ export class CodeGen {
       case 'rarp': return this.hostop(addr, mask, dir, ETHERTYPE_REVARP, 14, 24);
       case 'arp': return this.hostop(addr, mask, dir, ETHERTYPE_ARP, 14, 24);
       case 'atalk': return this.error('AppleTalk host filtering not implemented');
-      case 'decnet': return this.error('DECnet host filtering is not supported by this compiler yet');
+      case 'decnet': return this.dnhostop(addr, dir);
       case 'lat': return this.error('LAT host filtering not implemented');
       case 'sca': return this.error('SCA host filtering not implemented');
       case 'moprc': return this.error('MOPRC host filtering not implemented');
@@ -556,7 +598,13 @@ export class CodeGen {
     const { proto, dir } = q;
     let vlen: number;
     if (s === null) vlen = 32;
-    else if (proto === 'decnet') return this.error('DECnet addresses are not supported by this compiler yet');
+    else if (proto === 'decnet') {
+      // __pcap_atodn: area.node, sscanf("%d.%d") style.
+      const m = /^\s*([+-]?\d+)\.\s*([+-]?\d+)/.exec(s);
+      if (!m) return this.error(`malformed decnet address '${s}'`);
+      v = (((Number(m[1]) << 10) & 0xfc00) | (Number(m[2]) & 0x3ff)) >>> 0;
+      vlen = 32;
+    }
     else {
       const r = atoin(s);
       if (!r) return this.error(`invalid IPv4 address '${s}'`);
@@ -564,6 +612,7 @@ export class CodeGen {
     }
     switch (q.addr) {
       case 'default': case 'host': case 'net': {
+        if (proto === 'decnet') return this.host(v, 0, proto, dir, q.addr);
         if (proto === 'link') return this.error('illegal link layer address');
         let mask = 0xffffffff;
         if (s === null && q.addr === 'net') {
@@ -705,7 +754,7 @@ export class CodeGen {
           if (!e) return this.error(`unknown ether host '${name}'`);
           return this.ehostop(e, dir);
         }
-        if (proto === 'decnet') return this.error('DECnet host names are not supported by this compiler yet');
+        if (proto === 'decnet') return this.error(`invalid DECnet address '${name}'`);
         const addrs = hostAddresses(name);
         if (addrs.length === 0) return this.error(`unknown host '${name}'`);
         let tproto = proto;
