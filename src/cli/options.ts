@@ -67,14 +67,18 @@ export function withFilterInput<T>(y: Argv<T>): Argv<T & FilterInputArgs> {
   return y.positional('filter', filterPositional).options(filterInputOptions) as unknown as Argv<T & FilterInputArgs>;
 }
 
-/** Reads and decodes FILTER: InputError (66) when unreadable, DecodeError (65) when malformed or a capture. */
-export function loadClassicFromArgs(argv: FilterInputArgs): ClassicInsn[] {
+/**
+ * Reads and decodes FILTER, or compiles --expr: InputError (66) when unreadable, DecodeError (65)
+ * when malformed or a capture, CompileError (65) for an expression libpcap refuses; UsageError
+ * naming `synopsis` when neither is given.
+ */
+export function loadClassicFromArgs(argv: FilterInputArgs, synopsis: string): ClassicInsn[] {
   if (argv.expr !== undefined) {
     if (argv.filter !== undefined) throw new UsageError('give FILTER or --expr EXPRESSION, not both');
     const linktype = /^\d+$/.test(argv.linktype) ? Number(argv.linktype) : argv.linktype;
     return compileFilter(argv.expr, { linktype, snaplen: argv.snaplen });
   }
-  if (argv.filter === undefined) throw new UsageError('a FILTER (a file, or - for stdin) or --expr EXPRESSION is needed');
+  if (argv.filter === undefined) throw new UsageError(`missing FILTER (${synopsis})`);
   const bytes = readInput(argv.filter, CLASSIC_INPUT);
   const source = sourceName(argv.filter);
   checkFilterInput(bytes, source);

@@ -20,7 +20,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .example('tcpdump -ddd ip | $0 check -', 'check a compiled tcpdump filter')
       .example('$0 check policy.bpf --seccomp', 'check a raw seccomp filter'),
   handler: (argv) => {
-    const prog = loadClassicFromArgs(argv);
+    const prog = loadClassicFromArgs(argv, 'cbpf2ebpf check FILTER');
     const opts = { profile: argv.seccomp ? 'seccomp' : 'socket' } as const;
     // A violation is a CheckError: main prints its one line and exits 65.
     checkForLinux(prog, opts);

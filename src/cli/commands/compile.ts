@@ -37,7 +37,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   builder: (y) =>
     y
       .positional('expression', { describe: 'the filter expression; several words are joined with spaces, as tcpdump joins them', type: 'string', array: true })
-      .option('linktype', { alias: 'y', describe: 'link type: EN10MB, RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP, IPV4, IPV6 or a LINKTYPE_ number', type: 'string', default: 'EN10MB' })
+      .option('linktype', { alias: 'y', describe: 'link type: EN10MB, RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP, IPV4, IPV6, PPP, ... (docs/compile.md) or a LINKTYPE_ number', type: 'string', default: 'EN10MB' })
       .option('snaplen', { alias: 's', describe: 'snapshot length accepted packets return', type: 'number', default: DEFAULT_SNAPLEN })
       .option('O', { describe: "do not run the optimizer (tcpdump's -O)", type: 'boolean', default: false })
       .option('format', {

@@ -136,7 +136,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     const expr = argv.expr;
     const capture = expr !== undefined && argv.capture === undefined ? argv.filter : argv.capture;
     if (expr !== undefined && argv.capture !== undefined) throw new UsageError('give FILTER or --expr EXPRESSION, not both');
-    if (capture === undefined) throw new UsageError(expr !== undefined ? 'a CAPTURE (a pcap or pcapng file, or - for stdin) is needed' : 'a FILTER and a CAPTURE are needed');
+    if (capture === undefined) throw new UsageError(`missing ${expr !== undefined || argv.filter !== undefined ? 'CAPTURE' : 'FILTER'} (cbpf2ebpf replay FILTER CAPTURE)`);
     argv.capture = capture;
     if (expr === undefined) {
       if (argv.filter === '-' && argv.capture === '-') throw new UsageError('FILTER and CAPTURE cannot both be stdin');
@@ -158,7 +158,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (pt !== undefined) link.pktType = pt;
 
     // An expression is compiled for each interface's link type and snaplen, as tcpdump -r does.
-    const prog = expr !== undefined ? { expression: expr } : loadClassicFromArgs(argv);
+    const prog = expr !== undefined ? { expression: expr } : loadClassicFromArgs(argv, 'cbpf2ebpf replay FILTER CAPTURE');
     const out = stdout();
     const text = new ChunkedWriter((chunk) => out.write(chunk));
     // With the packets on stdout, the summary and warnings go to stderr.

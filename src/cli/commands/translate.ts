@@ -37,7 +37,7 @@ export const translateCommand: CommandModule<object, TranslateArgs> = {
       .example('$0 prog.ddd -f bin -o prog.o.bin', 'write raw struct bpf_insn records for bpf(BPF_PROG_LOAD)'),
   handler: (argv) => {
     const profile = argv.seccomp ? 'seccomp' : 'socket';
-    const prog = loadClassicFromArgs(argv);
+    const prog = loadClassicFromArgs(argv, argv._[0] === 'translate' ? 'cbpf2ebpf translate FILTER' : 'cbpf2ebpf [command] FILTER [options]');
     checkForLinux(prog, { profile });
     const t = translateClassic(prog, { profile });
     const out = formatProgram(t.insns, argv.format, { ...annotationOf(prog, t), annotate: argv.annotate });
