@@ -1,6 +1,6 @@
 // The expressions the compiler goldens cover (test/compile/make-goldens.mjs records libpcap's
 // program, or its refusal, for each of them on each link type of LINKTYPES).
-export const LINKTYPES = ['EN10MB', 'RAW', 'LINUX_SLL', 'LINUX_SLL2', 'NULL', 'LOOP', 'IPV4', 'IPV6'];
+export const LINKTYPES = ['EN10MB', 'RAW', 'LINUX_SLL', 'LINUX_SLL2', 'NULL', 'LOOP', 'IPV4', 'IPV6', 'PPP', 'NFLOG', 'NETLINK', 'CAN_SOCKETCAN', 'USBPCAP', 'DBUS', 'EBHSCR'];
 
 export const EXPRESSIONS = [
   // protocols
