@@ -117,3 +117,14 @@ export class VmError extends Cbpf2ebpfError {
     super(`insn ${pc}: ${detail}`, EXIT_DATAERR);
   }
 }
+
+/**
+ * A filter expression libpcap would refuse: a syntax error, an unknown name, a qualifier
+ * that does not apply. `position` is the offset in the expression of the offending word
+ * (or the expression's length when the expression ends too early); -1 when unknown.
+ */
+export class CompileError extends Cbpf2ebpfError {
+  constructor(readonly detail: string, readonly expression: string, readonly position: number, readonly word = '') {
+    super(position >= 0 ? `${detail} (at ${word ? `'${quotable(word, NAME_QUOTE_MAX)}', ` : ''}character ${position + 1} of the filter expression)` : detail, EXIT_DATAERR);
+  }
+}

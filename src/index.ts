@@ -68,5 +68,9 @@ export { compileSeccompProfile, type CompileProfileOptions } from './seccomp/pro
 export * as classic from './classic/index.js';
 export * as ebpf from './ebpf/index.js';
 
+// Compile pcap-filter expressions (libpcap 1.10's language) to classic programs
+export { compileFilter, DEFAULT_SNAPLEN, type CompileOptions } from './compile/index.js';
+export type { FilterExpression } from './replay/types.js';
+
 // Optimize a classic program, keeping its verdict on every packet (what compileFilter runs)
 export { optimizeClassic } from './compile/optimize/index.js';

@@ -6,13 +6,13 @@
  *   base       errors, args, hex, text, suggest, abi/ (the kernel's ABI), io/ (files and streams)
  *   stages     classic/ (decode, check, classic interpreter), ebpf/ (the internal model),
  *              translate/ (classic -> internal), verify/ (the verifier), vm/ (engines)
- *   uses       capture/ (pcap/pcapng), replay/, seccomp/
+ *   uses       capture/ (pcap/pcapng), compile/ (pcap-filter expressions), replay/, seccomp/
  *   surface    cli/, index.ts
  */
 'use strict';
 
 const BASE = '^src/(errors|args|hex|text|suggest)\\.ts$|^src/(abi|io)/';
-const STAGES_AND_USES = '^src/(classic|ebpf|translate|verify|vm|capture|replay|seccomp)/';
+const STAGES_AND_USES = '^src/(classic|ebpf|translate|verify|vm|capture|compile|replay|seccomp)/';
 const SURFACE = '^src/(cli/|index\\.ts$)';
 
 /** `from` may import nothing in src/ but `allowed` (and itself). */
@@ -40,6 +40,7 @@ module.exports = {
     only('verify', '^src/verify/', `${BASE}|^src/ebpf/`, 'The verifier judges internal programs, wherever they came from.'),
     only('vm', '^src/vm/', `${BASE}|^src/ebpf/`, 'The engines run internal programs, wherever they came from.'),
     only('capture', '^src/capture/', BASE, 'Reading and writing captures needs no BPF at all.'),
+    only('compile', '^src/compile/', `${BASE}|^src/(classic|capture)/`, 'The filter compiler writes classic programs; it names link types as captures do.'),
     {
       name: 'uses-do-not-reach-up',
       comment: 'replay and seccomp use the stages; the CLI and the library entry use them all.',

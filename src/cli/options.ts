@@ -9,6 +9,8 @@ import type { ClassicInsn } from '../classic/insn.js';
 import { readInput, sourceName } from '../io/input.js';
 import { CLASSIC_INPUT } from '../classic/limits.js';
 import { checkFilterInput } from './misplaced.js';
+import { compileFilter } from '../compile/index.js';
+import { UsageError } from '../errors.js';
 
 export const ENDIANS: readonly Endian[] = ['little', 'big'];
 
@@ -35,21 +37,48 @@ export const filterInputOptions = {
     default: 'little',
     type: 'string',
   },
+  expr: {
+    describe: 'a pcap-filter expression (as tcpdump takes it) instead of FILTER: compiled here, as libpcap compiles it',
+    type: 'string',
+  },
+  linktype: {
+    describe: 'with --expr: the link type to compile for (EN10MB, RAW, LINUX_SLL, ... or a number)',
+    type: 'string',
+    default: 'EN10MB',
+  },
+  snaplen: {
+    describe: 'with --expr: the snapshot length accepted packets return',
+    type: 'number',
+    default: 262144,
+  },
 } satisfies Record<string, Options>;
 
 export interface FilterInputArgs {
   filter: string;
   'input-format': 'auto' | ClassicFormat;
   endian: Endian;
+  expr?: string;
+  linktype: string;
+  snaplen: number;
 }
 
-/** Adds the FILTER positional (name it `<filter>` in the command string) and its options. */
+/** Adds the FILTER positional (name it `[filter]` in the command string: --expr may stand for it) and its options. */
 export function withFilterInput<T>(y: Argv<T>): Argv<T & FilterInputArgs> {
   return y.positional('filter', filterPositional).options(filterInputOptions) as unknown as Argv<T & FilterInputArgs>;
 }
 
-/** Reads and decodes FILTER: InputError (66) when unreadable, DecodeError (65) when malformed or a capture. */
-export function loadClassicFromArgs(argv: FilterInputArgs): ClassicInsn[] {
+/**
+ * Reads and decodes FILTER, or compiles --expr: InputError (66) when unreadable, DecodeError (65)
+ * when malformed or a capture, CompileError (65) for an expression libpcap refuses; UsageError
+ * naming `synopsis` when neither is given.
+ */
+export function loadClassicFromArgs(argv: FilterInputArgs, synopsis: string): ClassicInsn[] {
+  if (argv.expr !== undefined) {
+    if (argv.filter !== undefined) throw new UsageError('give FILTER or --expr EXPRESSION, not both');
+    const linktype = /^\d+$/.test(argv.linktype) ? Number(argv.linktype) : argv.linktype;
+    return compileFilter(argv.expr, { linktype, snaplen: argv.snaplen });
+  }
+  if (argv.filter === undefined) throw new UsageError(`missing FILTER (${synopsis})`);
   const bytes = readInput(argv.filter, CLASSIC_INPUT);
   const source = sourceName(argv.filter);
   checkFilterInput(bytes, source);

@@ -14,11 +14,17 @@ import type { ClassicProgram } from '../classic/insn.js';
 import { checkClassicProgram } from '../classic/shape.js';
 import { checkSkbMeta, type SkbMeta } from '../abi/ctx.js';
 import { dissectLink as dissect, type LinkOptions, type PacketWindow } from './link.js';
-import type { ReplayOptions } from './types.js';
+import type { FilterExpression, ReplayOptions } from './types.js';
+
+/** Whether a replay's filter is an expression to compile rather than a program or a path. */
+export function isFilterExpression(filter: unknown): filter is FilterExpression {
+  return typeof filter === 'object' && filter !== null && !Array.isArray(filter) && 'expression' in filter;
+}
 
 /** The arguments of replay/replaySync (ArgumentError from `fn`); prepareFilter checks the engine options. */
-export function checkReplayArgs(fn: string, filter: ClassicProgram | string, capture: string, options: ReplayOptions | undefined): void {
-  if (typeof filter !== 'string') checkClassicProgram(fn, filter, 'filter');
+export function checkReplayArgs(fn: string, filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions | undefined): void {
+  if (isFilterExpression(filter)) checkString(fn, 'filter.expression', filter.expression);
+  else if (typeof filter !== 'string') checkClassicProgram(fn, filter, 'filter');
   checkString(fn, 'capture', capture);
   const o = checkOptions(fn, 'options', options);
   if (o.link !== undefined) checkObject(fn, 'options.link', o.link, 'link options (see LinkOptions)');

@@ -4,20 +4,21 @@
  * event loop turn and output streams drain.
  */
 import type { ClassicProgram } from '../classic/insn.js';
+import type { FilterExpression } from './types.js';
 import { checkReplayArgs } from './checks.js';
 import { ReplaySession } from './session.js';
 import type { ReplayOptions, ReplayResult } from './types.js';
 
 export { loadFilter, ReplaySession } from './session.js';
-export { ReplayPacket, type PacketResult, type ReplayOptions, type ReplayResult, type ReplayTrace } from './types.js';
+export { ReplayPacket, type FilterExpression, type PacketResult, type ReplayOptions, type ReplayResult, type ReplayTrace } from './types.js';
 
 /**
- * Runs `filter` (a classic program, or a path to one) over every packet of `capture` (a path,
+ * Runs `filter` (a classic program, a path to one, or an expression compiled per interface) over every packet of `capture` (a path,
  * or `-` for stdin). Throws UsageError (bad options), InputError (unreadable filter or
  * capture), DecodeError/CheckError/TranslateError (a filter that cannot run), CaptureError (a
  * bad capture, unless keepGoing), OutputError (the -w file), VmError (a run that faults).
  */
-export function replaySync(filter: ClassicProgram | string, capture: string, options: ReplayOptions = {}): ReplayResult {
+export function replaySync(filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions = {}): ReplayResult {
   checkReplayArgs('replaySync', filter, capture, options);
   const session = new ReplaySession(filter, capture, options);
   try {
@@ -35,7 +36,7 @@ export function replaySync(filter: ClassicProgram | string, capture: string, opt
  * are handled and output streams drain; the `backpressure` option pauses it while a reader of
  * its output is slow.
  */
-export async function replay(filter: ClassicProgram | string, capture: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+export async function replay(filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkReplayArgs('replay', filter, capture, options);
   const session = new ReplaySession(filter, capture, options);
   const backpressure = options.backpressure;

@@ -22,12 +22,14 @@ import { CLASSIC_INPUT } from '../classic/limits.js';
 import { sameFile } from '../io/output.js';
 import { quotable } from '../text.js';
 import { checkInteger, checkString } from '../args.js';
-import { checkReplayArgs } from './checks.js';
+import { checkReplayArgs, isFilterExpression } from './checks.js';
+import { compileFilter } from '../compile/index.js';
+import type { CaptureInterface } from '../capture/record.js';
 import { prepareFilter, type EngineName, type PreparedFilter } from './engine.js';
 import { KeptPacketWriter, keptFormatFor } from './kept-writer.js';
 import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
 import { tracePacket } from './trace.js';
-import { ReplayPacket, type PacketResult, type ReplayOptions, type ReplayResult, type ReplayTrace } from './types.js';
+import { ReplayPacket, type FilterExpression, type PacketResult, type ReplayOptions, type ReplayResult, type ReplayTrace } from './types.js';
 
 /** Reads a classic program from a file (`-` = stdin) in any format decodeClassic knows. */
 export function loadFilter(path: string, format: 'auto' | ClassicFormat = 'auto', endian: Endian = 'little'): ClassicProgram {
@@ -67,7 +69,11 @@ function refuseWritingTheInput(capture: string, write: string): void {
 const PROGRESS_EVERY = 0x3fff; // packets between onProgress calls, minus one
 
 export class ReplaySession {
-  private readonly prep: PreparedFilter;
+  private prep: PreparedFilter;
+  /** An expression filter: its program for each link type and snaplen met so far. */
+  private readonly compiled: Map<string, PreparedFilter> | null;
+  private readonly expression: FilterExpression | null;
+  private lastIface: CaptureInterface | null | undefined = undefined;
   private readonly link: LinkOptions;
   private readonly reader: CaptureReader;
   private readonly meta = defaultSkbMeta();
@@ -98,11 +104,20 @@ export class ReplaySession {
    * `-` for stdin). Throws UsageError (bad options), InputError (unreadable filter or capture),
    * DecodeError/CheckError/TranslateError (a filter that cannot run).
    */
-  constructor(filter: ClassicProgram | string, capture: string, private readonly options: ReplayOptions = {}) {
+  constructor(filter: ClassicProgram | string | FilterExpression, capture: string, private readonly options: ReplayOptions = {}) {
     checkReplayArgs('ReplaySession', filter, capture, options);
     if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
-    const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
-    this.prep = prepareFilter(prog, options);
+    if (isFilterExpression(filter)) {
+      this.expression = filter;
+      this.compiled = new Map();
+      // Compiled once up front so that a bad expression fails before the capture is read.
+      this.prep = this.prepareFor(1, 262144);
+    } else {
+      this.expression = null;
+      this.compiled = null;
+      const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
+      this.prep = prepareFilter(prog, options);
+    }
     this.link = resolveLinkOptions(options.link, this.prep.wantsPayOffset);
     const trace = options.trace;
     if (trace && !(Number.isInteger(trace.packet) && trace.packet >= 1)) throw new UsageError(`the packet to trace is numbered from 1, got ${trace.packet}`);
@@ -117,7 +132,21 @@ export class ReplaySession {
     this.kept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
     this.results = options.collect ? [] : undefined;
     this.pkt = options.onPacket || this.results ? new ReplayPacket() : null;
-    this.needMeta = this.prep.readsMetadata || this.link.vlan === 'metadata';
+    // A program compiled later, for another interface, may read LEN: keep the metadata filled.
+    this.needMeta = this.prep.readsMetadata || this.link.vlan === 'metadata' || this.expression !== null;
+  }
+
+  /** The expression's program for one link type and snapshot length, compiled on first use. */
+  private prepareFor(linktype: number, snaplen: number): PreparedFilter {
+    const key = `${linktype}/${snaplen}`;
+    let p = this.compiled!.get(key);
+    if (!p) {
+      const e = this.expression!;
+      const prog = compileFilter(e.expression, { linktype, snaplen, ...(e.optimize !== undefined ? { optimize: e.optimize } : {}), ...(e.netmask !== undefined ? { netmask: e.netmask } : {}) });
+      p = prepareFilter(prog, this.options);
+      this.compiled!.set(key, p);
+    }
+    return p;
   }
 
   /**
@@ -138,7 +167,9 @@ export class ReplaySession {
   step(maxPackets: number): boolean {
     checkInteger('step', 'maxPackets', maxPackets, 1, Number.MAX_SAFE_INTEGER);
     if (this.done) return false;
-    const reader = this.reader, rec = reader.current, run = this.prep.filter, meta = this.meta, link = this.link;
+    const reader = this.reader, rec = reader.current, meta = this.meta, link = this.link;
+    let run = this.prep.filter;
+    const perInterface = this.expression !== null;
     const win = this.win, scratch = this.scratch, kept = this.kept, pkt = this.pkt, results = this.results;
     const onPacket = this.options.onPacket, onProgress = this.options.onProgress;
     const traceAt = this.traceAt, needMeta = this.needMeta;
@@ -160,6 +191,11 @@ export class ReplaySession {
         if (r !== STEP_PACKET) {
           this.done = true;
           break;
+        }
+        if (perInterface && rec.iface !== this.lastIface) {
+          this.lastIface = rec.iface;
+          this.prep = this.prepareFor(rec.linktype, rec.iface?.effectiveSnaplen ?? reader.interfaces[0]?.effectiveSnaplen ?? 262144);
+          run = this.prep.filter;
         }
         // One compare per packet; the list is searched only where the link type changes.
         if (rec.linktype !== lastLinktype) {

@@ -8,6 +8,18 @@ import type { EngineName, PrepareOptions } from './engine.js';
 import type { LinkOptions } from './link.js';
 import type { PacketTrace } from './trace.js';
 
+/**
+ * A pcap-filter expression as a replay's filter: compiled (by compileFilter) for the link type
+ * and snapshot length of each interface the packets come from, as tcpdump -r compiles it.
+ */
+export interface FilterExpression {
+  readonly expression: string;
+  /** Default true, as libpcap. */
+  readonly optimize?: boolean;
+  /** For `ip broadcast`; default 0. */
+  readonly netmask?: number;
+}
+
 export interface ReplayOptions extends PrepareOptions {
   /** How each packet's link layer becomes socket metadata (VLAN placement, LEN, pkt_type, ifindex, mark, ...). */
   link?: Partial<LinkOptions>;

@@ -11,14 +11,16 @@
 //  4. start-up as npm installs the package: `cbpf2ebpf --version` from a copy installed from
 //     `npm pack`'s tarball against the same command in this clone;
 //  5. the classic optimizer: program lengths against libpcap's optimizer, and its time against
-//     `tcpdump -ddd` for the same expressions.
+//     `tcpdump -ddd` for the same expressions;
+//  6. the filter compiler: compile time against libpcap's pcap_compile (in process) and
+//     `tcpdump -d` (per process), how many listings are byte-identical, program lengths.
 //
 // The capture is test/bench/out/big.pcap, 1,000,000 Ethernet packets written by
 // make-capture.mjs (made on first run). Accepted counts must agree with libpcap and tcpdump,
 // or the bench fails. Results go to stdout and test/bench/out/results.md.
 //
 // Usage: npm run bench [-- --packets N] [--rounds R] [--repeats K] [--filter EXPR]...
-//                       [--only engines,replay,reader,startup,optimizer]
+//                       [--only engines,replay,reader,startup,optimizer,compile]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -294,6 +296,55 @@ try {
     const node = Math.min(...[0, 1, 2, 3, 4].map(() => timed(process.execPath, ['-e', '0']).wall));
     say();
     say(`Node.js itself starts in ${fx(node, 3)} s here (\`node -e 0\`, ${fx(node / tb, 2)}x tcpdump's whole run).`);
+    say();
+  }
+
+  // 5. The filter compiler against libpcap's pcap_compile (in process) and `tcpdump -d` (per process).
+  if (section('compile')) {
+    const { compileFilter } = await dist('compile/index.js');
+    const { disassembleClassic } = await dist('classic/disasm.js');
+    const cases = JSON.parse(readFileSync(join(root, 'fixtures/compile/goldens.json'), 'utf8')).cases.filter((c) => c.error === undefined);
+    const compiles = (c, optimize) => { try { return compileFilter(c.expression, { linktype: c.linktype, optimize }); } catch { return undefined; } };
+    const identical = cases.filter((c) => { const p = compiles(c, false); return p && disassembleClassic(p) === c.unoptimized; }).length;
+    const ours = cases.filter((c) => compiles(c, true));
+    const lines = (t) => t.split('\n').filter(Boolean).length;
+    const ourLen = ours.reduce((n, c) => n + compiles(c, true).length, 0);
+    const theirLen = ours.reduce((n, c) => n + lines(c.optimized ?? c.unoptimized), 0);
+    const shorter = ours.filter((c) => compiles(c, true).length < lines(c.optimized ?? c.unoptimized)).length;
+    const longer = ours.filter((c) => compiles(c, true).length > lines(c.optimized ?? c.unoptimized)).length;
+    const en = ours.filter((c) => c.linktype === 'EN10MB').map((c) => c.expression);
+    const exprFile = join(tmp, 'expressions.txt');
+    writeFileSync(exprFile, `${en.join('\n')}\n`);
+    const harness = join(tmp, 'pcap_compile_bench');
+    execFileSync('gcc', ['-O2', '-o', harness, join(root, 'test/native/pcap_compile_bench.c'), '-lpcap']);
+    const libpcap = (optimize) => Number(execFileSync(harness, ['EN10MB', optimize ? '1' : '0', exprFile, String(rounds * 4)], { encoding: 'utf8' }).split(' ')[0]);
+    const oursTime = (optimize) => {
+      let best = Infinity;
+      for (let r = 0; r < rounds * 4; r++) {
+        const t0 = process.hrtime.bigint();
+        for (const e of en) compileFilter(e, { optimize });
+        best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+      return best;
+    };
+    const sample = en.slice(0, 20);
+    const procs = (cmd, argsOf) => Math.min(...[0, 1].map(() => sample.reduce((t, e) => t + timed(cmd, argsOf(e)).wall, 0)));
+    const tcpdumpWall = procs('tcpdump', (e) => ['-d', '-y', 'EN10MB', '--', e]);
+    const cliWall = procs(process.execPath, (e) => [join(root, 'bin/cbpf2ebpf'), 'compile', '--', e]);
+    const [lu, lo, ou, oo] = [libpcap(false), libpcap(true), oursTime(false), oursTime(true)];
+    say(`## Filter compiler: ${en.length} EN10MB expressions (${cases.length} expression x link type goldens)`);
+    say();
+    say(`Listing byte-identical to \`tcpdump -O -d\`: ${identical} of ${cases.length} (${fx((100 * identical) / cases.length)}%); the rest are primitives not compiled yet.`);
+    say(`Program length, ours (optimizer on) against libpcap's optimized: ${ourLen} against ${theirLen} instructions (${fx(ourLen / theirLen, 2)}x); shorter for ${shorter}, longer for ${longer} of ${ours.length}.`);
+    say();
+    say('| compile | ms for all | relative to libpcap |');
+    say('|---|---:|---:|');
+    say(`| libpcap pcap_compile, -O (in process, C) | ${fx(lu * 1e3, 2)} | 1.00x |`);
+    say(`| compileFilter, optimize: false | ${fx(ou * 1e3, 2)} | ${fx(ou / lu, 2)}x |`);
+    say(`| libpcap pcap_compile, optimized | ${fx(lo * 1e3, 2)} | 1.00x |`);
+    say(`| compileFilter, optimize: true | ${fx(oo * 1e3, 2)} | ${fx(oo / lo, 2)}x |`);
+    say(`| \`tcpdump -d\`, one process per expression (${sample.length}) | ${fx(tcpdumpWall * 1e3, 1)} | 1.00x |`);
+    say(`| \`cbpf2ebpf compile\`, one process per expression (${sample.length}) | ${fx(cliWall * 1e3, 1)} | ${fx(cliWall / tcpdumpWall, 2)}x |`);
     say();
   }
 

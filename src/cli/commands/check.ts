@@ -8,7 +8,7 @@ interface CheckArgs extends FilterInputArgs {
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
-  command: 'check <filter>',
+  command: 'check [filter]',
   describe: "check a classic program with Linux's rules (bpf_check_classic, and seccomp's with --seccomp)",
   builder: (y) =>
     withFilterInput(y)
@@ -20,7 +20,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .example('tcpdump -ddd ip | $0 check -', 'check a compiled tcpdump filter')
       .example('$0 check policy.bpf --seccomp', 'check a raw seccomp filter'),
   handler: (argv) => {
-    const prog = loadClassicFromArgs(argv);
+    const prog = loadClassicFromArgs(argv, 'cbpf2ebpf check FILTER');
     const opts = { profile: argv.seccomp ? 'seccomp' : 'socket' } as const;
     // A violation is a CheckError: main prints its one line and exits 65.
     checkForLinux(prog, opts);

@@ -26,7 +26,7 @@ function render(prog: ClassicProgram, format: OutputFormat, endian: Endian): str
 }
 
 export const disasmCommand: CommandModule<object, DisasmArgs> = {
-  command: 'disasm <filter>',
+  command: 'disasm [filter]',
   describe: 'print a classic program as tcpdump -d does, or convert it to another form',
   builder: (y) =>
     withFilterInput(y)
@@ -44,7 +44,7 @@ export const disasmCommand: CommandModule<object, DisasmArgs> = {
       .example('$0 disasm prog.ddd', 'print the listing of a tcpdump -ddd program')
       .example('tcpdump -ddd ip | $0 disasm - -f bin -o ip.bin', 'convert to raw little-endian records'),
   handler: (argv) => {
-    const prog = loadClassicFromArgs(argv);
+    const prog = loadClassicFromArgs(argv, 'cbpf2ebpf disasm FILTER');
     const out = render(prog, argv.format, argv['output-endian'] ?? argv.endian);
     if (argv.output !== undefined) writeFileAtomic(argv.output, out);
     else process.stdout.write(out);

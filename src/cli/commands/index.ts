@@ -25,4 +25,5 @@ export const commands: readonly CommandEntry[] = [
   { name: 'verify', load: async () => (await import('./verify.js')).verifyCommand },
   { name: 'seccomp', load: async () => (await import('./seccomp.js')).seccompCommand },
   { name: 'replay', load: async () => (await import('./replay.js')).replayCommand },
+  { name: 'compile', load: async () => (await import('./compile.js')).compileCommand },
 ];

@@ -65,7 +65,7 @@ function integer(name: string, v: number | undefined, max: number): number | und
 const engineHelp = ENGINE_NAMES.map((n) => `${n}: ${ENGINES[n].describe}`).join('; ');
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
-  command: 'replay <filter> <capture>',
+  command: 'replay [filter] [capture]',
   describe: 'run a classic filter over a pcap/pcapng capture as a Linux packet socket would',
   builder: (y) =>
     withFilterInput(y)
@@ -111,6 +111,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('keep-going', { describe: 'on a truncated or corrupt capture, report it and exit 0 with what was read', type: 'boolean', default: false })
       .option('progress', { describe: 'progress bar on stderr (default: when stderr is a terminal and the capture is over 32 MiB)', type: 'boolean' })
       .example('tcpdump -ddd "tcp port 80" > web.ddd; $0 replay web.ddd trace.pcap', 'how many packets a socket filter keeps, and how fast')
+      .example('$0 replay --expr "vlan and tcp port 80" trace.pcapng', 'compile an expression for each interface of the capture, as tcpdump -r does')
       .example('$0 replay web.ddd trace.pcap --results > ours.txt', 'one return value per packet, to diff against libpcap')
       .example('$0 replay web.ddd trace.pcap -w kept.pcap', 'write the packets the filter keeps')
       .example('$0 replay web.ddd trace.pcap --trace-classic 3', 'trace packet 3, with the classic instruction of each step')
@@ -138,8 +139,16 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (loops.backwardLoops === 'bounded' && argv.engine === 'classic') {
       throw new UsageError('--bounded-loops is a translation: it goes with --engine jit or interp (the classic engine with --semantics libpcap runs the loop itself)');
     }
-    if (argv.filter === '-' && argv.capture === '-') throw new UsageError('FILTER and CAPTURE cannot both be stdin');
-    checkReplayInputs(argv.filter, argv.capture);
+    // With --expr the one positional is the capture.
+    const expr = argv.expr;
+    const capture = expr !== undefined && argv.capture === undefined ? argv.filter : argv.capture;
+    if (expr !== undefined && argv.capture !== undefined) throw new UsageError('give FILTER or --expr EXPRESSION, not both');
+    if (capture === undefined) throw new UsageError(`missing ${expr !== undefined || argv.filter !== undefined ? 'CAPTURE' : 'FILTER'} (cbpf2ebpf replay FILTER CAPTURE)`);
+    argv.capture = capture;
+    if (expr === undefined) {
+      if (argv.filter === '-' && argv.capture === '-') throw new UsageError('FILTER and CAPTURE cannot both be stdin');
+      checkReplayInputs(argv.filter, argv.capture);
+    }
 
     const link: Partial<LinkOptions> = {
       vlan: argv.vlan,
@@ -155,7 +164,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     const pt = pktType(argv.pkttype);
     if (pt !== undefined) link.pktType = pt;
 
-    const prog = loadClassicFromArgs(argv);
+    // An expression is compiled for each interface's link type and snaplen, as tcpdump -r does.
+    const prog = expr !== undefined ? { expression: expr } : loadClassicFromArgs(argv, 'cbpf2ebpf replay FILTER CAPTURE');
     const out = stdout();
     const text = new ChunkedWriter((chunk) => out.write(chunk));
     // With the packets on stdout, the summary and warnings go to stderr.

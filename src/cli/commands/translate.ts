@@ -19,7 +19,7 @@ interface TranslateArgs extends FilterInputArgs, LoopArgs {
 }
 
 export const translateCommand: CommandModule<object, TranslateArgs> = {
-  command: ['$0 <filter>', 'translate <filter>'],
+  command: ['$0 [filter]', 'translate [filter]'],
   describe: 'check a classic program with Linux\'s rules and translate it to internal BPF (the default command)',
   builder: (y) =>
     withFilterInput(y)
@@ -40,7 +40,7 @@ export const translateCommand: CommandModule<object, TranslateArgs> = {
   handler: (argv) => {
     const profile = argv.seccomp ? 'seccomp' : 'socket';
     const loops = loopOptionsFromArgs(argv);
-    const prog = loadClassicFromArgs(argv);
+    const prog = loadClassicFromArgs(argv, argv._[0] === 'translate' ? 'cbpf2ebpf translate FILTER' : 'cbpf2ebpf [command] FILTER [options]');
     checkForTranslation(prog, profile, loops.backwardLoops);
     const t = translateClassic(prog, { profile, ...loops });
     const out = formatProgram(t.insns, argv.format, { ...annotationOf(prog, t), annotate: argv.annotate });
