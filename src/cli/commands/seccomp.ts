@@ -311,7 +311,22 @@ const asmCommand: CommandModule<object, AsmArgs> = {
 
 interface SummaryArgs extends LoadArgs {
   json: boolean;
+  budget?: number;
+  view: 'verdict' | 'syscall';
+  changes: boolean;
 }
+
+/** --budget: a positive integer, else a usage error. */
+function budgetOf(v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`--budget wants a positive integer, not ${String(v)}`);
+  return v;
+}
+
+const BUDGET_OPTION = {
+  describe: 'operations the analysis may spend in all (default 40000000); a syscall that needs more is reported as not analysed',
+  type: 'number',
+} as const;
 
 function verdictJson(v: Verdict): Record<string, unknown> {
   return { text: v.text, value: v.value, lines: v.pcs };
@@ -340,6 +355,7 @@ export function summaryJson(s: SeccompSummary, source: string): Record<string, u
     ...(s.x32 ? { x32: calls(s.x32) } : {}),
     warnings: s.warnings.map((w) => ({ kind: w.kind, message: w.message, lines: w.pcs, ...(w.syscalls ? { syscalls: w.syscalls } : {}) })),
     unreachable: s.unreachable,
+    exceeded: s.exceeded,
   };
 }
 
@@ -349,12 +365,22 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
   builder: (y) =>
     withSeccompInput(y, 'arch to summarize (default: the first arch the filter checks, else the host\'s)')
       .option('json', { describe: 'print the summary as JSON', type: 'boolean', default: false })
+      .option('budget', BUDGET_OPTION)
+      .option('view', {
+        describe: 'verdict: syscalls listed under each verdict; syscall: one syscall a line with its outcome',
+        choices: ['verdict', 'syscall'] as const,
+        default: 'verdict' as const,
+      })
+      .option('changes', { describe: 'show only the syscalls whose outcome differs from the default', type: 'boolean', default: false })
       .example('$0 seccomp summary policy.bpf --arch x86_64', 'what each x86_64 syscall gets, x32 calls, and the warnings')
+      .example('$0 seccomp summary policy.bpf --changes', 'only what the filter does differently from its default')
       .example('$0 seccomp summary policy.bpf --json | jq \'.syscalls[] | select(.cases | length > 0)\'', 'the syscalls that depend on arguments') as unknown as Argv<SummaryArgs>,
   handler: (argv) => {
     const filter = loadSeccompFilter(argv.filter, loadOptions(argv, argv.filter));
-    const summary = filter.summary(argv.arch ?? filter.arch);
-    process.stdout.write(argv.json ? `${JSON.stringify(summaryJson(summary, filter.source), null, 2)}\n` : formatSummary(summary));
+    const budget = budgetOf(argv.budget);
+    const summary = filter.summary(argv.arch ?? filter.arch, budget !== undefined ? { budget } : {});
+    process.stdout.write(argv.json ? `${JSON.stringify(summaryJson(summary, filter.source), null, 2)}\n`
+      : formatSummary(summary, { view: argv.view, changes: argv.changes }));
   },
 };
 
