@@ -307,7 +307,7 @@ export function outcomeText(o: Outcome): string {
 }
 
 /** Starting domains for one arch: its AUDIT_ARCH, and zero high halves on 32-bit arches. */
-function archWords(arch: SeccompArch, nr?: number): Map<number, Domain> {
+export function archWords(arch: SeccompArch, nr?: number): Map<number, Domain> {
   const m = new Map<number, Domain>([[WORD_ARCH, pointDomain(arch.audit)]]);
   if (nr !== undefined) m.set(WORD_NR, pointDomain(nr));
   if (arch.bits === 32) {
@@ -371,7 +371,7 @@ function checkOutcome(fn: string, arg: string, o: unknown): void {
 }
 
 /** An outcome lets the call run when any of its verdicts is ALLOW or LOG. */
-function permits(o: Outcome): boolean {
+export function permits(o: Outcome): boolean {
   const ok = (v: Verdict): boolean => v.value === null || ['ALLOW', 'LOG'].includes(decodeAction(v.value).action);
   return ok(o.otherwise) || o.cases.some(ok);
 }
@@ -401,6 +401,28 @@ function predecessors(prog: ClassicProgram): Uint32Array {
   return n;
 }
 
+/** Starting domains for the numbers no syscall table of the arch names (x86_64 and x32: neither's), every value of nr. */
+export function otherNumberWords(arch: SeccompArch): Map<number, Domain> {
+  const named = new Set<number>();
+  for (const t of arch.name === 'x86_64' || arch.name === 'x32' ? [toArch('x86_64'), toArch('x32')] : [arch]) {
+    for (const nr of syscallTable(t).byName.values()) named.add(nr >>> 0);
+  }
+  const sorted = [...named].sort((a, b) => a - b);
+  const gaps: number[] = [];
+  let next = 0;
+  for (const nr of sorted) { if (nr > next) gaps.push(next, nr - 1); next = nr + 1; }
+  if (next <= 0xffffffff) gaps.push(next, 0xffffffff);
+  const words = archWords(arch);
+  words.set(WORD_NR, rangesDomain(gaps));
+  return words;
+}
+
+/** Starting domains for every `seccomp_data.arch` but this arch's. */
+export function foreignWords(arch: SeccompArch): Map<number, Domain> {
+  const a = arch.audit;
+  return new Map([[WORD_ARCH, rangesDomain(a === 0 ? [1, 0xffffffff] : a === 0xffffffff ? [0, 0xfffffffe] : [0, a - 1, a + 1, 0xffffffff])]]);
+}
+
 const EXCEEDED: Outcome = {
   cases: [], depends: [], otherwise: { value: null, text: 'UNKNOWN (analysis budget exhausted)', pcs: [] },
 };
@@ -425,18 +447,7 @@ export function summarizeSeccomp(prog: ClassicProgram, opts: AnalyzeOptions): Se
 
   const syscalls = perSyscall(arch);
   const x32 = arch.name === 'x86_64' ? perSyscall(toArch('x32')) : undefined;
-  // The numbers no table entry names, every value of nr included.
-  const named = new Set<number>();
-  for (const t of arch.name === 'x86_64' || arch.name === 'x32' ? [toArch('x86_64'), toArch('x32')] : [arch]) {
-    for (const nr of syscallTable(t).byName.values()) named.add(nr >>> 0);
-  }
-  const sorted = [...named].sort((a, b) => a - b);
-  const gaps: number[] = [];
-  let next = 0;
-  for (const nr of sorted) { if (nr > next) gaps.push(next, nr - 1); next = nr + 1; }
-  if (next <= 0xffffffff) gaps.push(next, 0xffffffff);
-  const numberWords = archWords(arch);
-  numberWords.set(WORD_NR, rangesDomain(gaps));
+  const numberWords = otherNumberWords(arch);
   const tryOutcome = (words: Map<number, Domain>, native?: Domain): Outcome => {
     try {
       return outcomeOf(run(prog, words, c), arch.endian, native);
@@ -447,9 +458,7 @@ export function summarizeSeccomp(prog: ClassicProgram, opts: AnalyzeOptions): Se
   };
   const numbers = tryOutcome(numberWords, nativeNumbers(arch));
   if (numbers === EXCEEDED) exceeded.push('(other numbers)');
-  const foreign = new Map<number, Domain>([[WORD_ARCH, rangesDomain(arch.audit === 0 ? [1, 0xffffffff]
-    : arch.audit === 0xffffffff ? [0, 0xfffffffe] : [0, arch.audit - 1, arch.audit + 1, 0xffffffff])]]);
-  const otherArches = tryOutcome(foreign);
+  const otherArches = tryOutcome(foreignWords(arch));
   if (otherArches === EXCEEDED) exceeded.push('(other arches)');
   let everything: Exploration | undefined;
   try {

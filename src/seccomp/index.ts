@@ -24,3 +24,8 @@ export * from './errno.js';
 export * from './filter.js';
 export { AnalysisBudgetError } from './explore.js';
 export * from './syscalls/index.js';
+export {
+  diffSeccomp, diffRegionMatches, formatDiff, type DiffOptions, type DiffRegion, type DiffVerdict, type SeccompDiff,
+} from './diff.js';
+export { loadSeccompInput } from './load-input.js';
+export { type FormatSummaryOptions, permits } from './analyze.js';

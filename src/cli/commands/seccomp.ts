@@ -5,6 +5,7 @@
  *   seccomp disasm FILTER             seccomp-tools–style pseudo-code (reads back with `seccomp asm`)
  *   seccomp asm FILE                  pseudo-code back to a filter (raw records or a text form)
  *   seccomp summary FILTER            every syscall's outcome over all arguments, and warnings
+ *   seccomp diff A B                  where two filters give different verdicts, and on which arguments
  *
  * The subcommand names win over file names: a filter file called `disasm`, `asm` or `summary`
  * is given as `./disasm`.
@@ -24,6 +25,8 @@ import {
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
+import { type SeccompDiff, diffSeccomp, formatDiff } from '../../seccomp/diff.js';
+import { loadSeccompInput } from '../../seccomp/load-input.js';
 import { readInput, sourceName } from '../../io/input.js';
 import { CLASSIC_INPUT } from '../../classic/limits.js';
 import { writeFileAtomic } from '../../io/output.js';
@@ -114,7 +117,7 @@ function filterJson(filter: SeccompFilter, t: SeccompTrace, withPath: boolean): 
 }
 
 /** The subcommands a FILTER word may be a typo of (`seccomp dissasm F` is no filter file). */
-const SUBCOMMANDS = ['disasm', 'asm', 'summary'];
+const SUBCOMMANDS = ['disasm', 'asm', 'summary', 'diff'];
 
 function evaluateHandler(argv: EvalArgs): void {
   const mistyped = mistypedCommand(argv.filter, SUBCOMMANDS, 'seccomp ');
@@ -384,9 +387,57 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
   },
 };
 
+// ---------------------------------------------------------------- seccomp diff A B
+
+interface DiffArgs extends Omit<LoadArgs, 'filter'> {
+  a: string;
+  b: string;
+  json: boolean;
+  stricter: boolean;
+  budget?: number;
+}
+
+function diffJson(d: SeccompDiff, a: string, b: string): Record<string, unknown> {
+  return {
+    a, b, arch: d.arch.name, equivalent: d.equivalent, stricter: d.stricter, exceeded: d.exceeded,
+    regions: d.regions.map((r) => ({ ...r, looser: d.looser.includes(r) })),
+  };
+}
+
+const diffCommand: CommandModule<object, DiffArgs> = {
+  command: 'diff <a> <b>',
+  describe: 'where two filters give different verdicts, per syscall, with the argument conditions (exact, from their paths); exit 1 when they differ',
+  builder: (y) =>
+    withSeccompInput(y as Argv<object>, 'arch to compare (default: the first arch A checks, else the host\'s)')
+      .positional('a', { ...filterPositional, describe: 'the first filter (any form `seccomp` reads), or -' })
+      .positional('b', { ...filterPositional, describe: 'the second filter' })
+      .option('json', { describe: 'print the differences as JSON', type: 'boolean', default: false })
+      .option('stricter', {
+        describe: 'answer whether B is at least as strict as A (every call B lets run, A lets run): exit 0 when it is, 1 when not',
+        type: 'boolean', default: false,
+      })
+      .option('budget', BUDGET_OPTION)
+      .example('$0 seccomp diff old.bpf new.bpf --arch x86_64', 'what changed between two versions of a policy')
+      .example('$0 seccomp diff default.bpf custom.bpf --stricter', 'is custom.bpf at least as strict as default.bpf?') as unknown as Argv<DiffArgs>,
+  handler: (argv) => {
+    if (argv.a === '-' && argv.b === '-') throw new UsageError('only one filter can come from stdin');
+    const fa = loadSeccompInput(argv.a, loadOptions(argv as unknown as LoadArgs, argv.a));
+    const fb = loadSeccompInput(argv.b, loadOptions(argv as unknown as LoadArgs, argv.b));
+    const budget = budgetOf(argv.budget);
+    const d = diffSeccomp(fa, fb, argv.arch ?? fa.arch, budget !== undefined ? { budget } : {});
+    if (argv.json) process.stdout.write(`${JSON.stringify(diffJson(d, fa.source, fb.source), null, 2)}\n`);
+    else if (argv.stricter) {
+      process.stdout.write(d.stricter ? `${fb.source} is at least as strict as ${fa.source}\n`
+        : formatDiff({ ...d, regions: d.looser }, { a: fa.source, b: fb.source }));
+    } else process.stdout.write(formatDiff(d, { a: fa.source, b: fb.source }));
+    // Like diff(1): 1 when they differ (--stricter: when B lets run what A does not).
+    process.exitCode = (argv.stricter ? d.stricter : d.equivalent) ? 0 : 1;
+  },
+};
+
 // ---------------------------------------------------------------- seccomp
 
-const SECCOMP_DESCRIPTION = 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary';
+const SECCOMP_DESCRIPTION = 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary, diff';
 
 export const seccompCommand: CommandModule<object, object> = {
   command: 'seccomp',
@@ -398,6 +449,7 @@ export const seccompCommand: CommandModule<object, object> = {
       .command(disasmCommand as CommandModule)
       .command(asmCommand as CommandModule)
       .command(summaryCommand as CommandModule)
+      .command(diffCommand as CommandModule)
       // The default subcommand comes last: `seccomp disasm x` is the subcommand, `seccomp ./disasm read` a file.
       .command(evaluateCommand as CommandModule)
       .epilog('Subcommand names come first: a filter file named disasm, asm or summary is given as ./disasm.'),
