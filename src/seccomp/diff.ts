@@ -16,9 +16,9 @@ import {
 } from './analyze.js';
 import { type ArchInput, type SeccompArch, X32_SYSCALL_BIT, checkArch, toArch } from './arch.js';
 import { type Domain, contains } from './domain.js';
-import { AnalysisBudgetError, type Exploration, type VerdictRegion, evalSym, exploreSeccomp } from './explore.js';
+import { AnalysisBudgetError, type VerdictRegion, evalSym, exploreSeccomp, verdictBoxes } from './explore.js';
 import { SeccompFilter } from './filter.js';
-import { type Box, BoxSet, type Initial, TRUE_BOX, andCond, andFact, boxMatches, intersectBox, subtractBox } from './region.js';
+import { type Box, BoxSet, type Initial, andCond, andFact, boxMatches, intersectBox } from './region.js';
 import { syscallTable } from './syscalls/index.js';
 import { hex } from '../hex.js';
 import { argFail } from '../args.js';
@@ -74,23 +74,6 @@ const regionBoxes = new WeakMap<DiffRegion, { box: Box; initial: Initial }>();
 
 const lets = (v: DiffVerdict): boolean => v.value === null || ['ALLOW', 'LOG'].includes(decodeAction(v.value).action);
 
-/** A verdict's region as boxes: its own, or the complement of the other verdicts' when kept as the rest. */
-function boxesOf(x: Exploration, v: VerdictRegion, meter: { ops: number; budget: number }): readonly Box[] {
-  if (v.boxes) return v.boxes;
-  let rest: Box[] = [TRUE_BOX];
-  for (const o of x.verdicts) {
-    if (o === v) continue;
-    for (const q of o.boxes!) {
-      const set = new BoxSet(x.initial, meter);
-      for (const p of rest) for (const r of subtractBox(p, q, x.initial)) set.add(r);
-      rest = set.boxes;
-      meter.ops += rest.length;
-      if (meter.ops > meter.budget) throw new AnalysisBudgetError(meter.budget);
-    }
-  }
-  return rest;
-}
-
 /** `r` less the inputs where a returned symbol equals the other verdict (`ret a` can return the same value). */
 function unequal(r: Box, va: VerdictRegion, vb: VerdictRegion, initial: Initial): Box | null {
   const x = va.value;
@@ -134,8 +117,8 @@ export function diffSeccomp(a: DiffInput, b: DiffInput, arch: ArchInput, opts: D
       for (const va of xa.verdicts) {
         for (const vb of xb.verdicts) {
           if (va.value.key === vb.value.key) continue;
-          const ba = boxesOf(xa, va, meter);
-          const bb = boxesOf(xb, vb, meter);
+          const ba = verdictBoxes(xa, va, meter);
+          const bb = verdictBoxes(xb, vb, meter);
           const set = new BoxSet(xa.initial, meter);
           for (const p of ba) {
             for (const q of bb) {

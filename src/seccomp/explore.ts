@@ -23,14 +23,14 @@
  * never a silent sample.
  */
 import { Cbpf2ebpfError, EXIT_DATAERR } from '../errors.js';
-import type { ClassicProgram } from '../classic/insn.js';
+import type { ClassicInsn, ClassicProgram } from '../classic/insn.js';
 import { classicForm } from '../classic/insn.js';
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MEMWORDS, BPF_W, bpfOp, bpfSize } from '../abi/opcodes.js';
 import { SECCOMP_DATA_SIZE } from '../abi/ctx.js';
 import { ALU_SYMBOLS } from './disasm.js';
 import { type Domain, FULL, NEGATION, type Relation, holds, pointOf, restrict, sameDomain } from './domain.js';
 import {
-  type Box, BoxSet, type Initial, TRUE_BOX, andCond, andFact, boxMatches, domainIn, subsetBox,
+  type Box, BoxSet, type Initial, TRUE_BOX, andCond, andFact, boxMatches, domainIn, subsetBox, subtractBox,
 } from './region.js';
 import { type Sym, WORDS, WORD_ARCH, WORD_NR, alu, constSym, evalSym, wordSym, wordsOf } from './sym.js';
 
@@ -79,10 +79,47 @@ export interface Exploration {
   readonly initial: Initial;
 }
 
-interface Regs {
+/** Symbolic A, X and M[]. */
+export interface Regs {
   a: Sym;
   x: Sym;
   mem: Array<Sym | undefined>;
+}
+
+/**
+ * Runs a straight-line instruction (a load, store, move or ALU operation other than a division
+ * by X) on symbolic registers; false for anything else (jumps, returns, division by X).
+ */
+export function applySym(regs: Regs, i: ClassicInsn, pc: number): boolean {
+  const f = classicForm(i.code);
+  switch (f?.kind) {
+    case 'ld-abs':
+      if (bpfSize(i.code) !== BPF_W || i.k % 4 !== 0 || i.k >= SECCOMP_DATA_SIZE) {
+        throw new Error(`instruction ${pc}: a seccomp filter loads only aligned words of seccomp_data`);
+      }
+      regs.a = wordSym(i.k / 4); return true;
+    case 'ld-ind': case 'ldx-msh':
+      throw new Error(`instruction ${pc}: packet loads do not exist in seccomp filters`);
+    case 'ld-imm': regs.a = constSym(i.k); return true;
+    case 'ld-len': regs.a = constSym(SECCOMP_DATA_SIZE); return true;
+    case 'ld-mem': regs.a = regs.mem[i.k] ?? ZERO; return true;
+    case 'ldx-imm': regs.x = constSym(i.k); return true;
+    case 'ldx-len': regs.x = constSym(SECCOMP_DATA_SIZE); return true;
+    case 'ldx-mem': regs.x = regs.mem[i.k] ?? ZERO; return true;
+    case 'st': regs.mem[i.k] = regs.a; return true;
+    case 'stx': regs.mem[i.k] = regs.x; return true;
+    case 'tax': regs.x = regs.a; return true;
+    case 'txa': regs.a = regs.x; return true;
+    case 'neg': regs.a = alu('neg', regs.a, null); return true;
+    case 'alu-k': regs.a = alu(ALU_SYMBOLS.get(bpfOp(i.code))!, regs.a, constSym(i.k)); return true;
+    case 'alu-x': {
+      const op = ALU_SYMBOLS.get(bpfOp(i.code))!;
+      if (op === '/' || op === '%') return false;
+      regs.a = alu(op, regs.a, regs.x);
+      return true;
+    }
+    default: return false;
+  }
 }
 
 type Result = Map<string, { value: Sym; pcs: Set<number>; boxes: Box[] | null }>;
@@ -201,26 +238,8 @@ export function exploreSeccomp(prog: ClassicProgram, opts: ExploreOptions = {}):
       pcs.push(pc);
       const f = classicForm(i.code);
       if (!f) throw new Error(`instruction ${pc}: code 0x${i.code.toString(16)} is not a classic instruction`);
+      if (applySym(regs, i, pc)) { pc++; continue; }
       switch (f.kind) {
-        case 'ld-abs':
-          if (bpfSize(i.code) !== BPF_W || i.k % 4 !== 0 || i.k >= SECCOMP_DATA_SIZE) {
-            throw new Error(`instruction ${pc}: a seccomp filter loads only aligned words of seccomp_data`);
-          }
-          regs.a = wordSym(i.k / 4); pc++; break;
-        case 'ld-ind': case 'ldx-msh':
-          throw new Error(`instruction ${pc}: packet loads do not exist in seccomp filters`);
-        case 'ld-imm': regs.a = constSym(i.k); pc++; break;
-        case 'ld-len': regs.a = constSym(SECCOMP_DATA_SIZE); pc++; break;
-        case 'ld-mem': regs.a = regs.mem[i.k] ?? ZERO; pc++; break;
-        case 'ldx-imm': regs.x = constSym(i.k); pc++; break;
-        case 'ldx-len': regs.x = constSym(SECCOMP_DATA_SIZE); pc++; break;
-        case 'ldx-mem': regs.x = regs.mem[i.k] ?? ZERO; pc++; break;
-        case 'st': regs.mem[i.k] = regs.a; pc++; break;
-        case 'stx': regs.mem[i.k] = regs.x; pc++; break;
-        case 'tax': regs.x = regs.a; pc++; break;
-        case 'txa': regs.a = regs.x; pc++; break;
-        case 'neg': regs.a = alu('neg', regs.a, null); pc++; break;
-        case 'alu-k': regs.a = alu(ALU_SYMBOLS.get(bpfOp(i.code))!, regs.a, constSym(i.k)); pc++; break;
         case 'alu-x': {
           const op = ALU_SYMBOLS.get(bpfOp(i.code))!;
           if ((op === '/' || op === '%') && regs.x.t !== 'const') {
@@ -448,6 +467,23 @@ export function verdictFor(x: Exploration, words: ArrayLike<number>): { region: 
 /** How many verdicts' explicit regions hold the words (1 for a sound exploration, or 0 for "the rest"). */
 export function matchingVerdicts(x: Exploration, words: ArrayLike<number>): number {
   return x.verdicts.filter((v) => v.boxes !== null && v.boxes.some((b) => boxMatches(b, words))).length;
+}
+
+/** A verdict's region as boxes: its own, or the complement of the other verdicts' when kept as the rest. */
+export function verdictBoxes(x: Exploration, v: VerdictRegion, meter: { ops: number; budget: number }): readonly Box[] {
+  if (v.boxes) return v.boxes;
+  let rest: Box[] = [TRUE_BOX];
+  for (const o of x.verdicts) {
+    if (o === v) continue;
+    for (const q of o.boxes!) {
+      const set = new BoxSet(x.initial, meter);
+      for (const p of rest) for (const r of subtractBox(p, q, x.initial)) set.add(r);
+      rest = set.boxes;
+      meter.ops += rest.length;
+      if (meter.ops > meter.budget) throw new AnalysisBudgetError(meter.budget);
+    }
+  }
+  return rest;
 }
 
 export { boxMatches } from './region.js';

@@ -29,3 +29,4 @@ export {
 } from './diff.js';
 export { loadSeccompInput } from './load-input.js';
 export { type FormatSummaryOptions, permits } from './analyze.js';
+export { decisiveSteps, type DecisiveStep } from './explain.js';

@@ -21,7 +21,7 @@ import { type SeccompArch, toArch } from '../../seccomp/arch.js';
 import { assembleSeccompText } from '../../seccomp/asm.js';
 import { disassembleSeccomp, lineNumber, seccompStatements } from '../../seccomp/disasm.js';
 import {
-  checkedArches, evaluateStack, formatTrace, loadSeccompFilter, type LoadSeccompOptions, type SeccompFilter, type SeccompQuery,
+  checkedArches, evaluateStack, formatExplanation, formatTrace, loadSeccompFilter, type LoadSeccompOptions, type SeccompFilter, type SeccompQuery,
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
@@ -90,6 +90,7 @@ interface EvalArgs extends LoadArgs {
   json: boolean;
   quiet: boolean;
   trace: boolean;
+  explain: boolean;
 }
 
 const hex64 = (v: bigint): string => `0x${v.toString(16)}`;
@@ -123,6 +124,27 @@ function evaluateHandler(argv: EvalArgs): void {
   const mistyped = mistypedCommand(argv.filter, SUBCOMMANDS, 'seccomp ');
   if (mistyped) throw mistyped;
   if (argv.json && argv.quiet) throw new UsageError('--json and --quiet exclude each other');
+  if (argv.explain && argv.stack !== undefined) throw new UsageError('--explain takes one filter, not a --stack');
+  if (argv.explain) {
+    const filter = loadSeccompInput(argv.filter, loadOptions(argv, argv.filter));
+    const e = filter.explain({
+      arch: argv.arch !== undefined ? toArch(argv.arch) : filter.arch,
+      syscall: argv.syscall,
+      args: [...argv.args, ...(argv['--'] ?? []).map(String)],
+      ...(argv.ip !== undefined ? { ip: argv.ip } : {}),
+    });
+    if (argv.quiet) process.stdout.write(`${e.result.text}\n`);
+    else if (argv.json) {
+      process.stdout.write(`${JSON.stringify({
+        ...resultJson(e.result), pc: e.result.pc, ...(e.rule !== undefined ? { rule: e.rule } : {}),
+        decisive: e.decisive.map((d) => ({
+          pc: d.pc, text: d.text, condition: d.condition, taken: d.taken, left: d.leftValue, right: d.rightValue,
+          ...(d.rule !== undefined ? { rule: d.rule } : {}),
+        })),
+      }, null, 2)}\n`);
+    } else process.stdout.write(formatExplanation(e));
+    return;
+  }
   const paths = [argv.filter, ...[argv.stack ?? []].flat()];
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('only one filter can come from stdin');
   const filters = paths.map((p) => loadSeccompFilter(p, loadOptions(argv, p)));
@@ -207,6 +229,10 @@ const evaluateCommand: CommandModule<object, EvalArgs> = {
       .option('json', { describe: 'print the verdict as JSON', type: 'boolean', default: false })
       .option('quiet', { alias: 'q', describe: 'print the verdict alone (ALLOW, ERRNO(13), KILL_PROCESS...)', type: 'boolean', default: false })
       .option('trace', { alias: 't', describe: 'also print the path through the filter, with A and X', type: 'boolean', default: false })
+      .option('explain', {
+        describe: 'print the comparisons that decided the verdict (those whose other branch gives another verdict), with the values compared and their rules',
+        type: 'boolean', default: false,
+      })
       .example('$0 seccomp policy.bpf openat -100 0x7ffc0000 0x241', 'the verdict for openat(AT_FDCWD, path, O_WRONLY|O_CREAT|O_TRUNC)')
       .example('$0 seccomp policy.bpf read --arch i386 -q', 'the verdict alone, for the i386 read')
       .example('$0 seccomp base.bpf ptrace --stack app.bpf', 'two stacked filters, base.bpf installed first') as unknown as Argv<EvalArgs>,
