@@ -62,14 +62,16 @@ export interface SyscallSummary {
   readonly exceeded?: true;
 }
 
-export type WarningKind = 'no-arch-check' | 'x32-bypass' | 'unreachable' | 'default-allow';
+export type WarningKind =
+  | 'no-arch-check' | 'x32-bypass' | 'unreachable' | 'default-allow'
+  | 'socketcall-open' | 'low-32-bits' | 'x32-reachable' | 'twin-allowed' | 'io-uring-allowed';
 
 export interface SeccompWarning {
   readonly kind: WarningKind;
   readonly message: string;
   /** Instructions concerned. */
   readonly pcs: readonly number[];
-  /** Syscalls concerned (x32 bypass). */
+  /** Syscalls concerned. */
   readonly syscalls?: readonly string[];
 }
 
@@ -434,10 +436,29 @@ export function summarizeSeccomp(prog: ClassicProgram, opts: AnalyzeOptions): Se
   optInteger('summarizeSeccomp', 'opts.budget', opts.budget, 1, Number.MAX_SAFE_INTEGER, 0);
   const c = counter(opts.budget ?? DEFAULT_BUDGET);
   const exceeded: string[] = [];
+  // Comparisons of an argument's low half where nothing compares its high half: syscall -> pcs.
+  const low = new Map<string, number[]>();
+  const lowOnly = (x: Exploration, name: string): void => {
+    let all = 0;
+    for (const w of x.compares.values()) all |= w;
+    const pcs: number[] = [];
+    for (const [pc, w] of x.compares) {
+      for (let k = 2; k < WORDS; k++) {
+        if (!(w & (1 << k))) continue;
+        const f = fieldAt(4 * k, arch.endian)!;
+        if (f.field !== 'arg' || f.high) continue;
+        const high = arch.endian === 'big' ? k - 1 : k + 1;
+        if (!(all & (1 << high))) pcs.push(pc);
+      }
+    }
+    if (pcs.length) low.set(name, [...new Set(pcs)].sort((a, b) => a - b));
+  };
   const perSyscall = (table: SeccompArch): SyscallSummary[] =>
     [...syscallTable(table).byName].sort((p, q) => (p[1] >>> 0) - (q[1] >>> 0) || p[0].localeCompare(q[0])).map(([name, nr]) => {
       try {
-        return { name, nr, outcome: outcomeOf(run(prog, archWords(arch, nr >>> 0), c), arch.endian) };
+        const x = run(prog, archWords(arch, nr >>> 0), c);
+        if (arch.bits === 64) lowOnly(x, table.name === arch.name ? name : `${table.name}:${name}`);
+        return { name, nr, outcome: outcomeOf(x, arch.endian) };
       } catch (e) {
         if (!(e instanceof AnalysisBudgetError)) throw e;
         exceeded.push(table.name === arch.name ? name : `${table.name}:${name}`);
@@ -503,6 +524,7 @@ export function summarizeSeccomp(prog: ClassicProgram, opts: AnalyzeOptions): Se
       message: `line${dead.length > 1 ? 's' : ''} ${ranges(dead)} ${dead.length > 1 ? 'are' : 'is'} unreachable: no input gets there`,
     });
   }
+  warnings.push(...auditWarnings(prog, arch, syscalls, x32, low, numbers.otherwise.text));
   const dflt = numbers.otherwise;
   if (dflt.value !== null && decodeAction(dflt.value).action === 'ALLOW') {
     warnings.push({
@@ -515,6 +537,79 @@ export function summarizeSeccomp(prog: ClassicProgram, opts: AnalyzeOptions): Se
   if (!everything) exceeded.push('(reachability)');
   const stats = { explorations: c.explorations, steps: c.steps, paths: c.paths };
   return { arch, syscalls, ...(x32 ? { x32 } : {}), numbers, otherArches, warnings, unreachable, stats, exceeded };
+}
+
+/** Every input gets a verdict that lets the call run. */
+const always = (o: Outcome): boolean => o.cases.length === 0 && permits(o);
+/** The filter names the call (its outcome is not just the default) and some input gets a verdict that refuses it. */
+const restricted = (o: Outcome, dflt: string): boolean => {
+  const refuses = (v: Verdict): boolean => v.value !== null && !['ALLOW', 'LOG'].includes(decodeAction(v.value).action);
+  if (o.cases.length === 0 && o.otherwise.text === dflt) return false;
+  return refuses(o.otherwise) || o.cases.some(refuses);
+};
+const lets = (o: Outcome): Verdict[] => [o.otherwise, ...o.cases].filter((v) => v.value === null || ['ALLOW', 'LOG'].includes(decodeAction(v.value).action));
+const pcsOf = (vs: readonly Verdict[]): number[] => [...new Set(vs.flatMap((v) => v.pcs))].sort((a, b) => a - b);
+
+/** Calls that do the same thing by another door. */
+const TWINS: readonly (readonly string[])[] = [['open', 'openat', 'openat2'], ['clone', 'clone3'], ['execve', 'execveat']];
+
+/** The audit warnings beyond the structural ones: doors left open around what the filter restricts. */
+function auditWarnings(prog: ClassicProgram, arch: SeccompArch, syscalls: readonly SyscallSummary[],
+  x32: readonly SyscallSummary[] | undefined, low: ReadonlyMap<string, readonly number[]>, dflt: string): SeccompWarning[] {
+  const out: SeccompWarning[] = [];
+  const by = new Map(syscalls.filter((x) => !x.exceeded).map((x) => [x.name, x]));
+  const socket = by.get('socket');
+  const socketcall = by.get('socketcall');
+  if (socket && socketcall && restricted(socket.outcome, dflt) && lets(socketcall.outcome).length > 0) {
+    const pcs = pcsOf(lets(socketcall.outcome));
+    out.push({
+      kind: 'socketcall-open', pcs, syscalls: ['socketcall', 'socket'],
+      message: `socketcall is allowed (line ${ranges(pcs)}) while socket is restricted: on ${arch.name} socketcall(SYS_SOCKET, ...) ` +
+        'creates the same sockets; restrict socketcall too',
+    });
+  }
+  for (const [name, pcs] of low) {
+    out.push({
+      kind: 'low-32-bits', pcs, syscalls: [name],
+      message: `${name}: line ${ranges(pcs)} compares only the low 32 bits of an argument on a 64-bit arch: ` +
+        'values that differ in the high half pass the same way',
+    });
+  }
+  if (x32) {
+    const intended = prog.some((i) => (i.code & 0xf7) === 0x15 && i.k > X32_SYSCALL_BIT && i.k < X32_SYSCALL_BIT + 0x400);
+    const open = x32.filter((x) => !x.exceeded && lets(x.outcome).length > 0);
+    if (!intended && open.length > 0) {
+      const pcs = pcsOf(open.flatMap((x) => lets(x.outcome)));
+      out.push({
+        kind: 'x32-reachable', pcs, syscalls: open.map((x) => `x32:${x.name}`),
+        message: `x32 calls are allowed (${listNames(open.map((x) => x.name))}; line ${ranges(pcs)}) though the filter names ` +
+          `no x32 syscall: if only x86_64 was meant, refuse nr >= ${hex(X32_SYSCALL_BIT)}`,
+      });
+    }
+  }
+  for (const group of TWINS) {
+    const members = group.map((n) => by.get(n)).filter((x): x is SyscallSummary => x !== undefined);
+    const tight = members.filter((x) => restricted(x.outcome, dflt));
+    const open = members.filter((x) => always(x.outcome));
+    if (tight.length > 0 && open.length > 0) {
+      const pcs = pcsOf(open.map((x) => x.outcome.otherwise));
+      out.push({
+        kind: 'twin-allowed', pcs, syscalls: [...tight, ...open].map((x) => x.name),
+        message: `${tight.map((x) => x.name).join(', ')} ${tight.length === 1 ? 'is' : 'are'} restricted but ` +
+          `${open.map((x) => x.name).join(', ')}, which does the same, ${open.length === 1 ? 'is' : 'are'} allowed (line ${ranges(pcs)})`,
+      });
+    }
+  }
+  const uring = by.get('io_uring_setup');
+  if (uring && lets(uring.outcome).length > 0) {
+    const pcs = pcsOf(lets(uring.outcome));
+    out.push({
+      kind: 'io-uring-allowed', pcs, syscalls: ['io_uring_setup'],
+      message: `io_uring_setup is allowed (line ${ranges(pcs)}): the operations an io_uring runs (openat, connect, ...) ` +
+        'never pass through this filter',
+    });
+  }
+  return out;
 }
 
 export interface FormatSummaryOptions {

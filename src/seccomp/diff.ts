@@ -12,7 +12,7 @@ import { checkObject, optInteger } from '../args.js';
 import type { ClassicProgram } from '../classic/insn.js';
 import { decodeAction, formatAction } from './actions.js';
 import {
-  DEFAULT_BUDGET, archWords, boxConditions, foreignWords, formatSym, otherNumberWords,
+  DEFAULT_BUDGET, type SeccompWarning, archWords, boxConditions, foreignWords, formatSym, otherNumberWords, summarizeSeccomp,
 } from './analyze.js';
 import { type ArchInput, type SeccompArch, X32_SYSCALL_BIT, checkArch, toArch } from './arch.js';
 import { type Domain, contains } from './domain.js';
@@ -54,6 +54,8 @@ export interface SeccompDiff {
   readonly looser: readonly DiffRegion[];
   /** Scopes the budget did not cover (their differences are unknown). */
   readonly exceeded: readonly string[];
+  /** The summary's warnings (analyze.ts) that B has and A has not. */
+  readonly warnings: readonly SeccompWarning[];
 }
 
 export interface DiffOptions {
@@ -156,7 +158,14 @@ export function diffSeccomp(a: DiffInput, b: DiffInput, arch: ArchInput, opts: D
   scope('numbers', null, undefined, otherNumberWords(ar));
   scope('arches', null, undefined, foreignWords(ar));
   const looser = regions.filter((r) => lets(r.b) && !lets(r.a));
-  return { arch: ar, equivalent: regions.length === 0 && exceeded.length === 0, regions, stricter: looser.length === 0, looser, exceeded };
+  // What B's audit finds that A's does not (a warning is its kind and the syscalls it names).
+  const key = (w: SeccompWarning): string => `${w.kind}:${(w.syscalls ?? []).join(',')}`;
+  const warnBudget = Math.max(1, left);
+  const had = new Set(summarizeSeccomp(pa, { arch: ar, budget: warnBudget }).warnings.map(key));
+  const warnings = summarizeSeccomp(pb, { arch: ar, budget: warnBudget }).warnings.filter((w) => !had.has(key(w)));
+  return {
+    arch: ar, equivalent: regions.length === 0 && exceeded.length === 0, regions, stricter: looser.length === 0, looser, exceeded, warnings,
+  };
 }
 
 /** True when concrete input words (explore.ts inputWords) fall in a region diffSeccomp returned. */
@@ -180,6 +189,7 @@ export function formatDiff(d: SeccompDiff, names: { a: string; b: string } = { a
   if (d.exceeded.length) lines.push(`not compared (budget exhausted; raise it with --budget): ${d.exceeded.join(', ')}`);
   const n = regions.length;
   lines.push(n === 0 ? 'no differences' : `${n} difference${n === 1 ? '' : 's'}`);
+  for (const w of d.warnings ?? []) lines.push(`warning (${names.b} only): ${w.message}`);
   lines.push(d.stricter ? `${names.b} is at least as strict as ${names.a}` : `${names.b} lets run what ${names.a} does not (${d.looser.length} region${d.looser.length === 1 ? '' : 's'})`);
   return `${lines.join('\n')}\n`;
 }

@@ -72,7 +72,7 @@ export interface Exploration {
   readonly reachExact: boolean;
   /** Instructions that compare something derived from nr while arch is still unconstrained. */
   readonly nrBeforeArch: number[];
-  /** Comparisons whose outcome depends on the input: pc and the words compared (bit set). */
+  /** Comparisons of a plain input word by value whose outcome depends on the input: pc and the word (bit set). */
   readonly compares: ReadonlyMap<number, number>;
   readonly steps: number;
   /** The starting domains, to tell which constraints a region adds. */
@@ -381,7 +381,10 @@ export function exploreSeccomp(prog: ClassicProgram, opts: ExploreOptions = {}):
   for (const n of order) delete n.res;
 
   const compares = new Map<number, number>();
-  for (const n of order) if (n.yes && n.no) compares.set(n.pc, (compares.get(n.pc) ?? 0) | wordsOf(n.sym!) | (n.right ? wordsOf(n.right) : 0));
+  // Plain words compared by value (not masks: a jset or `A & m` says nothing of the bits it leaves out).
+  for (const n of order) {
+    if (n.yes && n.no && !n.div && !n.right && n.sym!.t === 'word' && n.rel !== '&') compares.set(n.pc, (compares.get(n.pc) ?? 0) | wordsOf(n.sym!));
+  }
 
   if (opts.skipReach) {
     return { verdicts, reached: new Uint8Array(prog.length), reachExact: false, nrBeforeArch: [], compares, steps: meter.ops, initial };

@@ -426,6 +426,7 @@ interface DiffArgs extends Omit<LoadArgs, 'filter'> {
 function diffJson(d: SeccompDiff, a: string, b: string): Record<string, unknown> {
   return {
     a, b, arch: d.arch.name, equivalent: d.equivalent, stricter: d.stricter, exceeded: d.exceeded,
+    warnings: d.warnings.map((w) => ({ kind: w.kind, message: w.message, lines: w.pcs, ...(w.syscalls ? { syscalls: w.syscalls } : {}) })),
     regions: d.regions.map((r) => ({ ...r, looser: d.looser.includes(r) })),
   };
 }
