@@ -63,7 +63,8 @@ export interface DiffOptions {
   readonly budget?: number;
 }
 
-type DiffInput = SeccompFilter | ClassicProgram;
+/** A filter to compare: a loaded filter or a classic program. */
+export type DiffInput = SeccompFilter | ClassicProgram;
 
 function progOf(fn: string, arg: string, x: DiffInput): ClassicProgram {
   if (x instanceof SeccompFilter) return x.prog;

@@ -97,7 +97,14 @@ export interface SeccompTrace {
 }
 
 /** A decisive comparison of a query's path (explain.ts), as the explanation prints it. */
-export interface ExplainedStep extends DecisiveStep {
+export interface ExplainedStep {
+  /** The classic jump. */
+  readonly pc: number;
+  /** The values it compared for this query (A, and the constant or X). */
+  readonly leftValue: number;
+  readonly rightValue: number;
+  /** Whether its condition held (the jump took its `jt` branch). */
+  readonly taken: boolean;
   /** Its pseudo-code line. */
   readonly text: string;
   /** What held on the query's path, e.g. `nr != read`, `(u32)args[1] == 0x5401`. */
@@ -284,7 +291,10 @@ export class SeccompFilter {
     const text = seccompStatements(this.prog, { arch: t.fields.arch });
     const decisive = decisiveSteps(this.prog, t.steps.map((s) => s.pc), words).map((d) => {
       const rule = this.provenance?.[d.pc];
-      return { ...d, text: text[d.pc]!, condition: conditionText(d, t.fields), ...(rule !== undefined ? { rule } : {}) };
+      return {
+        pc: d.pc, leftValue: d.leftValue, rightValue: d.rightValue, taken: d.taken, text: text[d.pc]!,
+        condition: conditionText(d, t.fields), ...(rule !== undefined ? { rule } : {}),
+      };
     });
     const rule = this.provenance?.[t.result.pc];
     return { result: t.result, fields: t.fields, decisive, ...(rule !== undefined ? { rule } : {}) };

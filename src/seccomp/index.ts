@@ -25,8 +25,7 @@ export * from './filter.js';
 export { AnalysisBudgetError } from './explore.js';
 export * from './syscalls/index.js';
 export {
-  diffSeccomp, diffRegionMatches, formatDiff, type DiffOptions, type DiffRegion, type DiffVerdict, type SeccompDiff,
+  diffSeccomp, diffRegionMatches, formatDiff, type DiffInput, type DiffOptions, type DiffRegion, type DiffVerdict, type SeccompDiff,
 } from './diff.js';
 export { loadSeccompInput } from './load-input.js';
 export { type FormatSummaryOptions, permits } from './analyze.js';
-export { decisiveSteps, type DecisiveStep } from './explain.js';
