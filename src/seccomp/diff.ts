@@ -8,7 +8,7 @@
  * of the filter's other regions, so the comparison stays exact; what is too large even so is
  * reported as exceeded, like the summary does.
  */
-import { checkObject, optInteger } from '../args.js';
+import { checkArray, checkObject, checkString, optInteger } from '../args.js';
 import type { ClassicProgram } from '../classic/insn.js';
 import { decodeAction, formatAction } from './actions.js';
 import {
@@ -171,6 +171,9 @@ export function diffSeccomp(a: DiffInput, b: DiffInput, arch: ArchInput, opts: D
 
 /** True when concrete input words (explore.ts inputWords) fall in a region diffSeccomp returned. */
 export function diffRegionMatches(r: DiffRegion, words: ArrayLike<number>): boolean {
+  checkObject('diffRegionMatches', 'r', r, 'a DiffRegion from diffSeccomp');
+  const w = checkObject('diffRegionMatches', 'words', words as object, 'the 16 input words (inputWords)') as ArrayLike<number>;
+  if (typeof w.length !== 'number' || w.length < 16) argFail('diffRegionMatches', 'words', 'the 16 input words (inputWords)', words);
   const kept = regionBoxes.get(r);
   if (!kept) return false;
   for (const { sym, domain } of kept.initial.values()) if (!contains(domain, evalSym(sym, words))) return false;
@@ -179,7 +182,19 @@ export function diffRegionMatches(r: DiffRegion, words: ArrayLike<number>): bool
 
 /** A diff as text: one line per region, grouped by syscall, then the verdict. */
 export function formatDiff(d: SeccompDiff, names: { a: string; b: string } = { a: 'A', b: 'B' }): string {
-  const { regions } = checkObject('formatDiff', 'd', d, 'a SeccompDiff');
+  const { regions, arch, exceeded, looser } = checkObject('formatDiff', 'd', d, 'a SeccompDiff');
+  checkArch('formatDiff', 'd.arch', arch);
+  checkArray('formatDiff', 'd.regions', regions).forEach((r, n) => {
+    const x = checkObject('formatDiff', `d.regions[${n}]`, r as DiffRegion);
+    checkArray('formatDiff', `d.regions[${n}].conditions`, x.conditions);
+    checkString('formatDiff', `d.regions[${n}].a.text`, checkObject('formatDiff', `d.regions[${n}].a`, x.a).text);
+    checkString('formatDiff', `d.regions[${n}].b.text`, checkObject('formatDiff', `d.regions[${n}].b`, x.b).text);
+  });
+  checkArray('formatDiff', 'd.exceeded', exceeded);
+  checkArray('formatDiff', 'd.looser', looser);
+  const n0 = checkObject('formatDiff', 'names', names, 'names {a, b}');
+  checkString('formatDiff', 'names.a', n0.a);
+  checkString('formatDiff', 'names.b', n0.b);
   const lines: string[] = [`--- ${names.a}`, `+++ ${names.b}`, `arch ${d.arch.name} (${d.arch.auditName} ${hex(d.arch.audit)})`];
   const label = (r: DiffRegion): string =>
     r.scope === 'syscall' ? `${r.syscall}${r.nr !== undefined ? ` (${(r.nr >>> 0) >= X32_SYSCALL_BIT ? hex(r.nr) : r.nr >>> 0})` : ''}`
@@ -190,7 +205,7 @@ export function formatDiff(d: SeccompDiff, names: { a: string; b: string } = { a
   if (d.exceeded.length) lines.push(`not compared (budget exhausted; raise it with --budget): ${d.exceeded.join(', ')}`);
   const n = regions.length;
   lines.push(n === 0 ? 'no differences' : `${n} difference${n === 1 ? '' : 's'}`);
-  for (const w of d.warnings ?? []) lines.push(`warning (${names.b} only): ${w.message}`);
+  for (const w of Array.isArray(d.warnings) ? d.warnings : []) lines.push(`warning (${names.b} only): ${String((w as { message?: unknown } | null)?.message)}`);
   lines.push(d.stricter ? `${names.b} is at least as strict as ${names.a}` : `${names.b} lets run what ${names.a} does not (${d.looser.length} region${d.looser.length === 1 ? '' : 's'})`);
   return `${lines.join('\n')}\n`;
 }

@@ -433,7 +433,17 @@ export function formatTrace(t: SeccompTrace): string {
 export function formatExplanation(e: SeccompExplanation): string {
   const { result, decisive } = checkObject('formatExplanation', 'e', e, 'a SeccompExplanation');
   checkString('formatExplanation', 'e.result.text', checkObject('formatExplanation', 'e.result', result).text);
-  checkArray('formatExplanation', 'e.decisive', decisive);
+  checkInteger('formatExplanation', 'e.result.pc', result.pc, -1, Number.MAX_SAFE_INTEGER);
+  checkArray('formatExplanation', 'e.decisive', decisive).forEach((d, n) => {
+    const x = checkObject('formatExplanation', `e.decisive[${n}]`, d as ExplainedStep);
+    checkInteger('formatExplanation', `e.decisive[${n}].pc`, x.pc, 0, Number.MAX_SAFE_INTEGER);
+    checkString('formatExplanation', `e.decisive[${n}].condition`, x.condition);
+    checkString('formatExplanation', `e.decisive[${n}].text`, x.text);
+    checkInteger('formatExplanation', `e.decisive[${n}].leftValue`, x.leftValue, 0, 0xffffffff);
+    checkInteger('formatExplanation', `e.decisive[${n}].rightValue`, x.rightValue, 0, 0xffffffff);
+    if (x.rule !== undefined) checkString('formatExplanation', `e.decisive[${n}].rule`, x.rule);
+  });
+  if (e.rule !== undefined) checkString('formatExplanation', 'e.rule', e.rule);
   const lines = [`${result.text}  (line ${lineNumber(result.pc)}${e.rule !== undefined ? `, rule: ${e.rule}` : ''})`];
   lines.push(decisive.length ? 'decided by:' : 'decided by no comparison: every input of this arch and syscall gets it');
   for (let n = 0; n < decisive.length;) {

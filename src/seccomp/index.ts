@@ -28,4 +28,4 @@ export {
   diffSeccomp, diffRegionMatches, formatDiff, type DiffInput, type DiffOptions, type DiffRegion, type DiffVerdict, type SeccompDiff,
 } from './diff.js';
 export { loadSeccompInput } from './load-input.js';
-export { type FormatSummaryOptions, permits } from './analyze.js';
+export type { FormatSummaryOptions } from './analyze.js';
