@@ -208,3 +208,124 @@ export function formatDomain(name: string, d: Domain): string {
   for (const m of d.any) parts.push(`(${name} & ${hex(m)})`);
   return parts.join(' && ');
 }
+
+function sameAny(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameRanges(a: readonly number[], b: readonly number[]): boolean {
+  return sameAny(a, b);
+}
+
+/**
+ * `a ∪ b` when one Domain holds it exactly, else null: equal bit facts (the ranges join),
+ * or equal ranges and one bit fact that holds in `a` and fails in `b` (a branch and its
+ * negation joined again).
+ */
+export function unionDomain(a: Domain, b: Domain): Domain | null {
+  if (sameDomain(a, b)) return a;
+  if (a.zero === b.zero && a.one === b.one && sameAny(a.any, b.any)) {
+    return { ...a, ranges: unionRanges(a.ranges, b.ranges) };
+  }
+  if (!sameRanges(a.ranges, b.ranges)) return null;
+  return splitBit(a, b) ?? splitBit(b, a);
+}
+
+/** `p` = base ∧ (v & m) != 0 and `q` = base ∧ (v & m) == 0: base, else null. */
+function splitBit(p: Domain, q: Domain): Domain | null {
+  const m = (q.zero & ~p.zero) >>> 0;
+  // A single bit held as `one` (a one-bit jset).
+  if ((m & (m - 1)) === 0 && m !== 0 && (p.one & m) !== 0 && ((p.one & ~m) >>> 0) === q.one && p.zero === ((q.zero & ~m) >>> 0) &&
+    sameAny(p.any, q.any)) {
+    return { ranges: p.ranges, zero: p.zero, one: q.one, any: p.any };
+  }
+  // A mask held as `any`.
+  if (m !== 0 && p.one === q.one && p.zero === ((q.zero & ~m) >>> 0) && (p.zero & m) === 0) {
+    const i = p.any.indexOf(m);
+    if (i >= 0) {
+      const rest = [...p.any.slice(0, i), ...p.any.slice(i + 1)];
+      if (sameAny(rest, q.any)) return { ranges: p.ranges, zero: p.zero, one: p.one, any: rest };
+    }
+  }
+  return null;
+}
+
+/** True when every value of `a` is in `b`, as far as the forms tell (false may be wrong, true is not). */
+export function subsetDomain(a: Domain, b: Domain): boolean {
+  if (a === b) return true;
+  if ((b.zero & ~a.zero) !== 0 || (b.one & ~a.one) !== 0) return false;
+  for (const m of b.any) if ((a.one & m) === 0 && !a.any.includes(m)) return false;
+  let j = 0;
+  for (let i = 0; i < a.ranges.length; i += 2) {
+    while (j < b.ranges.length && b.ranges[j + 1]! < a.ranges[i]!) j += 2;
+    if (j >= b.ranges.length || b.ranges[j]! > a.ranges[i]! || b.ranges[j + 1]! < a.ranges[i + 1]!) return false;
+  }
+  return true;
+}
+
+/** `a ∩ b`, or null when empty. */
+export function intersectDomain(a: Domain, b: Domain): Domain | null {
+  const r: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.ranges.length && j < b.ranges.length) {
+    const lo = Math.max(a.ranges[i]!, b.ranges[j]!);
+    const hi = Math.min(a.ranges[i + 1]!, b.ranges[j + 1]!);
+    if (lo <= hi) r.push(lo, hi);
+    if (a.ranges[i + 1]! < b.ranges[j + 1]!) i += 2; else j += 2;
+  }
+  const any = [...a.any];
+  for (const m of b.any) if (!any.includes(m)) any.push(m);
+  const out: Domain = { ranges: r, zero: (a.zero | b.zero) >>> 0, one: (a.one | b.one) >>> 0, any };
+  return isEmpty(out) ? null : out;
+}
+
+/** Domains whose union is the complement of `d` (none when `d` is FULL). */
+export function complementDomain(d: Domain): Domain[] {
+  const out: Domain[] = [];
+  const r = d.ranges;
+  if (!(r.length === 2 && r[0] === 0 && r[1] === U32_MAX)) {
+    const gaps: number[] = [];
+    let next = 0;
+    for (let i = 0; i < r.length; i += 2) {
+      if (r[i]! > next) gaps.push(next, r[i]! - 1);
+      next = r[i + 1]! + 1;
+    }
+    if (r.length === 0) gaps.push(0, U32_MAX);
+    else if (next <= U32_MAX) gaps.push(next, U32_MAX);
+    if (gaps.length > 0) out.push({ ranges: gaps, zero: 0, one: 0, any: [] });
+  }
+  for (let bit = 1; bit !== 0 && bit <= d.zero; bit = (bit << 1) >>> 0) if (d.zero & bit) out.push({ ...FULL, one: bit });
+  for (let bit = 1; bit !== 0 && bit <= d.one; bit = (bit << 1) >>> 0) if (d.one & bit) out.push({ ...FULL, zero: bit });
+  for (const m of d.any) out.push({ ...FULL, zero: m });
+  return out;
+}
+
+/** Two sorted, disjoint range lists merged into one (adjacent ranges joined), in linear time. */
+function unionRanges(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  const push = (lo: number, hi: number): void => {
+    const n = out.length;
+    if (n > 0 && lo <= out[n - 1]! + 1) { if (hi > out[n - 1]!) out[n - 1] = hi; } else out.push(lo, hi);
+  };
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! <= b[j]!)) { push(a[i]!, a[i + 1]!); i += 2; } else { push(b[j]!, b[j + 1]!); j += 2; }
+  }
+  return out;
+}
+
+const domainKeys = new WeakMap<Domain, string>();
+
+/** A canonical text for a domain, to key sets of them. */
+export function domainKey(d: Domain): string {
+  let k = domainKeys.get(d);
+  if (k === undefined) {
+    k = `${d.ranges.join(',')}/${d.zero}/${d.one}/${d.any.join(',')}`;
+    domainKeys.set(d, k);
+  }
+  return k;
+}

@@ -27,12 +27,15 @@ import { Interpreter } from '../vm/interp.js';
 import { JitEngine } from '../vm/jit/index.js';
 import { ExecEnv } from '../vm/types.js';
 import { combineStack, decodeAction, errnoOf, formatAction, type SeccompAction } from './actions.js';
-import { type AnalyzeOptions, type Outcome, type SeccompSummary, summarizeSeccomp, syscallOutcome } from './analyze.js';
+import { type AnalyzeOptions, type Outcome, type SeccompSummary, formatSym, summarizeSeccomp, syscallOutcome } from './analyze.js';
 import { archesByAudit, auditArchName, checkArch, hostArch, type ArchInput, type SeccompArch, toArch } from './arch.js';
 import { assembleSeccompText, looksLikeSeccompAsm } from './asm.js';
 import { type SeccompFields, type SyscallInput, seccompFields, storeSeccompData } from './data.js';
 import { disassembleSeccomp, lineNumber, type SeccompDisasmOptions, seccompStatements } from './disasm.js';
 import { SeccompFlow } from './flow.js';
+import { type DecisiveStep, decisiveSteps } from './explain.js';
+import { WORD_ARCH, WORD_NR, inputWords } from './explore.js';
+import { NEGATION } from './domain.js';
 import { syscallArch, syscallName, type SyscallName } from './syscalls/index.js';
 import type { OtherName } from '../suggest.js';
 
@@ -91,6 +94,32 @@ export interface SeccompTrace {
   readonly steps: readonly TraceStep[];
   /** The syscall that was evaluated. */
   readonly fields: SeccompFields;
+}
+
+/** A decisive comparison of a query's path (explain.ts), as the explanation prints it. */
+export interface ExplainedStep {
+  /** The classic jump. */
+  readonly pc: number;
+  /** The values it compared for this query (A, and the constant or X). */
+  readonly leftValue: number;
+  readonly rightValue: number;
+  /** Whether its condition held (the jump took its `jt` branch). */
+  readonly taken: boolean;
+  /** Its pseudo-code line. */
+  readonly text: string;
+  /** What held on the query's path, e.g. `nr != read`, `(u32)args[1] == 0x5401`. */
+  readonly condition: string;
+  /** The rule that produced the instruction (the filter's provenance), if known. */
+  readonly rule?: string;
+}
+
+export interface SeccompExplanation {
+  readonly result: SeccompResult;
+  readonly fields: SeccompFields;
+  /** The comparisons whose outcome decided the verdict, in path order. */
+  readonly decisive: readonly ExplainedStep[];
+  /** The rule that produced the returning instruction, if known. */
+  readonly rule?: string;
 }
 
 export interface StackResult extends SeccompResult {
@@ -189,9 +218,10 @@ export class SeccompFilter {
     this.endian = optOneOf(fn, 'opts.endian', o.endian, ENDIANS, 'little');
     this.arch = o.arch !== undefined ? checkArch(fn, 'opts.arch', o.arch) : checkedArches(prog)[0] ?? hostArch() ?? toArch('x86_64');
     if (o.provenance !== undefined) {
-      checkArray(fn, 'opts.provenance', o.provenance).forEach((p, n) => { if (p !== undefined) checkString(fn, `opts.provenance[${n}]`, p); });
-      if (o.provenance.length !== prog.length) argFail(fn, 'opts.provenance', `one entry per instruction (${prog.length})`, o.provenance);
-      this.provenance = o.provenance;
+      const p = checkArray(fn, 'opts.provenance', o.provenance);
+      if (p.length !== prog.length) argFail(fn, 'opts.provenance', `one entry per instruction (${prog.length})`, o.provenance);
+      p.forEach((r, n) => { if (r !== undefined) checkString(fn, `opts.provenance[${n}]`, r); });
+      this.provenance = p as readonly (string | undefined)[];
     }
     this.translation = translateClassic(prog, { profile: 'seccomp' });
     this.engine = new JitEngine(this.translation.insns);
@@ -254,6 +284,26 @@ export class SeccompFilter {
     return { result, steps, fields };
   }
 
+  /**
+   * Why the filter gives a syscall its verdict: the comparisons of its path whose outcome
+   * decided it (explain.ts), with the values compared and, where the filter has provenance,
+   * the rules that produced them.
+   */
+  explain(query: SeccompQuery): SeccompExplanation {
+    const t = this.trace(query);
+    const words = inputWords(this.ctx);
+    const text = seccompStatements(this.prog, { arch: t.fields.arch });
+    const decisive = decisiveSteps(this.prog, t.steps.map((s) => s.pc), words).map((d) => {
+      const rule = this.provenance?.[d.pc];
+      return {
+        pc: d.pc, leftValue: d.leftValue, rightValue: d.rightValue, taken: d.taken, text: text[d.pc]!,
+        condition: conditionText(d, t.fields), ...(rule !== undefined ? { rule } : {}),
+      };
+    });
+    const rule = this.provenance?.[t.result.pc];
+    return { result: t.result, fields: t.fields, decisive, ...(rule !== undefined ? { rule } : {}) };
+  }
+
   /** seccomp-tools–style listing. */
   disasm(opts: SeccompDisasmOptions = {}): string {
     return disassembleSeccomp(this.prog, { arch: this.arch, ...opts });
@@ -270,6 +320,21 @@ export class SeccompFilter {
     const fields = seccompFields({ arch, syscall });
     return syscallOutcome(this.prog, fields.arch, fields.nr);
   }
+}
+
+/** What held at a decisive comparison, with the syscall named where it compares nr. */
+function conditionText(d: DecisiveStep, fields: SeccompFields): string {
+  const rel = d.taken ? d.relation : NEGATION[d.relation];
+  const left = formatSym(d.left, fields.arch.endian);
+  let right = formatSym(d.right, fields.arch.endian);
+  if (d.left.t === 'word' && d.left.w === WORD_NR && d.right.t === 'const' && (rel === '==' || rel === '!=')) {
+    const name = syscallName(syscallArch(fields.arch, d.right.v), d.right.v);
+    if (name) right = name;
+  }
+  if (d.left.t === 'word' && d.left.w === WORD_ARCH && d.right.t === 'const') right = auditArchName(d.right.v) ?? right;
+  if (rel === '&') return `(${left} & ${right})`;
+  if (rel === '!&') return `!(${left} & ${right})`;
+  return `${left} ${rel} ${right}`;
 }
 
 function resultOf(value: number, pc: number): SeccompResult {
@@ -363,6 +428,47 @@ export function formatTrace(t: SeccompTrace): string {
       : s.text.startsWith('mem[') ? '' : `A = ${hex(s.a)}${nameOf(s)}`;
     return ` ${lineNumber(s.pc)}: ${s.text.padEnd(width)}${note ? `  # ${note}` : ''}`;
   }).join('\n');
+}
+
+/**
+ * An explanation as text: the verdict, then the decisive comparisons one a line (a run of
+ * `nr != x` in a row reads as one line: the syscall is none of them), with their rules.
+ */
+export function formatExplanation(e: SeccompExplanation): string {
+  const { result, decisive } = checkObject('formatExplanation', 'e', e, 'a SeccompExplanation');
+  checkString('formatExplanation', 'e.result.text', checkObject('formatExplanation', 'e.result', result).text);
+  checkInteger('formatExplanation', 'e.result.pc', result.pc, -1, Number.MAX_SAFE_INTEGER);
+  checkArray('formatExplanation', 'e.decisive', decisive).forEach((d, n) => {
+    const x = checkObject('formatExplanation', `e.decisive[${n}]`, d as ExplainedStep);
+    checkInteger('formatExplanation', `e.decisive[${n}].pc`, x.pc, 0, Number.MAX_SAFE_INTEGER);
+    checkString('formatExplanation', `e.decisive[${n}].condition`, x.condition);
+    checkString('formatExplanation', `e.decisive[${n}].text`, x.text);
+    checkInteger('formatExplanation', `e.decisive[${n}].leftValue`, x.leftValue, 0, 0xffffffff);
+    checkInteger('formatExplanation', `e.decisive[${n}].rightValue`, x.rightValue, 0, 0xffffffff);
+    if (x.rule !== undefined) checkString('formatExplanation', `e.decisive[${n}].rule`, x.rule);
+  });
+  if (e.rule !== undefined) checkString('formatExplanation', 'e.rule', e.rule);
+  const lines = [`${result.text}  (line ${lineNumber(result.pc)}${e.rule !== undefined ? `, rule: ${e.rule}` : ''})`];
+  lines.push(decisive.length ? 'decided by:' : 'decided by no comparison: every input of this arch and syscall gets it');
+  for (let n = 0; n < decisive.length;) {
+    const d = decisive[n]!;
+    let m = n;
+    const ne = (x: ExplainedStep): boolean => x.condition.startsWith(`${d.condition.split(' != ')[0]} != `) && x.rule === undefined;
+    if (d.condition.includes(' != ') && d.rule === undefined) while (m + 1 < decisive.length && ne(decisive[m + 1]!)) m++;
+    if (m - n >= 2) {
+      const name = d.condition.split(' != ')[0];
+      const values = decisive.slice(n, m + 1).map((x) => x.condition.split(' != ')[1]);
+      const shown = values.length > 12 ? `${values.slice(0, 12).join(', ')} and ${values.length - 12} more` : values.join(', ');
+      lines.push(`  ${lineNumber(d.pc)}-${lineNumber(decisive[m]!.pc)}: ${name} is none of ${shown}  (${m - n + 1} comparisons)`);
+    } else {
+      for (let k = n; k <= m; k++) {
+        const x = decisive[k]!;
+        lines.push(`  ${lineNumber(x.pc)}: ${x.condition}  (${x.text}; ${hex(x.leftValue)} vs ${hex(x.rightValue)})${x.rule !== undefined ? `  rule: ${x.rule}` : ''}`);
+      }
+    }
+    n = m + 1;
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function classicKindOf(text: string): 'ret' | 'jump' | 'other' {

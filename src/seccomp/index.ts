@@ -25,3 +25,8 @@ export * from './filter.js';
 export { AnalysisBudgetError } from './explore.js';
 export * from './syscalls/index.js';
 export * from './profile/index.js';
+export {
+  diffSeccomp, diffRegionMatches, formatDiff, type DiffInput, type DiffOptions, type DiffRegion, type DiffVerdict, type SeccompDiff,
+} from './diff.js';
+export { loadSeccompInput, type SeccompInputOptions } from './load-input.js';
+export type { FormatSummaryOptions } from './analyze.js';

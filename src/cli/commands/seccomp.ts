@@ -6,8 +6,9 @@
  *   seccomp asm FILE                  pseudo-code back to a filter (raw records or a text form)
  *   seccomp summary FILTER            every syscall's outcome over all arguments, and warnings
  *   seccomp compile PROFILE.json      a Docker/Podman/OCI JSON profile to the filter runc installs
+ *   seccomp diff A B                  where two filters give different verdicts, and on which arguments
  *
- * The subcommand names win over file names: a filter file called `disasm`, `asm`, `summary` or `compile`
+ * The subcommand names win over file names: a filter file called `disasm`, `asm`, `summary`, `compile` or `diff`
  * is given as `./disasm`.
  */
 import type { Argv, CommandModule } from 'yargs';
@@ -21,12 +22,14 @@ import { type SeccompArch, toArch } from '../../seccomp/arch.js';
 import { assembleSeccompText } from '../../seccomp/asm.js';
 import { disassembleSeccomp, lineNumber, seccompStatements } from '../../seccomp/disasm.js';
 import {
-  checkedArches, evaluateStack, formatTrace, loadSeccompFilter, type LoadSeccompOptions, type SeccompFilter, type SeccompQuery,
+  checkedArches, evaluateStack, formatExplanation, formatTrace, type LoadSeccompOptions, type SeccompFilter, type SeccompQuery,
   type SeccompResult, type SeccompTrace,
 } from '../../seccomp/filter.js';
 import { syscallArch, syscallName } from '../../seccomp/syscalls/index.js';
 import { compileSeccompProfile } from '../../seccomp/profile/compile.js';
 import { PROFILE_INPUT } from '../../seccomp/profile/parse.js';
+import { type SeccompDiff, diffSeccomp, formatDiff } from '../../seccomp/diff.js';
+import { loadSeccompInput } from '../../seccomp/load-input.js';
 import { readInput, sourceName } from '../../io/input.js';
 import { CLASSIC_INPUT } from '../../classic/limits.js';
 import { writeFileAtomic } from '../../io/output.js';
@@ -90,6 +93,7 @@ interface EvalArgs extends LoadArgs {
   json: boolean;
   quiet: boolean;
   trace: boolean;
+  explain: boolean;
 }
 
 const hex64 = (v: bigint): string => `0x${v.toString(16)}`;
@@ -121,15 +125,36 @@ function filterJson(filter: SeccompFilter, t: SeccompTrace, withPath: boolean): 
 }
 
 /** The subcommands a FILTER word may be a typo of (`seccomp dissasm F` is no filter file). */
-const SUBCOMMANDS = ['disasm', 'asm', 'summary', 'compile'];
+const SUBCOMMANDS = ['disasm', 'asm', 'summary', 'compile', 'diff'];
 
 function evaluateHandler(argv: EvalArgs): void {
   const mistyped = mistypedCommand(argv.filter, SUBCOMMANDS, 'seccomp ');
   if (mistyped) throw mistyped;
   if (argv.json && argv.quiet) throw new UsageError('--json and --quiet exclude each other');
+  if (argv.explain && argv.stack !== undefined) throw new UsageError('--explain takes one filter, not a --stack');
+  if (argv.explain) {
+    const filter = loadSeccompInput(argv.filter, loadOptions(argv, argv.filter));
+    const e = filter.explain({
+      arch: argv.arch !== undefined ? toArch(argv.arch) : filter.arch,
+      syscall: argv.syscall,
+      args: [...argv.args, ...(argv['--'] ?? []).map(String)],
+      ...(argv.ip !== undefined ? { ip: argv.ip } : {}),
+    });
+    if (argv.quiet) process.stdout.write(`${e.result.text}\n`);
+    else if (argv.json) {
+      process.stdout.write(`${JSON.stringify({
+        ...resultJson(e.result), pc: e.result.pc, ...(e.rule !== undefined ? { rule: e.rule } : {}),
+        decisive: e.decisive.map((d) => ({
+          pc: d.pc, text: d.text, condition: d.condition, taken: d.taken, left: d.leftValue, right: d.rightValue,
+          ...(d.rule !== undefined ? { rule: d.rule } : {}),
+        })),
+      }, null, 2)}\n`);
+    } else process.stdout.write(formatExplanation(e));
+    return;
+  }
   const paths = [argv.filter, ...[argv.stack ?? []].flat()];
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('only one filter can come from stdin');
-  const filters = paths.map((p) => loadSeccompFilter(p, loadOptions(argv, p)));
+  const filters = paths.map((p) => loadSeccompInput(p, loadOptions(argv, p)));
   const newest = filters[filters.length - 1]!;
   const query: SeccompQuery = {
     arch: argv.arch !== undefined ? toArch(argv.arch) : newest.arch,
@@ -211,6 +236,10 @@ const evaluateCommand: CommandModule<object, EvalArgs> = {
       .option('json', { describe: 'print the verdict as JSON', type: 'boolean', default: false })
       .option('quiet', { alias: 'q', describe: 'print the verdict alone (ALLOW, ERRNO(13), KILL_PROCESS...)', type: 'boolean', default: false })
       .option('trace', { alias: 't', describe: 'also print the path through the filter, with A and X', type: 'boolean', default: false })
+      .option('explain', {
+        describe: 'print the comparisons that decided the verdict (those whose other branch gives another verdict), with the values compared and their rules',
+        type: 'boolean', default: false,
+      })
       .example('$0 seccomp policy.bpf openat -100 0x7ffc0000 0x241', 'the verdict for openat(AT_FDCWD, path, O_WRONLY|O_CREAT|O_TRUNC)')
       .example('$0 seccomp policy.bpf read --arch i386 -q', 'the verdict alone, for the i386 read')
       .example('$0 seccomp base.bpf ptrace --stack app.bpf', 'two stacked filters, base.bpf installed first') as unknown as Argv<EvalArgs>,
@@ -234,7 +263,7 @@ const disasmCommand: CommandModule<object, DisasmArgs> = {
       .example('$0 seccomp disasm policy.bpf', 'the listing, syscall names resolved for the arches the filter checks')
       .example('$0 seccomp disasm policy.bpf -o policy.asm', 'write it to edit and assemble back') as unknown as Argv<DisasmArgs>,
   handler: (argv) => {
-    const filter = loadSeccompFilter(argv.filter, loadOptions(argv, argv.filter));
+    const filter = loadSeccompInput(argv.filter, loadOptions(argv, argv.filter));
     const out = disassembleSeccomp(filter.prog, { arch: filter.arch, raw: argv.raw });
     if (argv.output !== undefined) writeFileAtomic(argv.output, out);
     else process.stdout.write(out);
@@ -318,7 +347,22 @@ const asmCommand: CommandModule<object, AsmArgs> = {
 
 interface SummaryArgs extends LoadArgs {
   json: boolean;
+  budget?: number;
+  view: 'verdict' | 'syscall';
+  changes: boolean;
 }
+
+/** --budget: a positive integer, else a usage error. */
+function budgetOf(v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`--budget wants a positive integer, not ${String(v)}`);
+  return v;
+}
+
+const BUDGET_OPTION = {
+  describe: 'operations the analysis may spend in all (default 40000000); a syscall that needs more is reported as not analysed',
+  type: 'number',
+} as const;
 
 function verdictJson(v: Verdict): Record<string, unknown> {
   return { text: v.text, value: v.value, lines: v.pcs };
@@ -347,6 +391,7 @@ export function summaryJson(s: SeccompSummary, source: string): Record<string, u
     ...(s.x32 ? { x32: calls(s.x32) } : {}),
     warnings: s.warnings.map((w) => ({ kind: w.kind, message: w.message, lines: w.pcs, ...(w.syscalls ? { syscalls: w.syscalls } : {}) })),
     unreachable: s.unreachable,
+    exceeded: s.exceeded,
   };
 }
 
@@ -356,12 +401,71 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
   builder: (y) =>
     withSeccompInput(y, 'arch to summarize (default: the first arch the filter checks, else the host\'s)')
       .option('json', { describe: 'print the summary as JSON', type: 'boolean', default: false })
+      .option('budget', BUDGET_OPTION)
+      .option('view', {
+        describe: 'verdict: syscalls listed under each verdict; syscall: one syscall a line with its outcome',
+        choices: ['verdict', 'syscall'] as const,
+        default: 'verdict' as const,
+      })
+      .option('changes', { describe: 'show only the syscalls whose outcome differs from the default', type: 'boolean', default: false })
       .example('$0 seccomp summary policy.bpf --arch x86_64', 'what each x86_64 syscall gets, x32 calls, and the warnings')
+      .example('$0 seccomp summary policy.bpf --changes', 'only what the filter does differently from its default')
       .example('$0 seccomp summary policy.bpf --json | jq \'.syscalls[] | select(.cases | length > 0)\'', 'the syscalls that depend on arguments') as unknown as Argv<SummaryArgs>,
   handler: (argv) => {
-    const filter = loadSeccompFilter(argv.filter, loadOptions(argv, argv.filter));
-    const summary = filter.summary(argv.arch ?? filter.arch);
-    process.stdout.write(argv.json ? `${JSON.stringify(summaryJson(summary, filter.source), null, 2)}\n` : formatSummary(summary));
+    const filter = loadSeccompInput(argv.filter, loadOptions(argv, argv.filter));
+    const budget = budgetOf(argv.budget);
+    const summary = filter.summary(argv.arch ?? filter.arch, budget !== undefined ? { budget } : {});
+    process.stdout.write(argv.json ? `${JSON.stringify(summaryJson(summary, filter.source), null, 2)}\n`
+      : formatSummary(summary, { view: argv.view, changes: argv.changes }));
+  },
+};
+
+// ---------------------------------------------------------------- seccomp diff A B
+
+interface DiffArgs extends Omit<LoadArgs, 'filter'> {
+  a: string;
+  b: string;
+  json: boolean;
+  stricter: boolean;
+  budget?: number;
+}
+
+function diffJson(d: SeccompDiff, a: string, b: string): Record<string, unknown> {
+  return {
+    a, b, arch: d.arch.name, equivalent: d.equivalent, stricter: d.stricter, exceeded: d.exceeded,
+    warnings: d.warnings.map((w) => ({ kind: w.kind, message: w.message, lines: w.pcs, ...(w.syscalls ? { syscalls: w.syscalls } : {}) })),
+    regions: d.regions.map((r) => ({ ...r, looser: d.looser.includes(r) })),
+  };
+}
+
+const diffCommand: CommandModule<object, DiffArgs> = {
+  command: 'diff <a> <b>',
+  describe: 'where two filters give different verdicts, per syscall, with the argument conditions (exact, from their paths); exit 1 when they differ',
+  builder: (y) =>
+    withSeccompInput(y as Argv<object>, 'arch to compare (default: the first arch A checks, else the host\'s)')
+      .positional('a', { ...filterPositional, describe: 'the first filter (any form `seccomp` reads), or -' })
+      .positional('b', { ...filterPositional, describe: 'the second filter' })
+      .option('json', { describe: 'print the differences as JSON', type: 'boolean', default: false })
+      .option('stricter', {
+        describe: 'answer whether B is at least as strict as A (every call B lets run, A lets run): exit 0 when it is, 1 when not',
+        type: 'boolean', default: false,
+      })
+      .option('budget', BUDGET_OPTION)
+      .example('$0 seccomp diff old.bpf new.bpf --arch x86_64', 'what changed between two versions of a policy')
+      .example('$0 seccomp diff default.bpf custom.bpf --stricter', 'is custom.bpf at least as strict as default.bpf?') as unknown as Argv<DiffArgs>,
+  handler: (argv) => {
+    if (argv.a === '-' && argv.b === '-') throw new UsageError('only one filter can come from stdin');
+    const fa = loadSeccompInput(argv.a, loadOptions(argv as unknown as LoadArgs, argv.a));
+    const fb = loadSeccompInput(argv.b, loadOptions(argv as unknown as LoadArgs, argv.b));
+    const budget = budgetOf(argv.budget);
+    const d = diffSeccomp(fa, fb, argv.arch ?? fa.arch, budget !== undefined ? { budget } : {});
+    if (argv.json) process.stdout.write(`${JSON.stringify(diffJson(d, fa.source, fb.source), null, 2)}\n`);
+    else if (argv.stricter) {
+      process.stdout.write(d.stricter ? `${fb.source} is at least as strict as ${fa.source}\n`
+        : formatDiff({ ...d, regions: d.looser }, { a: fa.source, b: fb.source }));
+    } else process.stdout.write(formatDiff(d, { a: fa.source, b: fb.source }));
+    // Like diff(1): 1 when they differ (--stricter: when B lets run what A does not).
+    process.exitCode = (argv.stricter ? d.stricter : d.equivalent) ? 0 : 1;
   },
 };
 
@@ -423,7 +527,7 @@ const compileCommand: CommandModule<object, CompileArgs> = {
 
 // ---------------------------------------------------------------- seccomp
 
-const SECCOMP_DESCRIPTION = 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary, compile';
+const SECCOMP_DESCRIPTION = 'seccomp filters: the verdict for a syscall (seccomp FILTER SYSCALL [ARG...]), disasm, asm, summary, compile, diff';
 
 export const seccompCommand: CommandModule<object, object> = {
   command: 'seccomp',
@@ -436,9 +540,10 @@ export const seccompCommand: CommandModule<object, object> = {
       .command(asmCommand as CommandModule)
       .command(summaryCommand as CommandModule)
       .command(compileCommand as CommandModule)
+      .command(diffCommand as CommandModule)
       // The default subcommand comes last: `seccomp disasm x` is the subcommand, `seccomp ./disasm read` a file.
       .command(evaluateCommand as CommandModule)
-      .epilog('Subcommand names come first: a filter file named disasm, asm, summary or compile is given as ./disasm.'),
+      .epilog('Subcommand names come first: a filter file named disasm, asm, summary, compile or diff is given as ./disasm.'),
   handler: () => {
     // Unreached: the default subcommand handles `seccomp` with any arguments.
   },

@@ -1,0 +1,53 @@
+/**
+ * One way in for the commands that take "any filter or profile" (evaluate, explain, summary,
+ * diff, disasm): a JSON object is an OCI/Docker/Podman profile, compiled as runc applies it;
+ * anything else is a filter in one of loadSeccompFilter's forms.
+ */
+import { type BytesLike, isBytesLike, toBytes } from '../args.js';
+import { CLASSIC_INPUT } from '../classic/limits.js';
+import type { ClassicInsn } from '../classic/insn.js';
+import { DecodeError } from '../errors.js';
+import { readInput, sourceName } from '../io/input.js';
+import { type LoadSeccompOptions, type SeccompFilter, loadSeccompFilter } from './filter.js';
+import { compileSeccompProfile } from './profile/compile.js';
+import { PROFILE_INPUT } from './profile/parse.js';
+
+/** Options of loadSeccompInput: a filter's load options, and what a profile is compiled for. */
+export interface SeccompInputOptions extends LoadSeccompOptions {
+  /** For a profile: the container's capabilities (default: Docker's default set). */
+  caps?: readonly string[];
+  /** For a profile: the kernel version `X.Y[.Z]` that minKernel is resolved against. */
+  kernel?: string;
+}
+
+const OPEN_BRACE = 0x7b;
+
+/** Whether the bytes start, after white space, with `{`: no filter form does. */
+function isJsonObject(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    return b === OPEN_BRACE;
+  }
+  return false;
+}
+
+/** Loads a seccomp filter, or compiles a JSON profile (for opts.arch as the host), from a path, bytes or a program. */
+export function loadSeccompInput(input: BytesLike | string | readonly ClassicInsn[], opts: SeccompInputOptions = {}): SeccompFilter {
+  const { caps, kernel, ...load } = opts;
+  if (Array.isArray(input) || (typeof input !== 'string' && !isBytesLike(input))) return loadSeccompFilter(input, load);
+  const source = opts.source ?? (typeof input === 'string' ? sourceName(input) : '<input>');
+  // A profile may be larger than any filter text: read to the profile's bound, then hold a filter to its own.
+  const bytes = typeof input === 'string' ? readInput(input, PROFILE_INPUT) : toBytes('loadSeccompInput', 'input', input);
+  if (isJsonObject(bytes)) {
+    return compileSeccompProfile(new TextDecoder().decode(bytes), {
+      source,
+      ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
+      ...(caps !== undefined ? { caps } : {}),
+      ...(kernel !== undefined ? { kernel } : {}),
+    });
+  }
+  if (bytes.length > CLASSIC_INPUT.maxBytes) {
+    throw new DecodeError(source, `input over the ${CLASSIC_INPUT.maxBytes}-byte limit for ${CLASSIC_INPUT.kind} (${CLASSIC_INPUT.maxInsns} instructions at most)`);
+  }
+  return loadSeccompFilter(bytes, { ...load, source });
+}
