@@ -139,7 +139,7 @@ function jmpEntry(cls: number, op: number, source: number): Entry | null {
   }
   if (op === BPF_CALL) {
     if (is32) return null;
-    if (isX) return { ...base, kind: 'callx', mnemonic: 'call', end: 'fall', dst: 'read', src: 'zero', off: 'zero', imm: 'zero' };
+    if (isX) return { ...base, kind: 'callx', mnemonic: 'callx', end: 'fall', dst: 'read', src: 'zero', off: 'zero', imm: 'zero' };
     // src: 0 helper, 1 local call, 2 kfunc (refused by validation, printed by the disassemblers).
     return { ...base, kind: 'call', mnemonic: 'call', end: 'call', dst: 'zero', src: 'any', off: 'zero' };
   }
