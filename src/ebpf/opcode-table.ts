@@ -242,11 +242,11 @@ export interface InsnRegs {
    * kernel forbids reading them afterwards. Our engines keep them unchanged after a packet load.
    */
   readonly clobbers: number;
-  /** Of `reads`, the register used only as a memory address (LDX src, ST/STX/atomic dst), else -1. */
-  readonly base: number;
+  /** Of `reads`, those read as a value, not only as a memory address (LDX src, ST/STX/atomic dst). */
+  readonly values: number;
 }
 
-const NONE: InsnRegs = Object.freeze({ reads: 0, writes: 0, clobbers: 0, base: -1 });
+const NONE: InsnRegs = Object.freeze({ reads: 0, writes: 0, clobbers: 0, values: 0 });
 
 /**
  * The registers a valid instruction reads and writes: the one use/def of internal BPF.
@@ -261,30 +261,30 @@ export function insnRegs(i: Insn, helperArgs: (id: number) => number = () => 5):
   const d = 1 << i.dst, s = 1 << i.src;
   switch (info.kind) {
     case 'alu':
-      if (info.op === BPF_MOV) return regs(info.source === BPF_X ? s : 0, d, 0, -1);
-      return regs(info.source === BPF_X ? d | s : d, d, 0, -1);
-    case 'neg': case 'end': return regs(d, d, 0, -1);
-    case 'lddw': return regs(0, d, 0, -1);
-    case 'ldabs': return regs(1 << R6, 1 << R0, ARG_REGS, -1);
-    case 'ldind': return regs((1 << R6) | s, 1 << R0, ARG_REGS, -1);
-    case 'ldx': return regs(s, d, 0, i.src);
-    case 'st': return regs(d, 0, 0, i.dst);
-    case 'stx': return regs(d | s, 0, 0, i.dst);
+      if (info.op === BPF_MOV) return regs(info.source === BPF_X ? s : 0, d);
+      return regs(info.source === BPF_X ? d | s : d, d);
+    case 'neg': case 'end': return regs(d, d);
+    case 'lddw': return regs(0, d);
+    case 'ldabs': return regs(1 << R6, 1 << R0, ARG_REGS);
+    case 'ldind': return regs((1 << R6) | s, 1 << R0, ARG_REGS);
+    case 'ldx': return regs(s, d, 0, 0);
+    case 'st': return regs(d, 0, 0, 0);
+    case 'stx': return regs(d | s, 0, 0, s);
     case 'atomic':
-      if (i.imm === BPF_CMPXCHG) return regs(d | s | (1 << R0), 1 << R0, 0, i.dst);
-      return regs(d | s, (i.imm & BPF_FETCH) !== 0 ? s : 0, 0, i.dst);
+      if (i.imm === BPF_CMPXCHG) return regs(d | s | (1 << R0), 1 << R0, 0, s | (1 << R0));
+      return regs(d | s, (i.imm & BPF_FETCH) !== 0 ? s : 0, 0, s);
     case 'ja': return NONE;
-    case 'jcond': return regs(info.source === BPF_X ? d | s : d, 0, 0, -1);
-    case 'exit': return regs(1 << R0, 0, 0, -1);
-    case 'callx': return regs(d, 1 << R0, ARG_REGS, -1);
+    case 'jcond': return regs(info.source === BPF_X ? d | s : d, 0);
+    case 'exit': return regs(1 << R0, 0);
+    case 'callx': return regs(d, 1 << R0, ARG_REGS);
     case 'call': {
       if (i.src === BPF_PSEUDO_CALL) return NONE;
       const n = Math.min(5, Math.max(0, helperArgs(i.imm)));
-      return regs(((1 << (n + 1)) - 1) & ~1, 1 << R0, ARG_REGS, -1);
+      return regs(((1 << (n + 1)) - 1) & ~1, 1 << R0, ARG_REGS);
     }
   }
 }
 
-function regs(reads: number, writes: number, clobbers: number, base: number): InsnRegs {
-  return { reads, writes, clobbers, base };
+function regs(reads: number, writes: number, clobbers = 0, values = reads): InsnRegs {
+  return { reads, writes, clobbers, values };
 }

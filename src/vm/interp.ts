@@ -27,11 +27,12 @@
  */
 import { type Insn, type Program, branchTarget, isLdImm64 } from '../ebpf/insn.js';
 import { validateEncoding } from '../ebpf/validate.js';
+import { OPCODES, insnRegs } from '../ebpf/opcode-table.js';
 import {
-  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_EXIT, BPF_FETCH, BPF_H,
-  BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_K, BPF_LD, BPF_LDX,
-  BPF_LSH, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X, MAX_BPF_REG, R0, R1, R2, R6, R7,
-  bpfClass, bpfMode, bpfOp, bpfSrc,
+  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_AND, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_EXIT, BPF_FETCH, BPF_H,
+  BPF_IND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_K, BPF_LD,
+  BPF_LSH, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_W, BPF_X, MAX_BPF_REG, R0, R1, R2, R6, R7,
+  bpfClass,
 } from '../ebpf/opcodes.js';
 import { argFail, checkOptions, optBoolean, optFunction, optInteger } from '../args.js';
 import { VmError } from '../errors.js';
@@ -140,34 +141,16 @@ const CALLEE_SAVED_MASK = 0x3c0; // R6-R9
 const WHY_NEVER_WRITTEN = -1;
 const WHY_NEW_FRAME = -2;
 
-/** Registers an instruction reads and writes, for checked mode. */
+/**
+ * Registers an instruction reads and writes, for checked mode: the one use/def (insnRegs).
+ * What a call or a packet load clobbers becomes unreadable at run time (clobberArgs), after
+ * the load has had its chance to end the program.
+ */
 function registerUse(i: Insn, helpers: HelperRegistry): [read: number, write: number] {
-  const c = i.code, op = bpfOp(c), isX = bpfSrc(c) === BPF_X;
-  const d = bit(i.dst), s = bit(i.src);
-  switch (bpfClass(c)) {
-    case BPF_LD:
-      if (isLdImm64(i)) return [0, d];
-      return [bpfMode(c) === BPF_IND ? s : 0, bit(0)];
-    case BPF_LDX: return [s, d];
-    case BPF_ST: return [d, 0];
-    case BPF_STX:
-      if (bpfMode(c) !== BPF_ATOMIC) return [d | s, 0];
-      if (i.imm === BPF_CMPXCHG) return [d | s | bit(0), bit(0)];
-      return [d | s, (i.imm & BPF_FETCH) ? s : 0];
-    case BPF_ALU: case BPF_ALU64:
-      if (op === BPF_MOV) return [isX ? s : 0, d];
-      return [isX ? d | s : d, d];
-    default: // JMP, JMP32
-      if (op === BPF_JA) return [0, 0];
-      if (op === BPF_EXIT) return [bit(0), 0];
-      if (op === BPF_CALL) {
-        if (isX) return [d, bit(0)];
-        if (i.src === BPF_PSEUDO_CALL) return [0, 0];
-        const args = helpers.get(i.imm)?.args ?? 5;
-        return [((1 << (args + 1)) - 1) & ~1, bit(0)];
-      }
-      return [isX ? d | s : d, 0];
-  }
+  const r = insnRegs(i, (id) => helpers.get(id)?.args ?? 5);
+  // Our packet loads read env.pkt, not the context in R6 the kernel requires.
+  const kind = OPCODES[i.code]!.kind;
+  return [kind === 'ldabs' || kind === 'ldind' ? r.reads & ~bit(R6) : r.reads, r.writes];
 }
 
 class Frame implements HelperFrame {

@@ -88,15 +88,15 @@ describe('the opcode table', () => {
   });
 
   it('gives the registers each kind reads and writes', () => {
-    const r = (i: Insn) => { const u = insnRegs(i, () => 2); return [u.reads, u.writes, u.clobbers, u.base]; };
-    expect(r(bpfInsn(BPF_ALU64 | 0xb0 | BPF_X, 3, 4, 0, 0))).toEqual([1 << 4, 1 << 3, 0, -1]); // mov r3, r4
-    expect(r(bpfInsn(BPF_ALU | BPF_ADD, 3, 0, 0, 1))).toEqual([1 << 3, 1 << 3, 0, -1]);
-    expect(r(bpfInsn(BPF_LD | BPF_IND | 0x10, 0, 7, 0, 1))).toEqual([(1 << R6) | (1 << R7), 1, ARG_REGS, -1]);
-    expect(r(bpfInsn(BPF_STX | BPF_ATOMIC | BPF_DW, 2, 3, 0, 0xf1))).toEqual([0b1101, 1, 0, 2]); // cmpxchg
-    expect(r(bpfInsn(BPF_STX | BPF_ATOMIC | BPF_DW, 2, 3, 0, 0x01))).toEqual([0b1100, 1 << 3, 0, 2]); // fetch add
-    expect(r(bpfInsn(BPF_JMP | BPF_CALL, 0, 0, 0, 7))).toEqual([0b110, 1, ARG_REGS, -1]);
-    expect(r(bpfInsn(BPF_JMP | BPF_CALL, 0, 1, 0, 7))).toEqual([0, 0, 0, -1]); // local call
-    expect(r(bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0))).toEqual([1, 0, 0, -1]);
+    const r = (i: Insn) => { const u = insnRegs(i, () => 2); return [u.reads, u.writes, u.clobbers, u.values]; };
+    expect(r(bpfInsn(BPF_ALU64 | 0xb0 | BPF_X, 3, 4, 0, 0))).toEqual([1 << 4, 1 << 3, 0, 1 << 4]); // mov r3, r4
+    expect(r(bpfInsn(BPF_ALU | BPF_ADD, 3, 0, 0, 1))).toEqual([1 << 3, 1 << 3, 0, 1 << 3]);
+    expect(r(bpfInsn(BPF_LD | BPF_IND | 0x10, 0, 7, 0, 1))).toEqual([(1 << R6) | (1 << R7), 1, ARG_REGS, (1 << R6) | (1 << R7)]);
+    expect(r(bpfInsn(BPF_STX | BPF_ATOMIC | BPF_DW, 2, 3, 0, 0xf1))).toEqual([0b1101, 1, 0, 0b1001]); // cmpxchg
+    expect(r(bpfInsn(BPF_STX | BPF_ATOMIC | BPF_DW, 2, 3, 0, 0x01))).toEqual([0b1100, 1 << 3, 0, 1 << 3]); // fetch add
+    expect(r(bpfInsn(BPF_JMP | BPF_CALL, 0, 0, 0, 7))).toEqual([0b110, 1, ARG_REGS, 0b110]);
+    expect(r(bpfInsn(BPF_JMP | BPF_CALL, 0, 1, 0, 7))).toEqual([0, 0, 0, 0]); // local call
+    expect(r(bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0))).toEqual([1, 0, 0, 1]);
   });
 });
 
