@@ -229,6 +229,23 @@ export function blockEnd(info: OpcodeInfo, i: Insn): BlockEnd {
   return info.end === 'call' && i.src !== BPF_PSEUDO_CALL ? 'fall' : info.end;
 }
 
+/**
+ * Where control goes after the instruction at `pc`: the next instruction it falls or returns
+ * to (-1 when none) and the pc it jumps or calls to (-1 when none). The one rule of control
+ * flow both graph builders follow (the verifier's, per instruction; the JIT's, in blocks).
+ */
+export function successors(prog: readonly Insn[], pc: number): [next: number, target: number] {
+  const i = prog[pc]!;
+  const info = OPCODES[i.code]!;
+  switch (blockEnd(info, i)) {
+    case 'fall': return [pc + (info.kind === 'lddw' ? 2 : 1), -1];
+    case 'jump': return [-1, pc + 1 + (info.cls === BPF_JMP32 ? i.imm : i.off)];
+    case 'cond': return [pc + 1, pc + 1 + i.off];
+    case 'call': return [pc + 1, pc + 1 + i.imm]; // a local call returns to the next instruction
+    case 'exit': return [-1, -1];
+  }
+}
+
 /** R1-R5: the arguments of a call, whose values a call or a packet load leaves undefined. */
 export const ARG_REGS = 0b111110;
 

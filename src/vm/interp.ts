@@ -102,6 +102,15 @@ const FUSED_CONDS: Readonly<Record<number, number>> = {
   [BPF_JMP | BPF_JLT | BPF_K]: 4, [BPF_JMP | BPF_JLE | BPF_K]: 5, [BPF_JMP | BPF_JSET | BPF_K]: 6,
 };
 
+/**
+ * The packet loads' one reader: `size` (1, 2 or 4) bytes at `at`, big-endian, as an int32.
+ * The caller has checked the bounds; V8 inlines it, and the constant size folds the branches.
+ */
+function loadBE(pkt: Uint8Array, at: number, size: number): number {
+  if (size === 4) return (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!;
+  return size === 2 ? (pkt[at]! << 8) | pkt[at + 1]! : pkt[at]!;
+}
+
 /** A fused conditional jump: `v` is the loaded u32, `k` the non-negative immediate. */
 function taken(cond: number, v: number, k: number): boolean {
   switch (cond) {
@@ -366,25 +375,25 @@ export class Interpreter implements Engine {
       const d = dstA[i]!;
       switch (op[i]) {
         // ---- ALU, 32-bit, immediate: result zero-extended
-        case 0x04: lo[d] = (lo[d]! + immA[i]!) | 0; hi[d] = 0; break;
-        case 0x14: lo[d] = (lo[d]! - immA[i]!) | 0; hi[d] = 0; break;
-        case 0x24: lo[d] = Math.imul(lo[d]!, immA[i]!); hi[d] = 0; break;
-        case 0x34: lo[d] = udiv32(lo[d]!, immA[i]!); hi[d] = 0; break;
-        case 0x44: lo[d] = lo[d]! | immA[i]!; hi[d] = 0; break;
-        case 0x54: lo[d] = lo[d]! & immA[i]!; hi[d] = 0; break;
-        case 0x64: lo[d] = lo[d]! << immA[i]!; hi[d] = 0; break;
-        case 0x74: lo[d] = lo[d]! >>> immA[i]!; hi[d] = 0; break;
-        case 0x84: lo[d] = -lo[d]! | 0; hi[d] = 0; break;
-        case 0x94: lo[d] = umod32(lo[d]!, immA[i]!); hi[d] = 0; break;
-        case 0xa4: lo[d] = lo[d]! ^ immA[i]!; hi[d] = 0; break;
-        case 0xb4: lo[d] = immA[i]!; hi[d] = 0; break;
-        case 0xc4: lo[d] = lo[d]! >> immA[i]!; hi[d] = 0; break;
-        case 0xd4: { // to little-endian (our byte order): truncate
+        case 0x04: /* add32 imm */ lo[d] = (lo[d]! + immA[i]!) | 0; hi[d] = 0; break;
+        case 0x14: /* sub32 imm */ lo[d] = (lo[d]! - immA[i]!) | 0; hi[d] = 0; break;
+        case 0x24: /* mul32 imm */ lo[d] = Math.imul(lo[d]!, immA[i]!); hi[d] = 0; break;
+        case 0x34: /* div32 imm */ lo[d] = udiv32(lo[d]!, immA[i]!); hi[d] = 0; break;
+        case 0x44: /* or32 imm */ lo[d] = lo[d]! | immA[i]!; hi[d] = 0; break;
+        case 0x54: /* and32 imm */ lo[d] = lo[d]! & immA[i]!; hi[d] = 0; break;
+        case 0x64: /* lsh32 imm */ lo[d] = lo[d]! << immA[i]!; hi[d] = 0; break;
+        case 0x74: /* rsh32 imm */ lo[d] = lo[d]! >>> immA[i]!; hi[d] = 0; break;
+        case 0x84: /* neg32 */ lo[d] = -lo[d]! | 0; hi[d] = 0; break;
+        case 0x94: /* mod32 imm */ lo[d] = umod32(lo[d]!, immA[i]!); hi[d] = 0; break;
+        case 0xa4: /* xor32 imm */ lo[d] = lo[d]! ^ immA[i]!; hi[d] = 0; break;
+        case 0xb4: /* mov32 imm */ lo[d] = immA[i]!; hi[d] = 0; break;
+        case 0xc4: /* arsh32 imm */ lo[d] = lo[d]! >> immA[i]!; hi[d] = 0; break;
+        case 0xd4: { /* le */ // to little-endian (our byte order): truncate
           const w = immA[i]!;
           if (w === 16) { lo[d] = lo[d]! & 0xffff; hi[d] = 0; } else if (w === 32) hi[d] = 0;
           break;
         }
-        case 0xdc: { // to big-endian: swap
+        case 0xdc: /* be */ { // to big-endian: swap
           const w = immA[i]!;
           if (w === 16) { lo[d] = bswap16(lo[d]!); hi[d] = 0; } else if (w === 32) { lo[d] = bswap32(lo[d]!); hi[d] = 0; } else {
             bswap64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!;
@@ -395,48 +404,48 @@ export class Interpreter implements Engine {
         case 0x02: /* OP_SMOD32_K */ lo[d] = smod32(lo[d]!, immA[i]!); hi[d] = 0; break;
 
         // ---- ALU, 32-bit, register
-        case 0x0c: lo[d] = (lo[d]! + lo[srcA[i]!]!) | 0; hi[d] = 0; break;
-        case 0x1c: lo[d] = (lo[d]! - lo[srcA[i]!]!) | 0; hi[d] = 0; break;
-        case 0x2c: lo[d] = Math.imul(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
-        case 0x3c: lo[d] = udiv32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
-        case 0x4c: lo[d] = lo[d]! | lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x5c: lo[d] = lo[d]! & lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x6c: lo[d] = lo[d]! << lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x7c: lo[d] = lo[d]! >>> lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x9c: lo[d] = umod32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
-        case 0xac: lo[d] = lo[d]! ^ lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0xbc: lo[d] = lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0xcc: lo[d] = lo[d]! >> lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x0c: /* add32 reg */ lo[d] = (lo[d]! + lo[srcA[i]!]!) | 0; hi[d] = 0; break;
+        case 0x1c: /* sub32 reg */ lo[d] = (lo[d]! - lo[srcA[i]!]!) | 0; hi[d] = 0; break;
+        case 0x2c: /* mul32 reg */ lo[d] = Math.imul(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
+        case 0x3c: /* div32 reg */ lo[d] = udiv32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
+        case 0x4c: /* or32 reg */ lo[d] = lo[d]! | lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x5c: /* and32 reg */ lo[d] = lo[d]! & lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x6c: /* lsh32 reg */ lo[d] = lo[d]! << lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x7c: /* rsh32 reg */ lo[d] = lo[d]! >>> lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x9c: /* mod32 reg */ lo[d] = umod32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
+        case 0xac: /* xor32 reg */ lo[d] = lo[d]! ^ lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0xbc: /* mov32 reg */ lo[d] = lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0xcc: /* arsh32 reg */ lo[d] = lo[d]! >> lo[srcA[i]!]!; hi[d] = 0; break;
         case 0x09: /* OP_SDIV32_X */ lo[d] = sdiv32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
         case 0x0a: /* OP_SMOD32_X */ lo[d] = smod32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
         case 0x03: /* OP_MOVSX8_32 */ lo[d] = (lo[srcA[i]!]! << 24) >> 24; hi[d] = 0; break;
         case 0x0b: /* OP_MOVSX16_32 */ lo[d] = (lo[srcA[i]!]! << 16) >> 16; hi[d] = 0; break;
 
         // ---- ALU64, immediate (sign-extended to 64 bits)
-        case 0x07: {
+        case 0x07: /* add64 imm */ {
           const k = immA[i]!, s = (lo[d]! >>> 0) + (k >>> 0);
           lo[d] = s | 0;
           hi[d] = (hi[d]! + (k >> 31) + (s > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        case 0x17: {
+        case 0x17: /* sub64 imm */ {
           const k = immA[i]!, s = (lo[d]! >>> 0) - (k >>> 0);
           lo[d] = s | 0;
           hi[d] = (hi[d]! - (k >> 31) - (s < 0 ? 1 : 0)) | 0;
           break;
         }
-        case 0x27: { const k = immA[i]!; mul64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x37: { const k = immA[i]!; udiv64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x47: { const k = immA[i]!; lo[d] = lo[d]! | k; hi[d] = hi[d]! | (k >> 31); break; }
-        case 0x57: { const k = immA[i]!; lo[d] = lo[d]! & k; hi[d] = hi[d]! & (k >> 31); break; }
-        case 0x67: shl64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x77: shr64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x87: neg64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x97: { const k = immA[i]!; umod64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0xa7: { const k = immA[i]!; lo[d] = lo[d]! ^ k; hi[d] = hi[d]! ^ (k >> 31); break; }
-        case 0xb7: { const k = immA[i]!; lo[d] = k; hi[d] = k >> 31; break; }
-        case 0xc7: sar64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0xd7: { // unconditional byte swap
+        case 0x27: /* mul64 imm */ { const k = immA[i]!; mul64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x37: /* div64 imm */ { const k = immA[i]!; udiv64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x47: /* or64 imm */ { const k = immA[i]!; lo[d] = lo[d]! | k; hi[d] = hi[d]! | (k >> 31); break; }
+        case 0x57: /* and64 imm */ { const k = immA[i]!; lo[d] = lo[d]! & k; hi[d] = hi[d]! & (k >> 31); break; }
+        case 0x67: /* lsh64 imm */ shl64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x77: /* rsh64 imm */ shr64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x87: /* neg64 */ neg64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x97: /* mod64 imm */ { const k = immA[i]!; umod64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0xa7: /* xor64 imm */ { const k = immA[i]!; lo[d] = lo[d]! ^ k; hi[d] = hi[d]! ^ (k >> 31); break; }
+        case 0xb7: /* mov64 imm */ { const k = immA[i]!; lo[d] = k; hi[d] = k >> 31; break; }
+        case 0xc7: /* arsh64 imm */ sar64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0xd7: /* bswap */ { // unconditional byte swap
           const w = immA[i]!;
           if (w === 16) { lo[d] = bswap16(lo[d]!); hi[d] = 0; } else if (w === 32) { lo[d] = bswap32(lo[d]!); hi[d] = 0; } else {
             bswap64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!;
@@ -447,28 +456,28 @@ export class Interpreter implements Engine {
         case 0x12: /* OP_SMOD64_K */ { const k = immA[i]!; smod64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
 
         // ---- ALU64, register
-        case 0x0f: {
+        case 0x0f: /* add64 reg */ {
           const s = srcA[i]!, sum = (lo[d]! >>> 0) + (lo[s]! >>> 0);
           lo[d] = sum | 0;
           hi[d] = (hi[d]! + hi[s]! + (sum > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        case 0x1f: {
+        case 0x1f: /* sub64 reg */ {
           const s = srcA[i]!, diff = (lo[d]! >>> 0) - (lo[s]! >>> 0);
           lo[d] = diff | 0;
           hi[d] = (hi[d]! - hi[s]! - (diff < 0 ? 1 : 0)) | 0;
           break;
         }
-        case 0x2f: { const s = srcA[i]!; mul64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x3f: { const s = srcA[i]!; udiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x4f: { const s = srcA[i]!; lo[d] = lo[d]! | lo[s]!; hi[d] = hi[d]! | hi[s]!; break; }
-        case 0x5f: { const s = srcA[i]!; lo[d] = lo[d]! & lo[s]!; hi[d] = hi[d]! & hi[s]!; break; }
-        case 0x6f: shl64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x7f: shr64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x9f: { const s = srcA[i]!; umod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0xaf: { const s = srcA[i]!; lo[d] = lo[d]! ^ lo[s]!; hi[d] = hi[d]! ^ hi[s]!; break; }
-        case 0xbf: { const s = srcA[i]!; lo[d] = lo[s]!; hi[d] = hi[s]!; break; }
-        case 0xcf: sar64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x2f: /* mul64 reg */ { const s = srcA[i]!; mul64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x3f: /* div64 reg */ { const s = srcA[i]!; udiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x4f: /* or64 reg */ { const s = srcA[i]!; lo[d] = lo[d]! | lo[s]!; hi[d] = hi[d]! | hi[s]!; break; }
+        case 0x5f: /* and64 reg */ { const s = srcA[i]!; lo[d] = lo[d]! & lo[s]!; hi[d] = hi[d]! & hi[s]!; break; }
+        case 0x6f: /* lsh64 reg */ shl64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x7f: /* rsh64 reg */ shr64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x9f: /* mod64 reg */ { const s = srcA[i]!; umod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0xaf: /* xor64 reg */ { const s = srcA[i]!; lo[d] = lo[d]! ^ lo[s]!; hi[d] = hi[d]! ^ hi[s]!; break; }
+        case 0xbf: /* mov64 reg */ { const s = srcA[i]!; lo[d] = lo[s]!; hi[d] = hi[s]!; break; }
+        case 0xcf: /* arsh64 reg */ sar64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
         case 0x19: /* OP_SDIV64_X */ { const s = srcA[i]!; sdiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
         case 0x1a: /* OP_SMOD64_X */ { const s = srcA[i]!; smod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
         case 0x13: /* OP_MOVSX8_64 */ { const v = (lo[srcA[i]!]! << 24) >> 24; lo[d] = v; hi[d] = v >> 31; break; }
@@ -476,59 +485,59 @@ export class Interpreter implements Engine {
         case 0x23: /* OP_MOVSX32_64 */ { const v = lo[srcA[i]!]!; lo[d] = v; hi[d] = v >> 31; break; }
 
         // ---- JMP, 64-bit compares with a sign-extended immediate
-        case 0x05: pc = auxA[i]!; break;
-        case 0x15: { const k = immA[i]!; if (lo[d] === k && hi[d] === k >> 31) pc = auxA[i]!; break; }
-        case 0x55: { const k = immA[i]!; if (lo[d] !== k || hi[d] !== k >> 31) pc = auxA[i]!; break; }
-        case 0x45: { const k = immA[i]!; if ((lo[d]! & k) !== 0 || (hi[d]! & (k >> 31)) !== 0) pc = auxA[i]!; break; }
-        case 0x25: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0x35: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0xa5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0xb5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0x65: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : h > kh) pc = auxA[i]!; break; }
-        case 0x75: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : h > kh) pc = auxA[i]!; break; }
-        case 0xc5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : h < kh) pc = auxA[i]!; break; }
-        case 0xd5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : h < kh) pc = auxA[i]!; break; }
+        case 0x05: /* ja */ pc = auxA[i]!; break;
+        case 0x15: /* jeq imm */ { const k = immA[i]!; if (lo[d] === k && hi[d] === k >> 31) pc = auxA[i]!; break; }
+        case 0x55: /* jne imm */ { const k = immA[i]!; if (lo[d] !== k || hi[d] !== k >> 31) pc = auxA[i]!; break; }
+        case 0x45: /* jset imm */ { const k = immA[i]!; if ((lo[d]! & k) !== 0 || (hi[d]! & (k >> 31)) !== 0) pc = auxA[i]!; break; }
+        case 0x25: /* jgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0x35: /* jge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0xa5: /* jlt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0xb5: /* jle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0x65: /* jsgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : h > kh) pc = auxA[i]!; break; }
+        case 0x75: /* jsge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : h > kh) pc = auxA[i]!; break; }
+        case 0xc5: /* jslt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : h < kh) pc = auxA[i]!; break; }
+        case 0xd5: /* jsle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : h < kh) pc = auxA[i]!; break; }
 
         // ---- JMP, 64-bit compares with a register
-        case 0x1d: { const s = srcA[i]!; if (lo[d] === lo[s] && hi[d] === hi[s]) pc = auxA[i]!; break; }
-        case 0x5d: { const s = srcA[i]!; if (lo[d] !== lo[s] || hi[d] !== hi[s]) pc = auxA[i]!; break; }
-        case 0x4d: { const s = srcA[i]!; if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc = auxA[i]!; break; }
-        case 0x2d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0x3d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0xad: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0xbd: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0x6d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
-        case 0x7d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
-        case 0xcd: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
-        case 0xdd: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
+        case 0x1d: /* jeq reg */ { const s = srcA[i]!; if (lo[d] === lo[s] && hi[d] === hi[s]) pc = auxA[i]!; break; }
+        case 0x5d: /* jne reg */ { const s = srcA[i]!; if (lo[d] !== lo[s] || hi[d] !== hi[s]) pc = auxA[i]!; break; }
+        case 0x4d: /* jset reg */ { const s = srcA[i]!; if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc = auxA[i]!; break; }
+        case 0x2d: /* jgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0x3d: /* jge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0xad: /* jlt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0xbd: /* jle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0x6d: /* jsgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
+        case 0x7d: /* jsge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
+        case 0xcd: /* jslt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
+        case 0xdd: /* jsle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
 
         // ---- JMP32: compares of the low halves
-        case 0x06: pc = auxA[i]!; break;
-        case 0x16: if (lo[d] === immA[i]) pc = auxA[i]!; break;
-        case 0x56: if (lo[d] !== immA[i]) pc = auxA[i]!; break;
-        case 0x46: if ((lo[d]! & immA[i]!) !== 0) pc = auxA[i]!; break;
-        case 0x26: if ((lo[d]! >>> 0) > (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0x36: if ((lo[d]! >>> 0) >= (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0xa6: if ((lo[d]! >>> 0) < (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0xb6: if ((lo[d]! >>> 0) <= (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0x66: if (lo[d]! > immA[i]!) pc = auxA[i]!; break;
-        case 0x76: if (lo[d]! >= immA[i]!) pc = auxA[i]!; break;
-        case 0xc6: if (lo[d]! < immA[i]!) pc = auxA[i]!; break;
-        case 0xd6: if (lo[d]! <= immA[i]!) pc = auxA[i]!; break;
-        case 0x1e: if (lo[d] === lo[srcA[i]!]) pc = auxA[i]!; break;
-        case 0x5e: if (lo[d] !== lo[srcA[i]!]) pc = auxA[i]!; break;
-        case 0x4e: if ((lo[d]! & lo[srcA[i]!]!) !== 0) pc = auxA[i]!; break;
-        case 0x2e: if ((lo[d]! >>> 0) > (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0x3e: if ((lo[d]! >>> 0) >= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0xae: if ((lo[d]! >>> 0) < (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0xbe: if ((lo[d]! >>> 0) <= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0x6e: if (lo[d]! > lo[srcA[i]!]!) pc = auxA[i]!; break;
-        case 0x7e: if (lo[d]! >= lo[srcA[i]!]!) pc = auxA[i]!; break;
-        case 0xce: if (lo[d]! < lo[srcA[i]!]!) pc = auxA[i]!; break;
-        case 0xde: if (lo[d]! <= lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0x06: /* ja32 */ pc = auxA[i]!; break;
+        case 0x16: /* jeq32 imm */ if (lo[d] === immA[i]) pc = auxA[i]!; break;
+        case 0x56: /* jne32 imm */ if (lo[d] !== immA[i]) pc = auxA[i]!; break;
+        case 0x46: /* jset32 imm */ if ((lo[d]! & immA[i]!) !== 0) pc = auxA[i]!; break;
+        case 0x26: /* jgt32 imm */ if ((lo[d]! >>> 0) > (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0x36: /* jge32 imm */ if ((lo[d]! >>> 0) >= (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0xa6: /* jlt32 imm */ if ((lo[d]! >>> 0) < (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0xb6: /* jle32 imm */ if ((lo[d]! >>> 0) <= (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0x66: /* jsgt32 imm */ if (lo[d]! > immA[i]!) pc = auxA[i]!; break;
+        case 0x76: /* jsge32 imm */ if (lo[d]! >= immA[i]!) pc = auxA[i]!; break;
+        case 0xc6: /* jslt32 imm */ if (lo[d]! < immA[i]!) pc = auxA[i]!; break;
+        case 0xd6: /* jsle32 imm */ if (lo[d]! <= immA[i]!) pc = auxA[i]!; break;
+        case 0x1e: /* jeq32 reg */ if (lo[d] === lo[srcA[i]!]) pc = auxA[i]!; break;
+        case 0x5e: /* jne32 reg */ if (lo[d] !== lo[srcA[i]!]) pc = auxA[i]!; break;
+        case 0x4e: /* jset32 reg */ if ((lo[d]! & lo[srcA[i]!]!) !== 0) pc = auxA[i]!; break;
+        case 0x2e: /* jgt32 reg */ if ((lo[d]! >>> 0) > (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0x3e: /* jge32 reg */ if ((lo[d]! >>> 0) >= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0xae: /* jlt32 reg */ if ((lo[d]! >>> 0) < (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0xbe: /* jle32 reg */ if ((lo[d]! >>> 0) <= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0x6e: /* jsgt32 reg */ if (lo[d]! > lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0x7e: /* jsge32 reg */ if (lo[d]! >= lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0xce: /* jslt32 reg */ if (lo[d]! < lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0xde: /* jsle32 reg */ if (lo[d]! <= lo[srcA[i]!]!) pc = auxA[i]!; break;
 
         // ---- calls and exit
-        case 0x85: { // helper by id
+        case 0x85: /* call */ { // helper by id
           const result = this.callHelper(i, this.callFns[i]!, steps);
           if (this.checked) this.clobberArgs(i);
           if (result === false) return this.finish(steps);
@@ -562,7 +571,7 @@ export class Interpreter implements Engine {
           pc = auxA[i]!;
           break;
         }
-        case 0x95: {
+        case 0x95: /* exit */ {
           const depth = this.depth;
           if (depth === 0) return this.finish(steps);
           const f = this.calls, at = (depth - 1) * 9;
@@ -576,10 +585,10 @@ export class Interpreter implements Engine {
         }
 
         // ---- LD IMM64 and the legacy packet loads (big-endian, R0 = u32)
-        case 0x18: lo[d] = immA[i]!; hi[d] = auxA[i]!; pc = i + 2; break;
+        case 0x18: /* lddw */ lo[d] = immA[i]!; hi[d] = auxA[i]!; pc = i + 2; break;
         case 0x30: { // ldabsb
           const k = immA[i]!;
-          if (k >= 0 && k < pLen) lo[0] = pkt[pStart + k]!;
+          if (k >= 0 && k < pLen) lo[0] = loadBE(pkt, pStart + k, 1);
           else { const v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -587,7 +596,7 @@ export class Interpreter implements Engine {
         }
         case 0x28: { // ldabsh
           const k = immA[i]!;
-          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 8) | pkt[at + 1]!; }
+          if (k >= 0 && k + 2 <= pLen) lo[0] = loadBE(pkt, pStart + k, 2);
           else { const v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -595,7 +604,7 @@ export class Interpreter implements Engine {
         }
         case 0x20: { // ldabsw
           const k = immA[i]!;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) lo[0] = loadBE(pkt, pStart + k, 4);
           else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -604,7 +613,7 @@ export class Interpreter implements Engine {
         // LD IND: the offset is X + k taken as a signed 32-bit int (it wraps, as in Linux).
         case 0x50: { // ldindb
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
-          if (k >= 0 && k < pLen) lo[0] = pkt[pStart + k]!;
+          if (k >= 0 && k < pLen) lo[0] = loadBE(pkt, pStart + k, 1);
           else { const v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -612,7 +621,7 @@ export class Interpreter implements Engine {
         }
         case 0x48: { // ldindh
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
-          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 8) | pkt[at + 1]!; }
+          if (k >= 0 && k + 2 <= pLen) lo[0] = loadBE(pkt, pStart + k, 2);
           else { const v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -620,7 +629,7 @@ export class Interpreter implements Engine {
         }
         case 0x40: { // ldindw
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) lo[0] = loadBE(pkt, pStart + k, 4);
           else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -632,7 +641,7 @@ export class Interpreter implements Engine {
         case 0x60: { /* OP_LDABSW_JCC: ldabsw + jcc */
           const k = immA[i]!;
           let v: number;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) v = loadBE(pkt, pStart + k, 4);
           else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -643,7 +652,7 @@ export class Interpreter implements Engine {
         case 0x68: { /* OP_LDABSH_JCC: ldabsh + jcc */
           const k = immA[i]!;
           let v: number;
-          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; v = (pkt[at]! << 8) | pkt[at + 1]!; }
+          if (k >= 0 && k + 2 <= pLen) v = loadBE(pkt, pStart + k, 2);
           else { v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -654,7 +663,7 @@ export class Interpreter implements Engine {
         case 0x70: { /* OP_LDABSB_JCC: ldabsb + jcc */
           const k = immA[i]!;
           let v: number;
-          if (k >= 0 && k + 1 <= pLen) { const at = pStart + k; v = pkt[at]!; }
+          if (k >= 0 && k + 1 <= pLen) v = loadBE(pkt, pStart + k, 1);
           else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -665,7 +674,7 @@ export class Interpreter implements Engine {
         case 0x80: { /* OP_LDINDW_JCC: ldindw + jcc */
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) v = loadBE(pkt, pStart + k, 4);
           else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -676,7 +685,7 @@ export class Interpreter implements Engine {
         case 0x88: { /* OP_LDINDH_JCC: ldindh + jcc */
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
-          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; v = (pkt[at]! << 8) | pkt[at + 1]!; }
+          if (k >= 0 && k + 2 <= pLen) v = loadBE(pkt, pStart + k, 2);
           else { v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -687,7 +696,7 @@ export class Interpreter implements Engine {
         case 0x90: { /* OP_LDINDB_JCC: ldindb + jcc */
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
-          if (k >= 0 && k + 1 <= pLen) { const at = pStart + k; v = pkt[at]!; }
+          if (k >= 0 && k + 1 <= pLen) v = loadBE(pkt, pStart + k, 1);
           else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -709,7 +718,7 @@ export class Interpreter implements Engine {
           const k = imm2A[i]!;
           let v: number;
           steps++;
-          if (k >= 0 && k < pLen) v = pkt[pStart + k]!;
+          if (k >= 0 && k < pLen) v = loadBE(pkt, pStart + k, 1);
           else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[2] = lo[0]!; hi[2] = hi[0]!;
           lo[7] = (v & 0xf) << 2; hi[7] = 0;
@@ -727,24 +736,24 @@ export class Interpreter implements Engine {
         }
 
         // ---- LDX: loads (MEM zero-extends, MEMSX sign-extends)
-        case 0x61: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); lo[d] = v.getInt32(ea, true); hi[d] = 0; break; }
-        case 0x69: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); lo[d] = v.getUint16(ea, true); hi[d] = 0; break; }
-        case 0x71: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); lo[d] = v.getUint8(ea); hi[d] = 0; break; }
-        case 0x79: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 8); if (v === null) throw this.memFault(i, steps, false, 8, s); lo[d] = v.getInt32(ea, true); hi[d] = v.getInt32(ea + 4, true); break; }
-        case 0x81: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); const x = v.getInt32(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
-        case 0x89: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); const x = v.getInt16(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
-        case 0x91: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); const x = v.getInt8(ea); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x61: /* ldxw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); lo[d] = v.getInt32(ea, true); hi[d] = 0; break; }
+        case 0x69: /* ldxh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); lo[d] = v.getUint16(ea, true); hi[d] = 0; break; }
+        case 0x71: /* ldxb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); lo[d] = v.getUint8(ea); hi[d] = 0; break; }
+        case 0x79: /* ldxdw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 8); if (v === null) throw this.memFault(i, steps, false, 8, s); lo[d] = v.getInt32(ea, true); hi[d] = v.getInt32(ea + 4, true); break; }
+        case 0x81: /* ldxsw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); const x = v.getInt32(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x89: /* ldxsh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); const x = v.getInt16(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x91: /* ldxsb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); const x = v.getInt8(ea); lo[d] = x; hi[d] = x >> 31; break; }
 
         // ---- ST (immediate) and STX (register) stores
-        case 0x62: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, immA[i]!, true); break; }
-        case 0x6a: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, immA[i]!, true); break; }
-        case 0x72: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, immA[i]!); break; }
-        case 0x7a: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); const k = immA[i]!; v.setInt32(ea, k, true); v.setInt32(ea + 4, k >> 31, true); break; }
-        case 0x63: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, lo[srcA[i]!]!, true); break; }
-        case 0x6b: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, lo[srcA[i]!]!, true); break; }
-        case 0x73: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, lo[srcA[i]!]!); break; }
-        case 0x7b: { const s = srcA[i]!, ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); v.setInt32(ea, lo[s]!, true); v.setInt32(ea + 4, hi[s]!, true); break; }
-        case 0xc3: case 0xdb: {
+        case 0x62: /* stw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, immA[i]!, true); break; }
+        case 0x6a: /* sth */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, immA[i]!, true); break; }
+        case 0x72: /* stb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, immA[i]!); break; }
+        case 0x7a: /* stdw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); const k = immA[i]!; v.setInt32(ea, k, true); v.setInt32(ea + 4, k >> 31, true); break; }
+        case 0x63: /* stxw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, lo[srcA[i]!]!, true); break; }
+        case 0x6b: /* stxh */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, lo[srcA[i]!]!, true); break; }
+        case 0x73: /* stxb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, lo[srcA[i]!]!); break; }
+        case 0x7b: /* stxdw */ { const s = srcA[i]!, ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); v.setInt32(ea, lo[s]!, true); v.setInt32(ea + 4, hi[s]!, true); break; }
+        case 0xc3: case 0xdb: /* atomic w, atomic dw */ {
           const size = op[i] === 0xdb ? 8 : 4;
           const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, size);
           if (v === null) throw this.memFault(i, steps, true, size, d);
