@@ -19,7 +19,7 @@ import { type Insn, branchTarget } from '../ebpf/insn.js';
 import { VerifyError } from '../errors.js';
 import type { Cfg } from './cfg.js';
 import { seccompAccessProblem, skbAccessProblem } from './ctx-access.js';
-import { foldAlu, hiOf, jumpTaken, loOf, signExtend, toBig } from './fold.js';
+import { foldAlu, hiOf, jumpTaken, loOf, signExtend, toBig } from '../ebpf/fold.js';
 import type { Liveness } from './liveness.js';
 import type { HelperSignature, VerifyContext, VerifyStats } from './options.js';
 import { pathJump, pathStart, pathTo, type PathNode } from './path.js';

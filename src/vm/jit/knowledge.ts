@@ -15,6 +15,7 @@ import {
   BPF_XOR, MAX_BPF_REG, R0, R5,
 } from '../../ebpf/opcodes.js';
 import { OPCODES } from '../../ebpf/opcode-table.js';
+import { foldAlu, hiOf, loOf, toBig } from '../../ebpf/fold.js';
 import { REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES } from '../memory.js';
 
 /** `null`: unknown. Values are int32. */
@@ -69,15 +70,8 @@ export function entryKnowledge(variant: Variant): Knowledge {
   return k;
 }
 
-/** The 64-bit add of int32 halves, as halves; used to follow pointer arithmetic. */
-function add64(aLo: number, aHi: number, bLo: number, bHi: number): [number, number] {
-  const s = (aLo >>> 0) + (bLo >>> 0);
-  return [s | 0, (aHi + bHi + (s > 0xffffffff ? 1 : 0)) | 0];
-}
-function sub64(aLo: number, aHi: number, bLo: number, bHi: number): [number, number] {
-  const d = (aLo >>> 0) - (bLo >>> 0);
-  return [d | 0, (aHi - bHi - (d < 0 ? 1 : 0)) | 0];
-}
+/** ALU operations whose known results the code generator folds (fold.ts computes them). */
+const FOLDED_32: ReadonlySet<number> = new Set([BPF_ADD, BPF_SUB, BPF_OR, BPF_AND, BPF_XOR]);
 
 /**
  * Updates `k` for the effect of `i` (not for where control goes). Local calls and exits are
@@ -122,13 +116,7 @@ function alu32(k: Knowledge, i: Insn, op: number, isX: boolean): void {
   let l: Known = null;
   const a = k.lo[d], b = isX ? k.lo[i.src] : i.imm | 0;
   if (op === BPF_MOV) l = i.off === 0 ? b : null;
-  else if (a !== null && b !== null) {
-    if (op === BPF_ADD) l = (a + b) | 0;
-    else if (op === BPF_SUB) l = (a - b) | 0;
-    else if (op === BPF_OR) l = a | b;
-    else if (op === BPF_AND) l = a & b;
-    else if (op === BPF_XOR) l = a ^ b;
-  }
+  else if (a !== null && b !== null && FOLDED_32.has(op)) l = loOf(foldAlu(op, toBig(a, 0), toBig(b, 0), 32)!);
   if (op === BPF_END && i.imm === 64) {
     // le64 leaves the register alone; be64 swaps both halves.
     if (isX) k.forget(d);
@@ -146,8 +134,9 @@ function alu64(k: Knowledge, i: Insn, op: number, isX: boolean): void {
   if (op === BPF_MOV && i.off === 0) { k.set(d, bL, bH); return; }
   if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && !isX && (i.imm & 63) === 0) return; // shift by 0
   if (aL !== null && aH !== null && bL !== null && bH !== null && (op === BPF_ADD || op === BPF_SUB)) {
-    const [l, h] = op === BPF_ADD ? add64(aL, aH, bL, bH) : sub64(aL, aH, bL, bH);
-    k.set(d, l, h);
+    // Pointer arithmetic: a region tag and an offset plus a constant.
+    const v = foldAlu(op, toBig(aL, aH), toBig(bL, bH), 64)!;
+    k.set(d, loOf(v), hiOf(v));
     return;
   }
   if (op === BPF_AND && !isX && i.imm >= 0) { k.set(d, null, 0); return; }
