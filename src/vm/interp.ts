@@ -102,18 +102,6 @@ const FUSED_CONDS: Readonly<Record<number, number>> = {
   [BPF_JMP | BPF_JLT | BPF_K]: 4, [BPF_JMP | BPF_JLE | BPF_K]: 5, [BPF_JMP | BPF_JSET | BPF_K]: 6,
 };
 
-/**
- * The packet loads' one reader of each width: 4 and 2 bytes at `at`, big-endian (as an int32);
- * the caller has checked the bounds. Kept apart and tiny so that V8 inlines every call site
- * within exec's inlining budget (one reader taking the size costs a call at some sites).
- */
-function be32(pkt: Uint8Array, at: number): number {
-  return (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!;
-}
-function be16(pkt: Uint8Array, at: number): number {
-  return (pkt[at]! << 8) | pkt[at + 1]!;
-}
-
 /** A fused conditional jump: `v` is the loaded u32, `k` the non-negative immediate. */
 function taken(cond: number, v: number, k: number): boolean {
   switch (cond) {
@@ -599,7 +587,7 @@ export class Interpreter implements Engine {
         }
         case 0x28: { // ldabsh
           const k = immA[i]!;
-          if (k >= 0 && k + 2 <= pLen) lo[0] = be16(pkt, pStart + k);
+          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 8) | pkt[at + 1]!; }
           else { const v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -607,7 +595,7 @@ export class Interpreter implements Engine {
         }
         case 0x20: { // ldabsw
           const k = immA[i]!;
-          if (k >= 0 && k + 4 <= pLen) lo[0] = be32(pkt, pStart + k);
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -624,7 +612,7 @@ export class Interpreter implements Engine {
         }
         case 0x48: { // ldindh
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
-          if (k >= 0 && k + 2 <= pLen) lo[0] = be16(pkt, pStart + k);
+          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 8) | pkt[at + 1]!; }
           else { const v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -632,7 +620,7 @@ export class Interpreter implements Engine {
         }
         case 0x40: { // ldindw
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
-          if (k >= 0 && k + 4 <= pLen) lo[0] = be32(pkt, pStart + k);
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -644,7 +632,7 @@ export class Interpreter implements Engine {
         case 0x60: { /* OP_LDABSW_JCC: ldabsw + jcc */
           const k = immA[i]!;
           let v: number;
-          if (k >= 0 && k + 4 <= pLen) v = be32(pkt, pStart + k);
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -655,7 +643,7 @@ export class Interpreter implements Engine {
         case 0x68: { /* OP_LDABSH_JCC: ldabsh + jcc */
           const k = immA[i]!;
           let v: number;
-          if (k >= 0 && k + 2 <= pLen) v = be16(pkt, pStart + k);
+          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; v = (pkt[at]! << 8) | pkt[at + 1]!; }
           else { v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -666,7 +654,7 @@ export class Interpreter implements Engine {
         case 0x70: { /* OP_LDABSB_JCC: ldabsb + jcc */
           const k = immA[i]!;
           let v: number;
-          if (k >= 0 && k + 1 <= pLen) v = pkt[pStart + k]!;
+          if (k >= 0 && k + 1 <= pLen) { const at = pStart + k; v = pkt[at]!; }
           else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -677,7 +665,7 @@ export class Interpreter implements Engine {
         case 0x80: { /* OP_LDINDW_JCC: ldindw + jcc */
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
-          if (k >= 0 && k + 4 <= pLen) v = be32(pkt, pStart + k);
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -688,7 +676,7 @@ export class Interpreter implements Engine {
         case 0x88: { /* OP_LDINDH_JCC: ldindh + jcc */
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
-          if (k >= 0 && k + 2 <= pLen) v = be16(pkt, pStart + k);
+          if (k >= 0 && k + 2 <= pLen) { const at = pStart + k; v = (pkt[at]! << 8) | pkt[at + 1]!; }
           else { v = loadPacketNegative(this.env!, k, 2); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -699,7 +687,7 @@ export class Interpreter implements Engine {
         case 0x90: { /* OP_LDINDB_JCC: ldindb + jcc */
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
-          if (k >= 0 && k + 1 <= pLen) v = pkt[pStart + k]!;
+          if (k >= 0 && k + 1 <= pLen) { const at = pStart + k; v = pkt[at]!; }
           else { v = loadPacketNegative(this.env!, k, 1); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
