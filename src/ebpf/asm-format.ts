@@ -9,12 +9,12 @@
  * labels with `labels: true`.
  */
 import {
-  ATOMIC_ALU_OPS, BPF_ABS, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_END,
-  BPF_EXIT, BPF_FETCH, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LD,
-  BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_ST,
-  BPF_STX, BPF_W, BPF_X, BPF_XCHG, BPF_XOR, ALU_OP_NAMES, JMP_OP_NAMES, SIZE_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
+  ALU_OP_NAMES, ATOMIC_ALU_OPS, BPF_ALU64, BPF_AND, BPF_CMPXCHG, BPF_DIV, BPF_FETCH, BPF_JMP32, BPF_JSGE, BPF_JSGT,
+  BPF_JSLE, BPF_JSLT, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_X, BPF_XCHG,
+  BPF_XOR, JMP_OP_NAMES, SIZE_NAMES,
 } from './opcodes.js';
-import { type Insn, type Program, branchTarget } from './insn.js';
+import { type OpcodeInfo, OPCODES, selectsValidOperation } from './opcode-table.js';
+import { type Insn, type Program, branchTarget, isLdImm64 } from './insn.js';
 import { checkOptions, optBoolean, optString } from '../args.js';
 import { hex, hex64Short } from '../hex.js';
 import { checkInsnShape, checkProgramShape } from './shape.js';
@@ -42,70 +42,29 @@ function formatMem(base: number, off: number): string {
 
 const formatRel = (n: number): string => (n < 0 ? String(n) : `+${n}`);
 
-function alu(i: Insn): string | null {
-  const is64 = bpfClass(i.code) === BPF_ALU64;
+function alu(i: Insn, info: OpcodeInfo): string {
+  const is64 = info.width === 64;
   const suffix = is64 ? '' : '32';
-  const op = bpfOp(i.code);
-  const isX = (i.code & BPF_X) !== 0;
-  if (op === BPF_NEG) return isX ? null : `neg${suffix} ${reg(i.dst)}`;
-  if (op === BPF_END) {
-    const name = is64 ? (isX ? null : 'swap') : isX ? 'be' : 'le';
-    return name ? `${name}${i.imm} ${reg(i.dst)}` : null;
-  }
-  let name = ALU_OP_NAMES[op];
-  if (name === undefined) return null;
+  const op = info.op;
+  const isX = info.source === BPF_X;
   if (op === BPF_MOV && isX && i.off !== 0) return `movsx${i.off}${is64 ? '64' : '32'} ${reg(i.dst)}, ${reg(i.src)}`;
+  let name = ALU_OP_NAMES[op]!;
   if ((op === BPF_DIV || op === BPF_MOD) && i.off === 1) name = `s${name}`;
   return `${name}${suffix} ${reg(i.dst)}, ${isX ? reg(i.src) : formatImm(i.imm, HEX_ALU_OPS.has(op))}`;
 }
 
-function jmp(i: Insn, target: string): string | null {
-  const is32 = bpfClass(i.code) === BPF_JMP32;
-  const op = bpfOp(i.code);
-  const isX = (i.code & BPF_X) !== 0;
-  if (op === BPF_JA) return `${is32 ? 'ja32' : 'ja'} ${target}`;
-  if (op === BPF_EXIT) return 'exit';
-  if (op === BPF_CALL) {
-    if (isX) return `call ${reg(i.dst)}`;
-    if (i.src === BPF_PSEUDO_CALL) return `call local ${target}`;
-    if (i.src === BPF_PSEUDO_KFUNC_CALL) return `call runtime ${formatImm(i.imm)}`;
-    return `call ${formatImm(i.imm)}`;
-  }
-  const name = JMP_OP_NAMES[op];
-  if (name === undefined) return null;
-  return `${name}${is32 ? '32' : ''} ${reg(i.dst)}, ${isX ? reg(i.src) : formatImm(i.imm, !SIGNED_JMP_OPS.has(op))}, ${target}`;
+function call(i: Insn, target: string): string {
+  if (i.src === BPF_PSEUDO_CALL) return `call local ${target}`;
+  if (i.src === BPF_PSEUDO_KFUNC_CALL) return `call runtime ${formatImm(i.imm)}`;
+  return `call ${formatImm(i.imm)}`;
 }
 
-function mem(i: Insn, next: Insn | undefined): string | null {
-  const cls = bpfClass(i.code);
-  const mode = bpfMode(i.code);
-  const sz = SIZE_NAMES[bpfSize(i.code)]!;
-  switch (cls) {
-    case BPF_LD:
-      if (i.code === (BPF_LD | BPF_IMM | BPF_DW)) {
-        return `lddw ${reg(i.dst)}, 0x${hex64Short(i.imm, next?.imm ?? 0)}`;
-      }
-      if (mode === BPF_ABS) return `ldabs${sz} ${formatImm(i.imm)}`;
-      if (mode === BPF_IND) return `ldind${sz} ${reg(i.src)}, ${formatImm(i.imm)}`;
-      return null;
-    case BPF_LDX:
-      if (mode !== BPF_MEM && mode !== BPF_MEMSX) return null;
-      return `ldx${mode === BPF_MEMSX ? 's' : ''}${sz} ${reg(i.dst)}, ${formatMem(i.src, i.off)}`;
-    case BPF_ST:
-      return mode === BPF_MEM ? `st${sz} ${formatMem(i.dst, i.off)}, ${formatImm(i.imm, true)}` : null;
-    case BPF_STX: {
-      const where = `${formatMem(i.dst, i.off)}, ${reg(i.src)}`;
-      if (mode === BPF_MEM) return `stx${sz} ${where}`;
-      if (mode !== BPF_ATOMIC) return null;
-      const w = bpfSize(i.code) === BPF_W ? '32' : '';
-      if (i.imm === BPF_XCHG) return `lock xchg${w} ${where}`;
-      if (i.imm === BPF_CMPXCHG) return `lock cmpxchg${w} ${where}`;
-      const name = ATOMIC_NAMES[i.imm & ~BPF_FETCH];
-      if (name === undefined) return null;
-      return `lock ${i.imm & BPF_FETCH ? 'fetch ' : ''}${name}${w} ${where}`;
-    }
-  }
-  return null;
+function atomic(i: Insn, info: OpcodeInfo): string {
+  const where = `${formatMem(i.dst, i.off)}, ${reg(i.src)}`;
+  const w = info.size === 4 ? '32' : '';
+  if (i.imm === BPF_XCHG) return `lock xchg${w} ${where}`;
+  if (i.imm === BPF_CMPXCHG) return `lock cmpxchg${w} ${where}`;
+  return `lock ${i.imm & BPF_FETCH ? 'fetch ' : ''}${ATOMIC_NAMES[i.imm & ~BPF_FETCH]!}${w} ${where}`;
 }
 
 /**
@@ -121,14 +80,36 @@ export function formatInsn(i: Insn, next?: Insn, target?: string): string {
 }
 
 function insnText(i: Insn, next?: Insn, target?: string): string {
-  const cls = bpfClass(i.code);
-  let text: string | null;
-  if (cls === BPF_ALU || cls === BPF_ALU64) text = alu(i);
-  else if (cls === BPF_JMP || cls === BPF_JMP32) {
-    const rel = bpfOp(i.code) === BPF_CALL || (cls === BPF_JMP32 && bpfOp(i.code) === BPF_JA) ? i.imm : i.off;
-    text = jmp(i, target ?? formatRel(rel));
-  } else text = mem(i, next);
+  const info = OPCODES[i.code];
+  const text = info !== undefined && selectsValidOperation(info, i) ? validText(i, info, next, target) : null;
   return text ?? `invalid code=${hex(i.code, 2)} dst=${i.dst} src=${i.src} off=${i.off} imm=${i.imm}`;
+}
+
+/** The text of an instruction whose opcode and operation are valid (null: the syntax has no form for it). */
+function validText(i: Insn, info: OpcodeInfo, next: Insn | undefined, target: string | undefined): string | null {
+  const sz = SIZE_NAMES[info.code & 0x18]!;
+  // Jumps and local calls: relative to the next instruction; JA32 and calls carry it in imm.
+  const to = (): string => target ?? formatRel(info.kind === 'call' || (info.cls === BPF_JMP32 && info.kind === 'ja') ? i.imm : i.off);
+  switch (info.kind) {
+    case 'alu': return alu(i, info);
+    case 'neg': return `neg${info.width === 64 ? '' : '32'} ${reg(i.dst)}`;
+    case 'end': return `${info.cls === BPF_ALU64 ? 'swap' : info.source === BPF_X ? 'be' : 'le'}${i.imm} ${reg(i.dst)}`;
+    case 'ja': return `${info.cls === BPF_JMP32 ? 'ja32' : 'ja'} ${to()}`;
+    case 'exit': return 'exit';
+    case 'callx': return `call ${reg(i.dst)}`;
+    case 'call': return call(i, to());
+    case 'jcond': {
+      const operand = info.source === BPF_X ? reg(i.src) : formatImm(i.imm, !SIGNED_JMP_OPS.has(info.op));
+      return `${JMP_OP_NAMES[info.op]!}${info.width === 32 ? '32' : ''} ${reg(i.dst)}, ${operand}, ${to()}`;
+    }
+    case 'lddw': return `lddw ${reg(i.dst)}, 0x${hex64Short(i.imm, next?.imm ?? 0)}`;
+    case 'ldabs': return `ldabs${sz} ${formatImm(i.imm)}`;
+    case 'ldind': return `ldind${sz} ${reg(i.src)}, ${formatImm(i.imm)}`;
+    case 'ldx': return `ldx${info.mode === BPF_MEMSX ? 's' : ''}${sz} ${reg(i.dst)}, ${formatMem(i.src, i.off)}`;
+    case 'st': return `st${sz} ${formatMem(i.dst, i.off)}, ${formatImm(i.imm, true)}`;
+    case 'stx': return `stx${sz} ${formatMem(i.dst, i.off)}, ${reg(i.src)}`;
+    case 'atomic': return atomic(i, info);
+  }
 }
 
 export interface AsmFormatOptions {
@@ -146,7 +127,7 @@ export function formatAsm(prog: Program, opts: AsmFormatOptions = {}): string {
     for (let pc = 0; pc < prog.length; pc++) {
       const t = branchTarget(prog[pc]!, pc);
       if (t !== null && t >= 0 && t < prog.length) targets.add(t);
-      if (prog[pc]!.code === (BPF_LD | BPF_IMM | BPF_DW)) pc++;
+      if (isLdImm64(prog[pc]!)) pc++;
     }
   }
   for (let pc = 0; pc < prog.length; pc++) {
@@ -155,7 +136,7 @@ export function formatAsm(prog: Program, opts: AsmFormatOptions = {}): string {
     const t = opts.labels ? branchTarget(i, pc) : null;
     const label = t !== null && targets.has(t) ? `L${t}` : undefined;
     lines.push(insnText(i, prog[pc + 1], label));
-    if (i.code === (BPF_LD | BPF_IMM | BPF_DW)) pc++;
+    if (isLdImm64(i)) pc++;
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

@@ -7,11 +7,11 @@
  */
 import { argFail, checkOneOf, checkOptions, optBoolean, optFunction, optString } from '../args.js';
 import {
-  ALU_OP_NAMES, BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DW,
-  BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_IND, BPF_OR, BPF_W, BPF_XOR, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX,
-  BPF_X, BPF_XCHG, JMP_OP_NAMES, bpfClass, bpfMode, bpfOp, bpfSize,
+  ALU_OP_NAMES, BPF_ALU, BPF_AND, BPF_B, BPF_CMPXCHG, BPF_DW, BPF_FETCH, BPF_H, BPF_JMP, BPF_MEM, BPF_MOV, BPF_OR,
+  BPF_W, BPF_X, BPF_XCHG, BPF_XOR, JMP_OP_NAMES,
 } from './opcodes.js';
-import { type Insn, type Program, isLdImm64, ldImm64Tails } from './insn.js';
+import { ATOMIC_IMMS, OPCODES } from './opcode-table.js';
+import { type Insn, type Program, ldImm64Tails } from './insn.js';
 import { encodeProgram } from './encode.js';
 import { helperInfo, isProjectHelper } from './helpers.js';
 import { disasmInsn, helperName } from './disasm.js';
@@ -52,7 +52,7 @@ function checkFormatArgs(fn: string, prog: Program, opts: FormatOptions | undefi
   return o;
 }
 
-const isHelperCall = (i: Insn): boolean => i.code === (BPF_JMP | BPF_CALL) && i.src === 0;
+const isHelperCall = (i: Insn): boolean => OPCODES[i.code]?.kind === 'call' && i.src === 0;
 
 /** Project helper ids a program calls, ascending. Non-empty means Linux cannot load it. */
 export function projectHelpersOf(prog: Program): number[] {
@@ -134,9 +134,8 @@ export function formatJson(prog: Program, opts: FormatOptions = {}): string {
 
 const cReg = (r: number): string => (r <= 10 ? `BPF_REG_${r}` : String(r));
 const C_SIZE: Readonly<Record<number, string>> = { [BPF_W]: 'BPF_W', [BPF_H]: 'BPF_H', [BPF_B]: 'BPF_B', [BPF_DW]: 'BPF_DW' };
-const cSize = (code: number): string => C_SIZE[bpfSize(code)]!;
-const cAluOp = (code: number): string => `BPF_${ALU_OP_NAMES[bpfOp(code)]!.toUpperCase()}`;
-const cJmpOp = (code: number): string => `BPF_${JMP_OP_NAMES[bpfOp(code)]!.toUpperCase()}`;
+const cAluOp = (op: number): string => `BPF_${ALU_OP_NAMES[op]!.toUpperCase()}`;
+const cJmpOp = (op: number): string => `BPF_${JMP_OP_NAMES[op]!.toUpperCase()}`;
 /**
  * A 32-bit immediate as a C int constant, in the base the disassembly uses: hex (when
  * non-negative) for bit masks and jump constants, decimal otherwise. INT_MIN has no
@@ -152,68 +151,71 @@ const cRaw = (i: Insn): string => `BPF_RAW_INSN(${hex(i.code, 2)}, ${cReg(i.dst)
 /** The kernel macro for one slot when it reproduces the instruction exactly, else BPF_RAW_INSN. */
 function cMacro(i: Insn, next: Insn | undefined): { text: string; slots: 1 | 2 } {
   const one = (text: string): { text: string; slots: 1 } => ({ text, slots: 1 });
-  const cls = bpfClass(i.code);
-  const isX = (i.code & BPF_X) === BPF_X;
+  const info = OPCODES[i.code];
+  if (info === undefined) return one(cRaw(i));
+  const isX = info.source === BPF_X;
   const regForm = i.off === 0 && i.imm === 0;
   const immForm = i.off === 0 && i.src === 0;
-  switch (cls) {
-    case BPF_ALU: case BPF_ALU64: {
-      const op = bpfOp(i.code);
-      if (ALU_OP_NAMES[op] === undefined) break;
-      const w = cls === BPF_ALU64 ? '64' : '32';
-      if (op === BPF_END) {
-        if (cls === BPF_ALU && i.src === 0 && i.off === 0 && (i.imm === 16 || i.imm === 32 || i.imm === 64)) {
-          return one(`BPF_ENDIAN(${isX ? 'BPF_TO_BE' : 'BPF_TO_LE'}, ${cReg(i.dst)}, ${i.imm})`);
-        }
-        break;
+  const w = info.width === 64 ? '64' : '32';
+  const j = info.cls === BPF_JMP ? 'JMP' : 'JMP32';
+  const size = C_SIZE[info.code & 0x18]!;
+  switch (info.kind) {
+    case 'end':
+      if (info.cls === BPF_ALU && i.src === 0 && i.off === 0 && (i.imm === 16 || i.imm === 32 || i.imm === 64)) {
+        return one(`BPF_ENDIAN(${isX ? 'BPF_TO_BE' : 'BPF_TO_LE'}, ${cReg(i.dst)}, ${i.imm})`);
       }
-      if (op === BPF_MOV) {
+      break;
+    case 'neg': case 'alu':
+      if (info.op === BPF_MOV) {
         if (isX && regForm) return one(`BPF_MOV${w}_REG(${cReg(i.dst)}, ${cReg(i.src)})`);
         if (!isX && immForm) return one(`BPF_MOV${w}_IMM(${cReg(i.dst)}, ${cImm(i.imm)})`);
         break;
       }
-      if (isX && regForm) return one(`BPF_ALU${w}_REG(${cAluOp(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)})`);
-      if (!isX && immForm) return one(`BPF_ALU${w}_IMM(${cAluOp(i.code)}, ${cReg(i.dst)}, ${cImm(i.imm, BITWISE_OPS.has(op))})`);
+      if (isX && regForm) return one(`BPF_ALU${w}_REG(${cAluOp(info.op)}, ${cReg(i.dst)}, ${cReg(i.src)})`);
+      if (!isX && immForm) return one(`BPF_ALU${w}_IMM(${cAluOp(info.op)}, ${cReg(i.dst)}, ${cImm(i.imm, BITWISE_OPS.has(info.op))})`);
       break;
-    }
-    case BPF_LD: {
-      const mode = bpfMode(i.code);
-      if (isLdImm64(i) && next && next.code === 0 && next.dst === 0 && next.src === 0 && next.off === 0 && i.off === 0) {
+    case 'lddw':
+      if (next && next.code === 0 && next.dst === 0 && next.src === 0 && next.off === 0 && i.off === 0) {
         const value = `0x${hex64Short(i.imm, next.imm)}ULL`;
         const text = i.src === 0 ? `BPF_LD_IMM64(${cReg(i.dst)}, ${value})` : `BPF_LD_IMM64_RAW(${cReg(i.dst)}, ${i.src}, ${value})`;
         return { text, slots: 2 };
       }
-      if (bpfSize(i.code) === BPF_DW || i.dst !== 0 || i.off !== 0) break;
-      if (mode === BPF_ABS && i.src === 0) return one(`BPF_LD_ABS(${cSize(i.code)}, ${cImm(i.imm)})`);
-      if (mode === BPF_IND) return one(`BPF_LD_IND(${cSize(i.code)}, ${cReg(i.src)}, ${cImm(i.imm)})`);
+      break;
+    case 'ldabs':
+      if (i.dst === 0 && i.off === 0 && i.src === 0) return one(`BPF_LD_ABS(${size}, ${cImm(i.imm)})`);
+      break;
+    case 'ldind':
+      if (i.dst === 0 && i.off === 0) return one(`BPF_LD_IND(${size}, ${cReg(i.src)}, ${cImm(i.imm)})`);
+      break;
+    case 'ldx':
+      if (info.mode === BPF_MEM && i.imm === 0) return one(`BPF_LDX_MEM(${size}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+      break;
+    case 'st':
+      if (i.src === 0) return one(`BPF_ST_MEM(${size}, ${cReg(i.dst)}, ${i.off}, ${cImm(i.imm)})`);
+      break;
+    case 'stx':
+      if (i.imm === 0) return one(`BPF_STX_MEM(${size}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+      break;
+    case 'atomic': {
+      const op = atomicOpExpr(i.imm);
+      if (op) return one(`BPF_ATOMIC_OP(${size}, ${op}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
       break;
     }
-    case BPF_LDX:
-      if (bpfMode(i.code) === BPF_MEM && i.imm === 0) return one(`BPF_LDX_MEM(${cSize(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+    case 'ja':
+      if (info.cls === BPF_JMP && i.dst === 0 && i.src === 0 && i.imm === 0) return one(`BPF_JMP_A(${i.off})`);
       break;
-    case BPF_ST:
-      if (bpfMode(i.code) === BPF_MEM && i.src === 0) return one(`BPF_ST_MEM(${cSize(i.code)}, ${cReg(i.dst)}, ${i.off}, ${cImm(i.imm)})`);
+    case 'exit':
+      if (i.dst === 0 && i.src === 0 && i.off === 0 && i.imm === 0) return one('BPF_EXIT_INSN()');
       break;
-    case BPF_STX: {
-      const mode = bpfMode(i.code);
-      if (mode === BPF_MEM && i.imm === 0) return one(`BPF_STX_MEM(${cSize(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
-      if (mode === BPF_ATOMIC) {
-        const op = atomicOpExpr(i.imm);
-        if (op) return one(`BPF_ATOMIC_OP(${cSize(i.code)}, ${op}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
-      }
+    case 'call':
+      if (i.dst === 0 && i.src === 0 && i.off === 0) return one(`BPF_EMIT_CALL(${cHelper(i.imm)})`);
       break;
-    }
-    case BPF_JMP: case BPF_JMP32: {
-      const op = bpfOp(i.code);
-      const w = cls === BPF_JMP ? 'JMP' : 'JMP32';
-      if (cls === BPF_JMP && op === BPF_JA && !isX && i.dst === 0 && i.src === 0 && i.imm === 0) return one(`BPF_JMP_A(${i.off})`);
-      if (cls === BPF_JMP && op === BPF_EXIT && !isX && i.dst === 0 && i.src === 0 && i.off === 0 && i.imm === 0) return one('BPF_EXIT_INSN()');
-      if (cls === BPF_JMP && op === BPF_CALL && !isX && i.dst === 0 && i.src === 0 && i.off === 0) return one(`BPF_EMIT_CALL(${cHelper(i.imm)})`);
-      if (op === BPF_JA || op === BPF_CALL || op === BPF_EXIT || JMP_OP_NAMES[op] === undefined) break;
-      if (isX && i.imm === 0) return one(`BPF_${w}_REG(${cJmpOp(i.code)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
-      if (!isX && i.src === 0) return one(`BPF_${w}_IMM(${cJmpOp(i.code)}, ${cReg(i.dst)}, ${cImm(i.imm, true)}, ${i.off})`);
+    case 'callx':
       break;
-    }
+    case 'jcond':
+      if (isX && i.imm === 0) return one(`BPF_${j}_REG(${cJmpOp(info.op)}, ${cReg(i.dst)}, ${cReg(i.src)}, ${i.off})`);
+      if (!isX && i.src === 0) return one(`BPF_${j}_IMM(${cJmpOp(info.op)}, ${cReg(i.dst)}, ${cImm(i.imm, true)}, ${i.off})`);
+      break;
   }
   return one(cRaw(i));
 }
@@ -222,7 +224,7 @@ function atomicOpExpr(imm: number): string | undefined {
   if (imm === BPF_XCHG) return 'BPF_XCHG';
   if (imm === BPF_CMPXCHG) return 'BPF_CMPXCHG';
   const base = imm & ~BPF_FETCH;
-  if (![BPF_ADD, BPF_OR, BPF_AND, BPF_XOR].includes(base) || (imm & ~(0xf0 | BPF_FETCH)) !== 0) return undefined;
+  if (!ATOMIC_IMMS.has(imm)) return undefined;
   const name = `BPF_${ALU_OP_NAMES[base]!.toUpperCase()}`;
   return imm & BPF_FETCH ? `${name} | BPF_FETCH` : name;
 }

@@ -4,13 +4,12 @@
  * outside the program or into the second half of an LD IMM64, paths that fall off the end,
  * and instructions no path reaches. Its post-order feeds the liveness pass.
  */
-import {
-  BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_COMPLEXITY_LIMIT_INSNS, bpfClass, bpfOp,
-} from '../ebpf/opcodes.js';
-import { type Insn, branchTarget, isLdImm64, ldImm64Tails } from '../ebpf/insn.js';
+import { BPF_COMPLEXITY_LIMIT_INSNS } from '../ebpf/opcodes.js';
+import { type Insn, ldImm64Tails } from '../ebpf/insn.js';
+import { OPCODES, successors } from '../ebpf/opcode-table.js';
 import { VerifyError } from '../errors.js';
 import { findEncodingProblem } from '../ebpf/validate.js';
-import { isConditionalJump, restrictionProblem } from './encoding.js';
+import { restrictionProblem } from './encoding.js';
 import { compressPcs } from './path.js';
 
 export interface Cfg {
@@ -55,21 +54,15 @@ export function buildCfg(
     const i = prog[pc]!;
     const problem = restrictionProblem(i);
     if (problem !== undefined) throw new VerifyError(pc, problem);
-    if (i.code === (BPF_JMP | BPF_CALL) && !isHelper(i.imm)) throw new VerifyError(pc, `call to unknown helper ${i.imm}`);
-    const cls = bpfClass(i.code);
-    const op = bpfOp(i.code);
-    const isJmp = cls === BPF_JMP || cls === BPF_JMP32;
-    if (isJmp && op === BPF_EXIT) continue;
-    if (isJmp && op === BPF_JA) {
-      succ0[pc] = edgeTarget(pc, branchTarget(i, pc)!, n, ldImm64Tail, true);
-    } else if (isConditionalJump(i)) {
-      succ0[pc] = edgeTarget(pc, pc + 1, n, ldImm64Tail, false);
-      const taken = edgeTarget(pc, branchTarget(i, pc)!, n, ldImm64Tail, true);
-      if (taken !== pc + 1) succ1[pc] = taken;
-    } else {
-      // Calls return to the next instruction like any other instruction.
-      const next = isLdImm64(i) ? pc + 2 : pc + 1;
-      succ0[pc] = edgeTarget(pc, next, n, ldImm64Tail, false);
+    const info = OPCODES[i.code]!;
+    if (info.kind === 'call' && !isHelper(i.imm)) throw new VerifyError(pc, `call to unknown helper ${i.imm}`);
+    // Calls return to the next instruction like any other instruction (local calls were refused above).
+    const [next, target] = successors(prog, pc);
+    if (next >= 0) succ0[pc] = edgeTarget(pc, next, n, ldImm64Tail, false);
+    if (target >= 0) {
+      const taken = edgeTarget(pc, target, n, ldImm64Tail, true);
+      if (next < 0) succ0[pc] = taken;
+      else if (taken !== next) succ1[pc] = taken;
     }
   }
 

@@ -17,16 +17,15 @@
  * its counter, and a turn's states must stay to prune the next paths through it.
  */
 import {
-  BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DW, BPF_END, BPF_EXIT,
-  BPF_FETCH, BPF_IMM, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JMP32, BPF_JNE, BPF_LD, BPF_LDX, BPF_MOV,
-  BPF_NEG, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_X, MAX_BPF_STACK, R0, R1, R10, R2, R6, SIZE_BYTES,
-  ALU_OP_NAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc,
+  BPF_ADD, BPF_CMPXCHG, BPF_END, BPF_FETCH, BPF_JEQ, BPF_JNE, BPF_LD, BPF_MOV, BPF_NEG, BPF_SUB, BPF_TO_BE, BPF_X,
+  MAX_BPF_STACK, R0, R1, R10, R2, R6, ALU_OP_NAMES,
 } from '../ebpf/opcodes.js';
+import { type OpcodeInfo, OPCODES } from '../ebpf/opcode-table.js';
 import { type Insn, branchTarget } from '../ebpf/insn.js';
 import { VerifyError } from '../errors.js';
 import type { Cfg } from './cfg.js';
 import { seccompAccessProblem, skbAccessProblem } from './ctx-access.js';
-import { foldAlu, hiOf, jumpTaken, loOf, signExtend, toBig } from './fold.js';
+import { foldAlu, hiOf, jumpTaken, loOf, signExtend, toBig } from '../ebpf/fold.js';
 import type { Liveness } from './liveness.js';
 import type { HelperSignature, VerifyContext, VerifyStats } from './options.js';
 import { pathJump, pathStart, pathTo, type PathNode } from './path.js';
@@ -217,7 +216,7 @@ class Walker {
     if (kind === NOT_INIT) {
       const clobberedAt = this.st[LO + r]! - 1;
       const why = clobberedAt >= 0
-        ? `unreadable: clobbered by the ${bpfClass(this.prog[clobberedAt]!.code) === BPF_LD ? 'LD_ABS/LD_IND' : 'call'} at insn ${clobberedAt}`
+        ? `unreadable: clobbered by the ${OPCODES[this.prog[clobberedAt]!.code]!.cls === BPF_LD ? 'LD_ABS/LD_IND' : 'call'} at insn ${clobberedAt}`
         : 'read before it is written';
       throw this.fail(pc, `R${r}${role} is ${why}`);
     }
@@ -241,35 +240,28 @@ class Walker {
 
   private step(pc: number): boolean {
     const i = this.prog[pc]!;
-    switch (bpfClass(i.code)) {
-      case BPF_ALU: this.alu(pc, i, false); break;
-      case BPF_ALU64: this.alu(pc, i, true); break;
-      case BPF_LDX: this.ldx(pc, i); break;
-      case BPF_ST: this.store(pc, i, false); break;
-      case BPF_STX:
-        if (bpfMode(i.code) === BPF_ATOMIC) this.atomic(pc, i);
-        else this.store(pc, i, true);
-        break;
-      case BPF_LD:
-        if (i.code === (BPF_LD | BPF_IMM | BPF_DW)) {
-          setReg(this.st, i.dst, CONST, i.imm, this.prog[pc + 1]!.imm);
-          this.pc = pc + 2;
-          return true;
-        }
-        this.ldAbsInd(pc, i);
-        break;
-      case BPF_JMP:
-      case BPF_JMP32:
-        return this.jump(pc, i);
+    const info = OPCODES[i.code]!;
+    switch (info.kind) {
+      case 'alu': case 'neg': case 'end': this.alu(pc, i, info); break;
+      case 'ldx': this.ldx(pc, i, info); break;
+      case 'st': case 'stx': this.store(pc, i, info); break;
+      case 'atomic': this.atomic(pc, i, info); break;
+      case 'lddw':
+        setReg(this.st, i.dst, CONST, i.imm, this.prog[pc + 1]!.imm);
+        this.pc = pc + 2;
+        return true;
+      case 'ldabs': case 'ldind': this.ldAbsInd(pc, i, info); break;
+      default: return this.jump(pc, i, info); // ja, jcond, call, exit (callx was refused in step 1)
     }
     this.pc = pc + 1;
     return true;
   }
 
-  private alu(pc: number, i: Insn, is64: boolean): void {
-    const op = bpfOp(i.code);
-    const bits = is64 ? 64 : 32;
-    const x = bpfSrc(i.code) === BPF_X;
+  private alu(pc: number, i: Insn, info: OpcodeInfo): void {
+    const op = info.op;
+    const is64 = info.width === 64;
+    const bits = info.width;
+    const x = info.source === BPF_X;
     const d = i.dst;
     if (op === BPF_MOV) {
       if (!x) {
@@ -297,7 +289,7 @@ class Walker {
     if (op === BPF_NEG || op === BPF_END) {
       if (isPointer(dk)) throw this.fail(pc, `R${d} holds ${describeReg(this.st, d)}: ${ALU_OP_NAMES[op]} of a pointer is not allowed`);
       if (dk === CONST && op === BPF_NEG) this.setConst(d, foldAlu(op, this.constOf(d), 0n, bits)!);
-      else if (dk === CONST && op === BPF_END) this.setConst(d, endian(this.constOf(d), i.imm, bpfSrc(i.code) === BPF_TO_BE || is64));
+      else if (dk === CONST && op === BPF_END) this.setConst(d, endian(this.constOf(d), i.imm, info.source === BPF_TO_BE || is64));
       else setReg(this.st, d, SCALAR);
       return;
     }
@@ -342,18 +334,18 @@ class Walker {
     setReg(this.st, d, this.st[KIND + ptrReg]!, Number(off), 0);
   }
 
-  private ldx(pc: number, i: Insn): void {
+  private ldx(pc: number, i: Insn, info: OpcodeInfo): void {
     this.read(pc, i.src);
-    const size = SIZE_BYTES[bpfSize(i.code)]!;
+    const size = info.size;
     // MEMSX (B/H/W) never fills a whole 8-byte slot, so a sign-extending load is always a scalar.
     const [kind, lo, hi] = this.access(pc, i.src, i.off, size, 'read');
     setReg(this.st, i.dst, kind, lo, hi);
   }
 
-  private store(pc: number, i: Insn, fromReg: boolean): void {
+  private store(pc: number, i: Insn, info: OpcodeInfo): void {
     this.read(pc, i.dst);
-    const size = SIZE_BYTES[bpfSize(i.code)]!;
-    if (fromReg) {
+    const size = info.size;
+    if (info.kind === 'stx') {
       const sk = this.read(pc, i.src);
       this.access(pc, i.dst, i.off, size, 'write', sk, this.st[LO + i.src]!, this.st[HI + i.src]!, i.src);
     } else {
@@ -362,24 +354,24 @@ class Walker {
     }
   }
 
-  private atomic(pc: number, i: Insn): void {
+  private atomic(pc: number, i: Insn, info: OpcodeInfo): void {
     this.read(pc, i.dst);
     const sk = this.read(pc, i.src);
     if (isPointer(sk)) throw this.fail(pc, `R${i.src} holds ${describeReg(this.st, i.src)}: atomic operations take a scalar operand`);
     if (i.imm === BPF_CMPXCHG && isPointer(this.read(pc, R0, ' (compare value)'))) {
       throw this.fail(pc, `R0 holds ${describeReg(this.st, R0)}: atomic compare-exchange takes a scalar`);
     }
-    this.access(pc, i.dst, i.off, SIZE_BYTES[bpfSize(i.code)]!, 'atomic');
+    this.access(pc, i.dst, i.off, info.size, 'atomic');
     if (i.imm === BPF_CMPXCHG) setReg(this.st, R0, SCALAR);
     else if (i.imm & BPF_FETCH) setReg(this.st, i.src, SCALAR);
   }
 
-  private ldAbsInd(pc: number, i: Insn): void {
-    const name = bpfMode(i.code) === BPF_ABS ? 'LD_ABS' : 'LD_IND';
+  private ldAbsInd(pc: number, i: Insn, info: OpcodeInfo): void {
+    const name = info.kind === 'ldabs' ? 'LD_ABS' : 'LD_IND';
     if (this.input.ctx !== 'skb') throw this.fail(pc, `${name} reads packet data: only socket-filter (skb) programs may use it`);
     const k6 = this.read(pc, R6, ` (implicit context of ${name})`);
     if (k6 !== PTR_CTX || this.st[LO + R6] !== 0) throw this.fail(pc, `${name} needs the context pointer in R6, but R6 holds ${describeReg(this.st, R6)}`);
-    if (bpfMode(i.code) !== BPF_ABS && isPointer(this.read(pc, i.src, ' (packet offset)'))) {
+    if (info.kind === 'ldind' && isPointer(this.read(pc, i.src, ' (packet offset)'))) {
       throw this.fail(pc, `R${i.src} holds ${describeReg(this.st, i.src)}: ${name} takes a scalar offset`);
     }
     this.clobberCallerSaved(pc);
@@ -468,26 +460,26 @@ class Walker {
 
   // ---- control flow ----
 
-  private jump(pc: number, i: Insn): boolean {
-    const op = bpfOp(i.code);
-    if (op === BPF_EXIT) {
+  private jump(pc: number, i: Insn, info: OpcodeInfo): boolean {
+    const op = info.op;
+    if (info.kind === 'exit') {
       const k = this.read(pc, R0, ' (return value)');
       if (!isScalar(k)) throw this.fail(pc, `R0 holds ${describeReg(this.st, R0)} at exit: the return value must be a scalar`);
       return false;
     }
-    if (op === BPF_CALL) {
+    if (info.kind === 'call') {
       this.call(pc, i.imm);
       this.pc = pc + 1;
       return true;
     }
-    const is32 = bpfClass(i.code) === BPF_JMP32;
-    if (op === BPF_JA) {
+    const is32 = info.width === 32;
+    if (info.kind === 'ja') {
       const target = branchTarget(i, pc)!;
       if (target !== pc + 1) this.path = pathJump(this.path, pc, target);
       this.pc = target;
       return true;
     }
-    this.conditional(pc, i, op, is32);
+    this.conditional(pc, i, op, is32, info);
     return true;
   }
 
@@ -499,8 +491,8 @@ class Walker {
     this.clobberCallerSaved(pc);
   }
 
-  private conditional(pc: number, i: Insn, op: number, is32: boolean): void {
-    const x = bpfSrc(i.code) === BPF_X;
+  private conditional(pc: number, i: Insn, op: number, is32: boolean, info: OpcodeInfo): void {
+    const x = info.source === BPF_X;
     const d = i.dst;
     const dk = this.read(pc, d);
     const sk = x ? this.read(pc, i.src) : CONST;

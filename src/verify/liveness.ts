@@ -8,11 +8,8 @@
  * solely as `[r10 + constant]`; a program that copies R10 into another register gets every
  * chunk treated as live, and a full 512-byte model.
  */
-import {
-  BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_IMM,
-  BPF_IND, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_NEG, BPF_ST, BPF_STX, BPF_X,
-  MAX_BPF_STACK, R0, R10, R6, SIZE_BYTES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc,
-} from '../ebpf/opcodes.js';
+import { MAX_BPF_STACK, R10 } from '../ebpf/opcodes.js';
+import { type OpcodeInfo, OPCODES, insnRegs } from '../ebpf/opcode-table.js';
 import type { Insn } from '../ebpf/insn.js';
 import type { Cfg } from './cfg.js';
 
@@ -24,8 +21,6 @@ export interface Liveness {
   readonly stackWords: number;
 }
 
-const bit = (r: number): number => (r === R10 ? 0 : 1 << r);
-const CALLER_SAVED = 0b111111; // R0..R5
 
 /** How deep the program reaches into the stack, and whether it only ever uses R10 as a base register. */
 export interface StackUse {
@@ -40,35 +35,12 @@ export function stackUse(prog: readonly Insn[], cfg: Cfg): StackUse {
   for (let pc = 0; pc < prog.length; pc++) {
     if (cfg.ldImm64Tail[pc]) continue;
     const i = prog[pc]!;
-    const cls = bpfClass(i.code);
-    if (readsAsValue(i, R10)) directOnly = false;
-    const base = cls === BPF_LDX ? i.src : cls === BPF_ST || cls === BPF_STX ? i.dst : -1;
+    if ((insnRegs(i).values & (1 << R10)) !== 0) directOnly = false;
+    const base = memoryBase(OPCODES[i.code]!, i);
     if (base === R10 && i.off < 0) deepest = Math.max(deepest, Math.min(-i.off, MAX_BPF_STACK));
   }
   const depth = directOnly ? Math.min(MAX_BPF_STACK, (deepest + 31) & ~31) : MAX_BPF_STACK;
   return { directOnly, depth };
-}
-
-/** True when the instruction reads register `r` as a value (not merely as a memory base). */
-function readsAsValue(i: Insn, r: number): boolean {
-  const cls = bpfClass(i.code);
-  const x = bpfSrc(i.code) === BPF_X;
-  switch (cls) {
-    case BPF_ALU: case BPF_ALU64: {
-      const op = bpfOp(i.code);
-      if (op === BPF_NEG || op === BPF_END) return i.dst === r;
-      if (op === BPF_MOV) return x && i.src === r;
-      return i.dst === r || (x && i.src === r);
-    }
-    case BPF_STX: return i.src === r;
-    case BPF_LD: return bpfMode(i.code) === BPF_IND && i.src === r;
-    case BPF_JMP: case BPF_JMP32: {
-      const op = bpfOp(i.code);
-      if (op === BPF_JA || op === BPF_CALL || op === BPF_EXIT) return false;
-      return i.dst === r || (x && i.src === r);
-    }
-    default: return false;
-  }
 }
 
 export function computeLiveness(prog: readonly Insn[], cfg: Cfg, use: StackUse, helperArgs: (id: number) => number): Liveness {
@@ -113,53 +85,29 @@ export function computeLiveness(prog: readonly Insn[], cfg: Cfg, use: StackUse, 
   return { regs, stack, stackWords };
 }
 
+/** insnRegs (the one use/def) as the kernel sees it: registers clobbered are defined, R10 never counts. */
 function regUseDef(i: Insn, helperArgs: (id: number) => number): [number, number] {
-  const cls = bpfClass(i.code);
-  const op = bpfOp(i.code);
-  const x = bpfSrc(i.code) === BPF_X;
-  switch (cls) {
-    case BPF_ALU: case BPF_ALU64:
-      if (op === BPF_MOV) return [x ? bit(i.src) : 0, bit(i.dst)];
-      if (op === BPF_NEG || op === BPF_END) return [bit(i.dst), bit(i.dst)];
-      return [bit(i.dst) | (x ? bit(i.src) : 0), bit(i.dst)];
-    case BPF_LDX: return [bit(i.src), bit(i.dst)];
-    case BPF_ST: return [bit(i.dst), 0];
-    case BPF_STX:
-      if (bpfMode(i.code) === BPF_ATOMIC) {
-        if (i.imm === BPF_CMPXCHG) return [bit(i.dst) | bit(i.src) | bit(R0), bit(R0)];
-        return [bit(i.dst) | bit(i.src), i.imm & BPF_FETCH ? bit(i.src) : 0];
-      }
-      return [bit(i.dst) | bit(i.src), 0];
-    case BPF_LD:
-      if (i.code === (BPF_LD | BPF_IMM | BPF_DW)) return [0, bit(i.dst)];
-      return [bit(R6) | (bpfMode(i.code) === BPF_IND ? bit(i.src) : 0), CALLER_SAVED];
-    case BPF_JMP: case BPF_JMP32:
-      if (op === BPF_EXIT) return [bit(R0), 0];
-      if (op === BPF_JA) return [0, 0];
-      if (op === BPF_CALL) {
-        let args = 0;
-        for (let r = 1; r <= Math.min(5, helperArgs(i.imm)); r++) args |= 1 << r;
-        return [args, CALLER_SAVED];
-      }
-      return [bit(i.dst) | (x ? bit(i.src) : 0), 0];
-    default:
-      return [0, 0];
-  }
+  const r = insnRegs(i, helperArgs);
+  return [r.reads & ~(1 << R10), (r.writes | r.clobbers) & ~(1 << R10)];
+}
+
+/** The register a load or store addresses memory through, or -1. */
+function memoryBase(info: OpcodeInfo, i: Insn): number {
+  if (info.kind === 'ldx') return i.src;
+  return info.kind === 'st' || info.kind === 'stx' || info.kind === 'atomic' ? i.dst : -1;
 }
 
 /** Marks the chunks an `[r10 + off]` access reads (use) or completely overwrites (def). */
 function stackUseDef(i: Insn, depth: number, useW: Uint32Array, defW: Uint32Array): void {
-  const cls = bpfClass(i.code);
-  const base = cls === BPF_LDX ? i.src : cls === BPF_ST || cls === BPF_STX ? i.dst : -1;
-  if (base !== R10) return;
-  const size = SIZE_BYTES[bpfSize(i.code)]!;
+  const info = OPCODES[i.code]!;
+  if (memoryBase(info, i) !== R10) return;
+  const size = info.size;
   const first = depth + i.off;
   const last = first + size - 1;
   if (first < 0 || i.off + size > 0) return; // out of bounds: step 2 rejects it
-  const reads = cls === BPF_LDX || bpfMode(i.code) === BPF_ATOMIC;
-  if (reads) {
+  if (info.kind === 'ldx' || info.kind === 'atomic') {
     for (let c = first >> 2; c <= last >> 2; c++) useW[c >> 5] |= 1 << (c & 31);
-  } else if (bpfMode(i.code) === BPF_MEM) {
+  } else {
     for (let c = (first + 3) >> 2; 4 * c + 3 <= last; c++) defW[c >> 5] |= 1 << (c & 31);
   }
 }

@@ -27,11 +27,12 @@
  */
 import { type Insn, type Program, branchTarget, isLdImm64 } from '../ebpf/insn.js';
 import { validateEncoding } from '../ebpf/validate.js';
+import { OPCODES, insnRegs } from '../ebpf/opcode-table.js';
 import {
-  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_EXIT, BPF_FETCH, BPF_H,
-  BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_K, BPF_LD, BPF_LDX,
-  BPF_LSH, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_W, BPF_X, MAX_BPF_REG, R0, R1, R2, R6, R7,
-  bpfClass, bpfMode, bpfOp, bpfSrc,
+  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_AND, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_EXIT, BPF_FETCH, BPF_H,
+  BPF_IND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_K, BPF_LD,
+  BPF_LSH, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_W, BPF_X, MAX_BPF_REG, R0, R1, R2, R6, R7,
+  bpfClass,
 } from '../ebpf/opcodes.js';
 import { argFail, checkOptions, optBoolean, optFunction, optInteger } from '../args.js';
 import { VmError } from '../errors.js';
@@ -139,34 +140,16 @@ const CALLEE_SAVED_MASK = 0x3c0; // R6-R9
 const WHY_NEVER_WRITTEN = -1;
 const WHY_NEW_FRAME = -2;
 
-/** Registers an instruction reads and writes, for checked mode. */
+/**
+ * Registers an instruction reads and writes, for checked mode: the one use/def (insnRegs).
+ * What a call or a packet load clobbers becomes unreadable at run time (clobberArgs), after
+ * the load has had its chance to end the program.
+ */
 function registerUse(i: Insn, helpers: HelperRegistry): [read: number, write: number] {
-  const c = i.code, op = bpfOp(c), isX = bpfSrc(c) === BPF_X;
-  const d = bit(i.dst), s = bit(i.src);
-  switch (bpfClass(c)) {
-    case BPF_LD:
-      if (isLdImm64(i)) return [0, d];
-      return [bpfMode(c) === BPF_IND ? s : 0, bit(0)];
-    case BPF_LDX: return [s, d];
-    case BPF_ST: return [d, 0];
-    case BPF_STX:
-      if (bpfMode(c) !== BPF_ATOMIC) return [d | s, 0];
-      if (i.imm === BPF_CMPXCHG) return [d | s | bit(0), bit(0)];
-      return [d | s, (i.imm & BPF_FETCH) ? s : 0];
-    case BPF_ALU: case BPF_ALU64:
-      if (op === BPF_MOV) return [isX ? s : 0, d];
-      return [isX ? d | s : d, d];
-    default: // JMP, JMP32
-      if (op === BPF_JA) return [0, 0];
-      if (op === BPF_EXIT) return [bit(0), 0];
-      if (op === BPF_CALL) {
-        if (isX) return [d, bit(0)];
-        if (i.src === BPF_PSEUDO_CALL) return [0, 0];
-        const args = helpers.get(i.imm)?.args ?? 5;
-        return [((1 << (args + 1)) - 1) & ~1, bit(0)];
-      }
-      return [isX ? d | s : d, 0];
-  }
+  const r = insnRegs(i, (id) => helpers.get(id)?.args ?? 5);
+  // Our packet loads read env.pkt, not the context in R6 the kernel requires.
+  const kind = OPCODES[i.code]!.kind;
+  return [kind === 'ldabs' || kind === 'ldind' ? r.reads & ~bit(R6) : r.reads, r.writes];
 }
 
 class Frame implements HelperFrame {
@@ -383,25 +366,25 @@ export class Interpreter implements Engine {
       const d = dstA[i]!;
       switch (op[i]) {
         // ---- ALU, 32-bit, immediate: result zero-extended
-        case 0x04: lo[d] = (lo[d]! + immA[i]!) | 0; hi[d] = 0; break;
-        case 0x14: lo[d] = (lo[d]! - immA[i]!) | 0; hi[d] = 0; break;
-        case 0x24: lo[d] = Math.imul(lo[d]!, immA[i]!); hi[d] = 0; break;
-        case 0x34: lo[d] = udiv32(lo[d]!, immA[i]!); hi[d] = 0; break;
-        case 0x44: lo[d] = lo[d]! | immA[i]!; hi[d] = 0; break;
-        case 0x54: lo[d] = lo[d]! & immA[i]!; hi[d] = 0; break;
-        case 0x64: lo[d] = lo[d]! << immA[i]!; hi[d] = 0; break;
-        case 0x74: lo[d] = lo[d]! >>> immA[i]!; hi[d] = 0; break;
-        case 0x84: lo[d] = -lo[d]! | 0; hi[d] = 0; break;
-        case 0x94: lo[d] = umod32(lo[d]!, immA[i]!); hi[d] = 0; break;
-        case 0xa4: lo[d] = lo[d]! ^ immA[i]!; hi[d] = 0; break;
-        case 0xb4: lo[d] = immA[i]!; hi[d] = 0; break;
-        case 0xc4: lo[d] = lo[d]! >> immA[i]!; hi[d] = 0; break;
-        case 0xd4: { // to little-endian (our byte order): truncate
+        case 0x04: /* add32 imm */ lo[d] = (lo[d]! + immA[i]!) | 0; hi[d] = 0; break;
+        case 0x14: /* sub32 imm */ lo[d] = (lo[d]! - immA[i]!) | 0; hi[d] = 0; break;
+        case 0x24: /* mul32 imm */ lo[d] = Math.imul(lo[d]!, immA[i]!); hi[d] = 0; break;
+        case 0x34: /* div32 imm */ lo[d] = udiv32(lo[d]!, immA[i]!); hi[d] = 0; break;
+        case 0x44: /* or32 imm */ lo[d] = lo[d]! | immA[i]!; hi[d] = 0; break;
+        case 0x54: /* and32 imm */ lo[d] = lo[d]! & immA[i]!; hi[d] = 0; break;
+        case 0x64: /* lsh32 imm */ lo[d] = lo[d]! << immA[i]!; hi[d] = 0; break;
+        case 0x74: /* rsh32 imm */ lo[d] = lo[d]! >>> immA[i]!; hi[d] = 0; break;
+        case 0x84: /* neg32 */ lo[d] = -lo[d]! | 0; hi[d] = 0; break;
+        case 0x94: /* mod32 imm */ lo[d] = umod32(lo[d]!, immA[i]!); hi[d] = 0; break;
+        case 0xa4: /* xor32 imm */ lo[d] = lo[d]! ^ immA[i]!; hi[d] = 0; break;
+        case 0xb4: /* mov32 imm */ lo[d] = immA[i]!; hi[d] = 0; break;
+        case 0xc4: /* arsh32 imm */ lo[d] = lo[d]! >> immA[i]!; hi[d] = 0; break;
+        case 0xd4: { /* le */ // to little-endian (our byte order): truncate
           const w = immA[i]!;
           if (w === 16) { lo[d] = lo[d]! & 0xffff; hi[d] = 0; } else if (w === 32) hi[d] = 0;
           break;
         }
-        case 0xdc: { // to big-endian: swap
+        case 0xdc: /* be */ { // to big-endian: swap
           const w = immA[i]!;
           if (w === 16) { lo[d] = bswap16(lo[d]!); hi[d] = 0; } else if (w === 32) { lo[d] = bswap32(lo[d]!); hi[d] = 0; } else {
             bswap64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!;
@@ -412,48 +395,48 @@ export class Interpreter implements Engine {
         case 0x02: /* OP_SMOD32_K */ lo[d] = smod32(lo[d]!, immA[i]!); hi[d] = 0; break;
 
         // ---- ALU, 32-bit, register
-        case 0x0c: lo[d] = (lo[d]! + lo[srcA[i]!]!) | 0; hi[d] = 0; break;
-        case 0x1c: lo[d] = (lo[d]! - lo[srcA[i]!]!) | 0; hi[d] = 0; break;
-        case 0x2c: lo[d] = Math.imul(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
-        case 0x3c: lo[d] = udiv32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
-        case 0x4c: lo[d] = lo[d]! | lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x5c: lo[d] = lo[d]! & lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x6c: lo[d] = lo[d]! << lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x7c: lo[d] = lo[d]! >>> lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0x9c: lo[d] = umod32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
-        case 0xac: lo[d] = lo[d]! ^ lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0xbc: lo[d] = lo[srcA[i]!]!; hi[d] = 0; break;
-        case 0xcc: lo[d] = lo[d]! >> lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x0c: /* add32 reg */ lo[d] = (lo[d]! + lo[srcA[i]!]!) | 0; hi[d] = 0; break;
+        case 0x1c: /* sub32 reg */ lo[d] = (lo[d]! - lo[srcA[i]!]!) | 0; hi[d] = 0; break;
+        case 0x2c: /* mul32 reg */ lo[d] = Math.imul(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
+        case 0x3c: /* div32 reg */ lo[d] = udiv32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
+        case 0x4c: /* or32 reg */ lo[d] = lo[d]! | lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x5c: /* and32 reg */ lo[d] = lo[d]! & lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x6c: /* lsh32 reg */ lo[d] = lo[d]! << lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x7c: /* rsh32 reg */ lo[d] = lo[d]! >>> lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0x9c: /* mod32 reg */ lo[d] = umod32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
+        case 0xac: /* xor32 reg */ lo[d] = lo[d]! ^ lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0xbc: /* mov32 reg */ lo[d] = lo[srcA[i]!]!; hi[d] = 0; break;
+        case 0xcc: /* arsh32 reg */ lo[d] = lo[d]! >> lo[srcA[i]!]!; hi[d] = 0; break;
         case 0x09: /* OP_SDIV32_X */ lo[d] = sdiv32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
         case 0x0a: /* OP_SMOD32_X */ lo[d] = smod32(lo[d]!, lo[srcA[i]!]!); hi[d] = 0; break;
         case 0x03: /* OP_MOVSX8_32 */ lo[d] = (lo[srcA[i]!]! << 24) >> 24; hi[d] = 0; break;
         case 0x0b: /* OP_MOVSX16_32 */ lo[d] = (lo[srcA[i]!]! << 16) >> 16; hi[d] = 0; break;
 
         // ---- ALU64, immediate (sign-extended to 64 bits)
-        case 0x07: {
+        case 0x07: /* add64 imm */ {
           const k = immA[i]!, s = (lo[d]! >>> 0) + (k >>> 0);
           lo[d] = s | 0;
           hi[d] = (hi[d]! + (k >> 31) + (s > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        case 0x17: {
+        case 0x17: /* sub64 imm */ {
           const k = immA[i]!, s = (lo[d]! >>> 0) - (k >>> 0);
           lo[d] = s | 0;
           hi[d] = (hi[d]! - (k >> 31) - (s < 0 ? 1 : 0)) | 0;
           break;
         }
-        case 0x27: { const k = immA[i]!; mul64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x37: { const k = immA[i]!; udiv64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x47: { const k = immA[i]!; lo[d] = lo[d]! | k; hi[d] = hi[d]! | (k >> 31); break; }
-        case 0x57: { const k = immA[i]!; lo[d] = lo[d]! & k; hi[d] = hi[d]! & (k >> 31); break; }
-        case 0x67: shl64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x77: shr64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x87: neg64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x97: { const k = immA[i]!; umod64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0xa7: { const k = immA[i]!; lo[d] = lo[d]! ^ k; hi[d] = hi[d]! ^ (k >> 31); break; }
-        case 0xb7: { const k = immA[i]!; lo[d] = k; hi[d] = k >> 31; break; }
-        case 0xc7: sar64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0xd7: { // unconditional byte swap
+        case 0x27: /* mul64 imm */ { const k = immA[i]!; mul64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x37: /* div64 imm */ { const k = immA[i]!; udiv64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x47: /* or64 imm */ { const k = immA[i]!; lo[d] = lo[d]! | k; hi[d] = hi[d]! | (k >> 31); break; }
+        case 0x57: /* and64 imm */ { const k = immA[i]!; lo[d] = lo[d]! & k; hi[d] = hi[d]! & (k >> 31); break; }
+        case 0x67: /* lsh64 imm */ shl64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x77: /* rsh64 imm */ shr64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x87: /* neg64 */ neg64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x97: /* mod64 imm */ { const k = immA[i]!; umod64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0xa7: /* xor64 imm */ { const k = immA[i]!; lo[d] = lo[d]! ^ k; hi[d] = hi[d]! ^ (k >> 31); break; }
+        case 0xb7: /* mov64 imm */ { const k = immA[i]!; lo[d] = k; hi[d] = k >> 31; break; }
+        case 0xc7: /* arsh64 imm */ sar64(lo[d]!, hi[d]!, immA[i]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0xd7: /* bswap */ { // unconditional byte swap
           const w = immA[i]!;
           if (w === 16) { lo[d] = bswap16(lo[d]!); hi[d] = 0; } else if (w === 32) { lo[d] = bswap32(lo[d]!); hi[d] = 0; } else {
             bswap64(lo[d]!, hi[d]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!;
@@ -464,28 +447,28 @@ export class Interpreter implements Engine {
         case 0x12: /* OP_SMOD64_K */ { const k = immA[i]!; smod64(lo[d]!, hi[d]!, k, k >> 31); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
 
         // ---- ALU64, register
-        case 0x0f: {
+        case 0x0f: /* add64 reg */ {
           const s = srcA[i]!, sum = (lo[d]! >>> 0) + (lo[s]! >>> 0);
           lo[d] = sum | 0;
           hi[d] = (hi[d]! + hi[s]! + (sum > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        case 0x1f: {
+        case 0x1f: /* sub64 reg */ {
           const s = srcA[i]!, diff = (lo[d]! >>> 0) - (lo[s]! >>> 0);
           lo[d] = diff | 0;
           hi[d] = (hi[d]! - hi[s]! - (diff < 0 ? 1 : 0)) | 0;
           break;
         }
-        case 0x2f: { const s = srcA[i]!; mul64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x3f: { const s = srcA[i]!; udiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x4f: { const s = srcA[i]!; lo[d] = lo[d]! | lo[s]!; hi[d] = hi[d]! | hi[s]!; break; }
-        case 0x5f: { const s = srcA[i]!; lo[d] = lo[d]! & lo[s]!; hi[d] = hi[d]! & hi[s]!; break; }
-        case 0x6f: shl64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x7f: shr64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x9f: { const s = srcA[i]!; umod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0xaf: { const s = srcA[i]!; lo[d] = lo[d]! ^ lo[s]!; hi[d] = hi[d]! ^ hi[s]!; break; }
-        case 0xbf: { const s = srcA[i]!; lo[d] = lo[s]!; hi[d] = hi[s]!; break; }
-        case 0xcf: sar64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x2f: /* mul64 reg */ { const s = srcA[i]!; mul64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x3f: /* div64 reg */ { const s = srcA[i]!; udiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x4f: /* or64 reg */ { const s = srcA[i]!; lo[d] = lo[d]! | lo[s]!; hi[d] = hi[d]! | hi[s]!; break; }
+        case 0x5f: /* and64 reg */ { const s = srcA[i]!; lo[d] = lo[d]! & lo[s]!; hi[d] = hi[d]! & hi[s]!; break; }
+        case 0x6f: /* lsh64 reg */ shl64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x7f: /* rsh64 reg */ shr64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
+        case 0x9f: /* mod64 reg */ { const s = srcA[i]!; umod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0xaf: /* xor64 reg */ { const s = srcA[i]!; lo[d] = lo[d]! ^ lo[s]!; hi[d] = hi[d]! ^ hi[s]!; break; }
+        case 0xbf: /* mov64 reg */ { const s = srcA[i]!; lo[d] = lo[s]!; hi[d] = hi[s]!; break; }
+        case 0xcf: /* arsh64 reg */ sar64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
         case 0x19: /* OP_SDIV64_X */ { const s = srcA[i]!; sdiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
         case 0x1a: /* OP_SMOD64_X */ { const s = srcA[i]!; smod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
         case 0x13: /* OP_MOVSX8_64 */ { const v = (lo[srcA[i]!]! << 24) >> 24; lo[d] = v; hi[d] = v >> 31; break; }
@@ -493,59 +476,59 @@ export class Interpreter implements Engine {
         case 0x23: /* OP_MOVSX32_64 */ { const v = lo[srcA[i]!]!; lo[d] = v; hi[d] = v >> 31; break; }
 
         // ---- JMP, 64-bit compares with a sign-extended immediate
-        case 0x05: pc = auxA[i]!; break;
-        case 0x15: { const k = immA[i]!; if (lo[d] === k && hi[d] === k >> 31) pc = auxA[i]!; break; }
-        case 0x55: { const k = immA[i]!; if (lo[d] !== k || hi[d] !== k >> 31) pc = auxA[i]!; break; }
-        case 0x45: { const k = immA[i]!; if ((lo[d]! & k) !== 0 || (hi[d]! & (k >> 31)) !== 0) pc = auxA[i]!; break; }
-        case 0x25: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0x35: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0xa5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0xb5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0x65: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : h > kh) pc = auxA[i]!; break; }
-        case 0x75: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : h > kh) pc = auxA[i]!; break; }
-        case 0xc5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : h < kh) pc = auxA[i]!; break; }
-        case 0xd5: { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : h < kh) pc = auxA[i]!; break; }
+        case 0x05: /* ja */ pc = auxA[i]!; break;
+        case 0x15: /* jeq imm */ { const k = immA[i]!; if (lo[d] === k && hi[d] === k >> 31) pc = auxA[i]!; break; }
+        case 0x55: /* jne imm */ { const k = immA[i]!; if (lo[d] !== k || hi[d] !== k >> 31) pc = auxA[i]!; break; }
+        case 0x45: /* jset imm */ { const k = immA[i]!; if ((lo[d]! & k) !== 0 || (hi[d]! & (k >> 31)) !== 0) pc = auxA[i]!; break; }
+        case 0x25: /* jgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0x35: /* jge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0xa5: /* jlt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0xb5: /* jle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0x65: /* jsgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : h > kh) pc = auxA[i]!; break; }
+        case 0x75: /* jsge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : h > kh) pc = auxA[i]!; break; }
+        case 0xc5: /* jslt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : h < kh) pc = auxA[i]!; break; }
+        case 0xd5: /* jsle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : h < kh) pc = auxA[i]!; break; }
 
         // ---- JMP, 64-bit compares with a register
-        case 0x1d: { const s = srcA[i]!; if (lo[d] === lo[s] && hi[d] === hi[s]) pc = auxA[i]!; break; }
-        case 0x5d: { const s = srcA[i]!; if (lo[d] !== lo[s] || hi[d] !== hi[s]) pc = auxA[i]!; break; }
-        case 0x4d: { const s = srcA[i]!; if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc = auxA[i]!; break; }
-        case 0x2d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0x3d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0xad: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0xbd: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0x6d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
-        case 0x7d: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
-        case 0xcd: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
-        case 0xdd: { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
+        case 0x1d: /* jeq reg */ { const s = srcA[i]!; if (lo[d] === lo[s] && hi[d] === hi[s]) pc = auxA[i]!; break; }
+        case 0x5d: /* jne reg */ { const s = srcA[i]!; if (lo[d] !== lo[s] || hi[d] !== hi[s]) pc = auxA[i]!; break; }
+        case 0x4d: /* jset reg */ { const s = srcA[i]!; if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc = auxA[i]!; break; }
+        case 0x2d: /* jgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0x3d: /* jge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0xad: /* jlt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0xbd: /* jle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0x6d: /* jsgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
+        case 0x7d: /* jsge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
+        case 0xcd: /* jslt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
+        case 0xdd: /* jsle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
 
         // ---- JMP32: compares of the low halves
-        case 0x06: pc = auxA[i]!; break;
-        case 0x16: if (lo[d] === immA[i]) pc = auxA[i]!; break;
-        case 0x56: if (lo[d] !== immA[i]) pc = auxA[i]!; break;
-        case 0x46: if ((lo[d]! & immA[i]!) !== 0) pc = auxA[i]!; break;
-        case 0x26: if ((lo[d]! >>> 0) > (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0x36: if ((lo[d]! >>> 0) >= (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0xa6: if ((lo[d]! >>> 0) < (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0xb6: if ((lo[d]! >>> 0) <= (immA[i]! >>> 0)) pc = auxA[i]!; break;
-        case 0x66: if (lo[d]! > immA[i]!) pc = auxA[i]!; break;
-        case 0x76: if (lo[d]! >= immA[i]!) pc = auxA[i]!; break;
-        case 0xc6: if (lo[d]! < immA[i]!) pc = auxA[i]!; break;
-        case 0xd6: if (lo[d]! <= immA[i]!) pc = auxA[i]!; break;
-        case 0x1e: if (lo[d] === lo[srcA[i]!]) pc = auxA[i]!; break;
-        case 0x5e: if (lo[d] !== lo[srcA[i]!]) pc = auxA[i]!; break;
-        case 0x4e: if ((lo[d]! & lo[srcA[i]!]!) !== 0) pc = auxA[i]!; break;
-        case 0x2e: if ((lo[d]! >>> 0) > (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0x3e: if ((lo[d]! >>> 0) >= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0xae: if ((lo[d]! >>> 0) < (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0xbe: if ((lo[d]! >>> 0) <= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
-        case 0x6e: if (lo[d]! > lo[srcA[i]!]!) pc = auxA[i]!; break;
-        case 0x7e: if (lo[d]! >= lo[srcA[i]!]!) pc = auxA[i]!; break;
-        case 0xce: if (lo[d]! < lo[srcA[i]!]!) pc = auxA[i]!; break;
-        case 0xde: if (lo[d]! <= lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0x06: /* ja32 */ pc = auxA[i]!; break;
+        case 0x16: /* jeq32 imm */ if (lo[d] === immA[i]) pc = auxA[i]!; break;
+        case 0x56: /* jne32 imm */ if (lo[d] !== immA[i]) pc = auxA[i]!; break;
+        case 0x46: /* jset32 imm */ if ((lo[d]! & immA[i]!) !== 0) pc = auxA[i]!; break;
+        case 0x26: /* jgt32 imm */ if ((lo[d]! >>> 0) > (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0x36: /* jge32 imm */ if ((lo[d]! >>> 0) >= (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0xa6: /* jlt32 imm */ if ((lo[d]! >>> 0) < (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0xb6: /* jle32 imm */ if ((lo[d]! >>> 0) <= (immA[i]! >>> 0)) pc = auxA[i]!; break;
+        case 0x66: /* jsgt32 imm */ if (lo[d]! > immA[i]!) pc = auxA[i]!; break;
+        case 0x76: /* jsge32 imm */ if (lo[d]! >= immA[i]!) pc = auxA[i]!; break;
+        case 0xc6: /* jslt32 imm */ if (lo[d]! < immA[i]!) pc = auxA[i]!; break;
+        case 0xd6: /* jsle32 imm */ if (lo[d]! <= immA[i]!) pc = auxA[i]!; break;
+        case 0x1e: /* jeq32 reg */ if (lo[d] === lo[srcA[i]!]) pc = auxA[i]!; break;
+        case 0x5e: /* jne32 reg */ if (lo[d] !== lo[srcA[i]!]) pc = auxA[i]!; break;
+        case 0x4e: /* jset32 reg */ if ((lo[d]! & lo[srcA[i]!]!) !== 0) pc = auxA[i]!; break;
+        case 0x2e: /* jgt32 reg */ if ((lo[d]! >>> 0) > (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0x3e: /* jge32 reg */ if ((lo[d]! >>> 0) >= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0xae: /* jlt32 reg */ if ((lo[d]! >>> 0) < (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0xbe: /* jle32 reg */ if ((lo[d]! >>> 0) <= (lo[srcA[i]!]! >>> 0)) pc = auxA[i]!; break;
+        case 0x6e: /* jsgt32 reg */ if (lo[d]! > lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0x7e: /* jsge32 reg */ if (lo[d]! >= lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0xce: /* jslt32 reg */ if (lo[d]! < lo[srcA[i]!]!) pc = auxA[i]!; break;
+        case 0xde: /* jsle32 reg */ if (lo[d]! <= lo[srcA[i]!]!) pc = auxA[i]!; break;
 
         // ---- calls and exit
-        case 0x85: { // helper by id
+        case 0x85: /* call */ { // helper by id
           const result = this.callHelper(i, this.callFns[i]!, steps);
           if (this.checked) this.clobberArgs(i);
           if (result === false) return this.finish(steps);
@@ -579,7 +562,7 @@ export class Interpreter implements Engine {
           pc = auxA[i]!;
           break;
         }
-        case 0x95: {
+        case 0x95: /* exit */ {
           const depth = this.depth;
           if (depth === 0) return this.finish(steps);
           const f = this.calls, at = (depth - 1) * 9;
@@ -593,7 +576,7 @@ export class Interpreter implements Engine {
         }
 
         // ---- LD IMM64 and the legacy packet loads (big-endian, R0 = u32)
-        case 0x18: lo[d] = immA[i]!; hi[d] = auxA[i]!; pc = i + 2; break;
+        case 0x18: /* lddw */ lo[d] = immA[i]!; hi[d] = auxA[i]!; pc = i + 2; break;
         case 0x30: { // ldabsb
           const k = immA[i]!;
           if (k >= 0 && k < pLen) lo[0] = pkt[pStart + k]!;
@@ -743,24 +726,24 @@ export class Interpreter implements Engine {
         }
 
         // ---- LDX: loads (MEM zero-extends, MEMSX sign-extends)
-        case 0x61: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); lo[d] = v.getInt32(ea, true); hi[d] = 0; break; }
-        case 0x69: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); lo[d] = v.getUint16(ea, true); hi[d] = 0; break; }
-        case 0x71: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); lo[d] = v.getUint8(ea); hi[d] = 0; break; }
-        case 0x79: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 8); if (v === null) throw this.memFault(i, steps, false, 8, s); lo[d] = v.getInt32(ea, true); hi[d] = v.getInt32(ea + 4, true); break; }
-        case 0x81: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); const x = v.getInt32(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
-        case 0x89: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); const x = v.getInt16(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
-        case 0x91: { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); const x = v.getInt8(ea); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x61: /* ldxw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); lo[d] = v.getInt32(ea, true); hi[d] = 0; break; }
+        case 0x69: /* ldxh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); lo[d] = v.getUint16(ea, true); hi[d] = 0; break; }
+        case 0x71: /* ldxb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); lo[d] = v.getUint8(ea); hi[d] = 0; break; }
+        case 0x79: /* ldxdw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 8); if (v === null) throw this.memFault(i, steps, false, 8, s); lo[d] = v.getInt32(ea, true); hi[d] = v.getInt32(ea + 4, true); break; }
+        case 0x81: /* ldxsw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); const x = v.getInt32(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x89: /* ldxsh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); const x = v.getInt16(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x91: /* ldxsb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); const x = v.getInt8(ea); lo[d] = x; hi[d] = x >> 31; break; }
 
         // ---- ST (immediate) and STX (register) stores
-        case 0x62: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, immA[i]!, true); break; }
-        case 0x6a: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, immA[i]!, true); break; }
-        case 0x72: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, immA[i]!); break; }
-        case 0x7a: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); const k = immA[i]!; v.setInt32(ea, k, true); v.setInt32(ea + 4, k >> 31, true); break; }
-        case 0x63: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, lo[srcA[i]!]!, true); break; }
-        case 0x6b: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, lo[srcA[i]!]!, true); break; }
-        case 0x73: { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, lo[srcA[i]!]!); break; }
-        case 0x7b: { const s = srcA[i]!, ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); v.setInt32(ea, lo[s]!, true); v.setInt32(ea + 4, hi[s]!, true); break; }
-        case 0xc3: case 0xdb: {
+        case 0x62: /* stw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, immA[i]!, true); break; }
+        case 0x6a: /* sth */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, immA[i]!, true); break; }
+        case 0x72: /* stb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, immA[i]!); break; }
+        case 0x7a: /* stdw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); const k = immA[i]!; v.setInt32(ea, k, true); v.setInt32(ea + 4, k >> 31, true); break; }
+        case 0x63: /* stxw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, lo[srcA[i]!]!, true); break; }
+        case 0x6b: /* stxh */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, lo[srcA[i]!]!, true); break; }
+        case 0x73: /* stxb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, lo[srcA[i]!]!); break; }
+        case 0x7b: /* stxdw */ { const s = srcA[i]!, ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); v.setInt32(ea, lo[s]!, true); v.setInt32(ea + 4, hi[s]!, true); break; }
+        case 0xc3: case 0xdb: /* atomic w, atomic dw */ {
           const size = op[i] === 0xdb ? 8 : 4;
           const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, size);
           if (v === null) throw this.memFault(i, steps, true, size, d);

@@ -7,8 +7,8 @@
  * The pc one past the last instruction is a virtual block: execution that reaches it faults
  * ("ran past the last instruction"), as in the interpreter.
  */
-import { type Insn, type Program, branchTarget, isLdImm64 } from '../../ebpf/insn.js';
-import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_PSEUDO_CALL, bpfClass, bpfOp } from '../../ebpf/opcodes.js';
+import type { Program } from '../../ebpf/insn.js';
+import { OPCODES, blockEnd, successors } from '../../ebpf/opcode-table.js';
 
 export type Terminator =
   | 'fall'   // runs into the next block
@@ -42,16 +42,6 @@ export interface Cfg {
   readonly forwardOnly: boolean;
 }
 
-/** JA or a conditional jump, JMP or JMP32 class. */
-const isJump = (i: Insn): boolean => {
-  const cls = bpfClass(i.code);
-  if (cls !== BPF_JMP && cls !== BPF_JMP32) return false;
-  const op = bpfOp(i.code);
-  return op !== BPF_CALL && op !== BPF_EXIT;
-};
-const isLocalCall = (i: Insn): boolean => i.code === (BPF_JMP | BPF_CALL) && i.src === BPF_PSEUDO_CALL;
-const isExit = (i: Insn): boolean => i.code === (BPF_JMP | BPF_EXIT);
-
 export function buildCfg(prog: Program): Cfg {
   const len = prog.length;
   const leader = new Uint8Array(len + 1);
@@ -60,14 +50,15 @@ export function buildCfg(prog: Program): Cfg {
   let hasLocalCalls = false;
   for (let pc = 0; pc < len; pc++) {
     const i = prog[pc]!;
-    if (isLdImm64(i)) { pc++; continue; }
-    if (isJump(i) || isLocalCall(i)) {
-      leader[branchTarget(i, pc)!] = 1;
+    const info = OPCODES[i.code]!;
+    const end = blockEnd(info, i);
+    if (end !== 'fall') {
+      const target = successors(prog, pc)[1];
+      if (target >= 0) leader[target] = 1;
       leader[pc + 1] = 1;
-      if (isLocalCall(i)) hasLocalCalls = true;
-    } else if (isExit(i)) {
-      leader[pc + 1] = 1;
+      if (end === 'call') hasLocalCalls = true;
     }
+    if (info.kind === 'lddw') pc++;
   }
 
   const blocks = new Map<number, Block>();
@@ -79,17 +70,11 @@ export function buildCfg(prog: Program): Cfg {
     for (;;) {
       const i = prog[pc]!;
       pcs.push(pc);
-      const next = pc + (isLdImm64(i) ? 2 : 1);
-      if (isJump(i)) {
-        target = branchTarget(i, pc)!;
-        term = bpfOp(i.code) === BPF_JA ? 'ja' : 'cond';
-      } else if (isLocalCall(i)) {
-        target = branchTarget(i, pc)!;
-        term = 'call';
-      } else if (isExit(i)) {
-        term = 'exit';
-      }
-      pc = next;
+      const end = blockEnd(OPCODES[i.code]!, i);
+      const [next, to] = successors(prog, pc);
+      target = to;
+      term = end === 'jump' ? 'ja' : end;
+      pc = next >= 0 ? next : pc + 1;
       if (term !== 'fall' || leader[pc]) break;
     }
     const succ = term === 'fall' ? [pc] : term === 'ja' ? [target] : term === 'cond' ? [pc, target] : term === 'call' ? [target, pc] : [];

@@ -13,7 +13,12 @@
  * `st` plus a constant after a join of paths of different lengths (see compile.ts).
  */
 import type { Insn, Program } from '../../ebpf/insn.js';
-import { SIZE_BYTES } from '../../ebpf/opcodes.js';
+import {
+  BPF_ADD, BPF_AND, BPF_ARSH, BPF_CMPXCHG, BPF_DIV, BPF_FETCH, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE,
+  BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLT, BPF_LSH, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH,
+  BPF_SUB, BPF_X, BPF_XOR,
+} from '../../ebpf/opcodes.js';
+import { type OpcodeInfo, OPCODES } from '../../ebpf/opcode-table.js';
 import { REGION_BASE, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';
 import { transfer, type Knowledge } from './knowledge.js';
 import { ALL, HI, LO } from './liveness.js';
@@ -118,13 +123,16 @@ export class InsnEmitter {
     const i = this.prog[pc]!;
     this.post = this.k.clone();
     transfer(this.post, i, this.prog[pc + 1]);
-    switch (i.code & 7) {
-      case 0: this.ld(pc, i); break;
-      case 1: this.ldx(pc, i); break;
-      case 2: case 3: this.store(pc, i); break;
-      case 4: this.alu32(i); break;
-      case 7: this.alu64(i); break;
-      default: this.helperCall(pc, i); break;
+    const info = OPCODES[i.code]!;
+    switch (info.kind) {
+      case 'lddw': case 'ldabs': case 'ldind': this.ld(pc, i, info); break;
+      case 'ldx': this.ldx(pc, i, info); break;
+      case 'st': case 'stx': case 'atomic': this.store(pc, i, info); break;
+      case 'alu': case 'neg': case 'end':
+        if (info.width === 32) this.alu32(i, info);
+        else this.alu64(i, info);
+        break;
+      default: this.helperCall(pc, i, info); break; // call, callx: the rest end blocks (compile.ts)
     }
     this.k = this.post;
   }
@@ -135,26 +143,26 @@ export class InsnEmitter {
     this.line(`${this.wl(d, expr)}${this.wh(d, '0')}`);
   }
 
-  private alu32(i: Insn): void {
-    const op = i.code & 0xf0, isX = (i.code & 8) !== 0, d = i.dst;
+  private alu32(i: Insn, info: OpcodeInfo): void {
+    const op = info.op, isX = info.source === BPF_X, d = i.dst;
     const a = this.L(d), b = isX ? this.L(i.src) : num(i.imm | 0);
     switch (op) {
-      case 0x00: return this.set32(d, `(${a} + ${b}) | 0`);
-      case 0x10: return this.set32(d, `(${a} - ${b}) | 0`);
-      case 0x20: return this.set32(d, `imul(${a}, ${b})`);
-      case 0x30: return this.set32(d, `${i.off === 1 ? 'sdiv32' : 'udiv32'}(${a}, ${b})`);
-      case 0x40: return this.set32(d, `${a} | ${b}`);
-      case 0x50: return this.set32(d, `${a} & ${b}`);
-      case 0x60: return this.set32(d, `${a} << ${isX ? b : num(i.imm & 31)}`);
-      case 0x70: return this.set32(d, `(${a} >>> ${isX ? b : num(i.imm & 31)}) | 0`);
-      case 0x80: return this.set32(d, `(-${a}) | 0`);
-      case 0x90: return this.set32(d, `${i.off === 1 ? 'smod32' : 'umod32'}(${a}, ${b})`);
-      case 0xa0: return this.set32(d, `${a} ^ ${b}`);
-      case 0xb0:
+      case BPF_ADD: return this.set32(d, `(${a} + ${b}) | 0`);
+      case BPF_SUB: return this.set32(d, `(${a} - ${b}) | 0`);
+      case BPF_MUL: return this.set32(d, `imul(${a}, ${b})`);
+      case BPF_DIV: return this.set32(d, `${i.off === 1 ? 'sdiv32' : 'udiv32'}(${a}, ${b})`);
+      case BPF_OR: return this.set32(d, `${a} | ${b}`);
+      case BPF_AND: return this.set32(d, `${a} & ${b}`);
+      case BPF_LSH: return this.set32(d, `${a} << ${isX ? b : num(i.imm & 31)}`);
+      case BPF_RSH: return this.set32(d, `(${a} >>> ${isX ? b : num(i.imm & 31)}) | 0`);
+      case BPF_NEG: return this.set32(d, `(-${a}) | 0`);
+      case BPF_MOD: return this.set32(d, `${i.off === 1 ? 'smod32' : 'umod32'}(${a}, ${b})`);
+      case BPF_XOR: return this.set32(d, `${a} ^ ${b}`);
+      case BPF_MOV:
         if (isX && i.off === 8) return this.set32(d, `(${b} << 24) >> 24`);
         if (isX && i.off === 16) return this.set32(d, `(${b} << 16) >> 16`);
         return this.set32(d, b);
-      case 0xc0: return this.set32(d, `${a} >> ${isX ? b : num(i.imm & 31)}`);
+      case BPF_ARSH: return this.set32(d, `${a} >> ${isX ? b : num(i.imm & 31)}`);
       default: { // END: TO_LE truncates (our byte order), TO_BE swaps
         const w = i.imm;
         if (!isX) {
@@ -179,30 +187,30 @@ export class InsnEmitter {
     this.line(`${call}; ${this.wl(d, 'O[0]')}${this.wh(d, 'O[1]')}`);
   }
 
-  private alu64(i: Insn): void {
-    const op = i.code & 0xf0, isX = (i.code & 8) !== 0, d = i.dst;
+  private alu64(i: Insn, info: OpcodeInfo): void {
+    const op = info.op, isX = info.source === BPF_X, d = i.dst;
     const a = this.L(d), ah = this.H(d);
     const b = isX ? this.L(i.src) : num(i.imm | 0);
     const bh = isX ? this.H(i.src) : num(i.imm >> 31);
     const bu = isX ? `(${b} >>> 0)` : num(i.imm >>> 0);
     switch (op) {
-      case 0x00:
+      case BPF_ADD:
         this.line(`t = (${a} >>> 0) + ${bu}; ${this.wh(d, `(${ah} + ${bh} + (t > 4294967295 ? 1 : 0)) | 0`)}${this.wl(d, 't | 0')}`);
         return;
-      case 0x10:
+      case BPF_SUB:
         this.line(`t = (${a} >>> 0) - ${bu}; ${this.wh(d, `(${ah} - ${bh} - (t < 0 ? 1 : 0)) | 0`)}${this.wl(d, 't | 0')}`);
         return;
-      case 0x20: return this.viaOut(d, `mul64(${a}, ${ah}, ${b}, ${bh})`);
-      case 0x30: return this.viaOut(d, `${i.off === 1 ? 'sdiv64' : 'udiv64'}(${a}, ${ah}, ${b}, ${bh})`);
-      case 0x90: return this.viaOut(d, `${i.off === 1 ? 'smod64' : 'umod64'}(${a}, ${ah}, ${b}, ${bh})`);
-      case 0x40: this.line(`${this.wl(d, `${a} | ${b}`)}${this.wh(d, `${ah} | ${bh}`)}`); return;
-      case 0x50: this.line(`${this.wl(d, `${a} & ${b}`)}${this.wh(d, `${ah} & ${bh}`)}`); return;
-      case 0xa0: this.line(`${this.wl(d, `${a} ^ ${b}`)}${this.wh(d, `${ah} ^ ${bh}`)}`); return;
-      case 0x60: case 0x70: case 0xc0:
-        if (isX) return this.viaOut(d, `${op === 0x60 ? 'shl64' : op === 0x70 ? 'shr64' : 'sar64'}(${a}, ${ah}, ${b})`);
+      case BPF_MUL: return this.viaOut(d, `mul64(${a}, ${ah}, ${b}, ${bh})`);
+      case BPF_DIV: return this.viaOut(d, `${i.off === 1 ? 'sdiv64' : 'udiv64'}(${a}, ${ah}, ${b}, ${bh})`);
+      case BPF_MOD: return this.viaOut(d, `${i.off === 1 ? 'smod64' : 'umod64'}(${a}, ${ah}, ${b}, ${bh})`);
+      case BPF_OR: this.line(`${this.wl(d, `${a} | ${b}`)}${this.wh(d, `${ah} | ${bh}`)}`); return;
+      case BPF_AND: this.line(`${this.wl(d, `${a} & ${b}`)}${this.wh(d, `${ah} & ${bh}`)}`); return;
+      case BPF_XOR: this.line(`${this.wl(d, `${a} ^ ${b}`)}${this.wh(d, `${ah} ^ ${bh}`)}`); return;
+      case BPF_LSH: case BPF_RSH: case BPF_ARSH:
+        if (isX) return this.viaOut(d, `${op === BPF_LSH ? 'shl64' : op === BPF_RSH ? 'shr64' : 'sar64'}(${a}, ${ah}, ${b})`);
         return this.shiftK(d, op, i.imm & 63);
-      case 0x80: this.line(`${this.wh(d, `(~${ah} + (${a} === 0 ? 1 : 0)) | 0`)}${this.wl(d, `(-${a}) | 0`)}`); return;
-      case 0xb0:
+      case BPF_NEG: this.line(`${this.wh(d, `(~${ah} + (${a} === 0 ? 1 : 0)) | 0`)}${this.wl(d, `(-${a}) | 0`)}`); return;
+      case BPF_MOV:
         if (isX && i.off !== 0) {
           const ext = i.off === 8 ? `(${b} << 24) >> 24` : i.off === 16 ? `(${b} << 16) >> 16` : b;
           this.line(`t = ${ext}; ${this.wl(d, 't')}${this.wh(d, 't >> 31')}`);
@@ -218,10 +226,10 @@ export class InsnEmitter {
   private shiftK(d: number, op: number, n: number): void {
     const a = this.L(d), ah = this.H(d);
     if (n === 0) { this.line(`${this.wl(d, a)}${this.wh(d, ah)}`); return; }
-    if (op === 0x60) {
+    if (op === BPF_LSH) {
       if (n < 32) this.line(`${this.wh(d, `(${ah} << ${num(n)}) | (${a} >>> ${num(32 - n)})`)}${this.wl(d, `${a} << ${num(n)}`)}`);
       else this.line(`${this.wh(d, `${a} << ${num(n - 32)}`)}${this.wl(d, '0')}`);
-    } else if (op === 0x70) {
+    } else if (op === BPF_RSH) {
       if (n < 32) this.line(`${this.wl(d, `(${a} >>> ${num(n)}) | (${ah} << ${num(32 - n)})`)}${this.wh(d, `(${ah} >>> ${num(n)}) | 0`)}`);
       else this.line(`${this.wl(d, `(${ah} >>> ${num(n - 32)}) | 0`)}${this.wh(d, '0')}`);
     } else if (n < 32) {
@@ -275,8 +283,8 @@ export class InsnEmitter {
     return ['v', 't'];
   }
 
-  private ldx(pc: number, i: Insn): void {
-    const size = SIZE_BYTES[i.code & 0x18]!, signed = (i.code & 0xe0) === 0x80, d = i.dst;
+  private ldx(pc: number, i: Insn, info: OpcodeInfo): void {
+    const size = info.size, signed = info.mode === BPF_MEMSX, d = i.dst;
     const at = this.address(pc, i.src, i.off, size, false);
     if (at === null) return;
     const [v, ea] = at;
@@ -288,12 +296,12 @@ export class InsnEmitter {
     }
   }
 
-  private store(pc: number, i: Insn): void {
-    const size = SIZE_BYTES[i.code & 0x18]!, isReg = (i.code & 7) === 3, s = i.src;
+  private store(pc: number, i: Insn, info: OpcodeInfo): void {
+    const size = info.size, isReg = info.kind !== 'st', s = i.src;
     const at = this.address(pc, i.dst, i.off, size, true);
     if (at === null) return;
     const [v, ea] = at;
-    if (isReg && (i.code & 0xe0) === 0xc0) return this.atomic(i, v, ea, size);
+    if (info.kind === 'atomic') return this.atomic(i, v, ea, size);
     const val = isReg ? this.L(s) : num(i.imm | 0);
     switch (size) {
       case 8: this.line(`${v}.setInt32(${ea}, ${val}, true); ${v}.setInt32(${plus(ea, 4)}, ${isReg ? this.H(s) : num(i.imm >> 31)}, true);`); return;
@@ -306,22 +314,22 @@ export class InsnEmitter {
   private atomic(i: Insn, v: string, ea: string, size: number): void {
     const s = i.src;
     this.line(`atomic(${v}, ${ea}, ${num(size)}, ${num(i.imm | 0)}, ${this.L(s)}, ${this.H(s)}, ${this.L(0)}, ${this.H(0)});`);
-    if (i.imm === 0xf1) this.line(`${this.wl(0, 'O[0]')}${this.wh(0, 'O[1]')}`);
-    else if (i.imm & 1) this.line(`${this.wl(s, 'O[0]')}${this.wh(s, 'O[1]')}`);
+    if (i.imm === BPF_CMPXCHG) this.line(`${this.wl(0, 'O[0]')}${this.wh(0, 'O[1]')}`);
+    else if (i.imm & BPF_FETCH) this.line(`${this.wl(s, 'O[0]')}${this.wh(s, 'O[1]')}`);
   }
 
   // ---- LD: 64-bit immediates and the legacy packet loads
 
-  private ld(pc: number, i: Insn): void {
+  private ld(pc: number, i: Insn, info: OpcodeInfo): void {
     const d = i.dst;
-    if (i.code === 0x18) {
+    if (info.kind === 'lddw') {
       this.line(`${this.wl(d, num(i.imm | 0))}${this.wh(d, num(this.prog[pc + 1]!.imm | 0))}`);
       return;
     }
-    const size = SIZE_BYTES[i.code & 0x18]!;
+    const size = info.size;
     const get = size === 4 ? 'getInt32' : size === 2 ? 'getUint16' : 'getUint8';
     const k = i.imm | 0;
-    if ((i.code & 0xe0) === 0x20) { // ABS
+    if (info.kind === 'ldabs') {
       if (k < 0) {
         this.line(`${SYNC_PACKET}t = neg(env, ${num(k)}, ${num(size)}); if (t === -1) ${this.failedLoad()} ${this.wl(0, 't | 0')}${this.wh(0, '0')}`);
         return;
@@ -337,7 +345,7 @@ export class InsnEmitter {
 
   // ---- helper calls (BPF-to-BPF calls and exits end blocks: see compile.ts)
 
-  private helperCall(pc: number, i: Insn): void {
+  private helperCall(pc: number, i: Insn, info: OpcodeInfo): void {
     this.use('fl');
     this.use('fh');
     const spill: string[] = [];
@@ -345,7 +353,7 @@ export class InsnEmitter {
     this.line(spill.join(' '));
     const steps = this.steps();
     this.line(SYNC_PACKET);
-    this.line(i.code === 0x8d
+    this.line(info.kind === 'callx'
       ? `r = callx(S, env, ${num(pc)}, ${this.L(i.dst)}, ${this.H(i.dst)}, ${steps});`
       : `r = call(S, env, ${num(pc)}, ${steps});`);
     // R0-R5 are unknown after the call (transfer), so they are all written here.
@@ -359,22 +367,23 @@ export class InsnEmitter {
 
   /** The condition of a conditional jump, as a boolean expression. */
   condition(i: Insn): string {
-    const op = i.code & 0xf0, isX = (i.code & 8) !== 0, d = i.dst;
+    const info = OPCODES[i.code]!;
+    const op = info.op, isX = info.source === BPF_X, d = i.dst;
     const a = this.L(d), b = isX ? this.L(i.src) : num(i.imm | 0);
     const au = `(${a} >>> 0)`, bu = isX ? `(${b} >>> 0)` : num(i.imm >>> 0);
-    if ((i.code & 7) === 6) { // JMP32: the low halves
+    if (info.width === 32) { // JMP32: the low halves
       switch (op) {
-        case 0x10: return `${a} === ${b}`;
-        case 0x50: return `${a} !== ${b}`;
-        case 0x40: return `(${a} & ${b}) !== 0`;
-        case 0x20: return `${au} > ${bu}`;
-        case 0x30: return `${au} >= ${bu}`;
-        case 0xa0: return `${au} < ${bu}`;
-        case 0xb0: return `${au} <= ${bu}`;
-        case 0x60: return `${a} > ${b}`;
-        case 0x70: return `${a} >= ${b}`;
-        case 0xc0: return `${a} < ${b}`;
-        default: return `${a} <= ${b}`;
+        case BPF_JEQ: return `${a} === ${b}`;
+        case BPF_JNE: return `${a} !== ${b}`;
+        case BPF_JSET: return `(${a} & ${b}) !== 0`;
+        case BPF_JGT: return `${au} > ${bu}`;
+        case BPF_JGE: return `${au} >= ${bu}`;
+        case BPF_JLT: return `${au} < ${bu}`;
+        case BPF_JLE: return `${au} <= ${bu}`;
+        case BPF_JSGT: return `${a} > ${b}`;
+        case BPF_JSGE: return `${a} >= ${b}`;
+        case BPF_JSLT: return `${a} < ${b}`;
+        default: return `${a} <= ${b}`; // JSLE
       }
     }
     const ah = this.H(d);
@@ -390,17 +399,17 @@ export class InsnEmitter {
       return `(${ah} === ${bh} ? ${low} : ${high})`;
     };
     switch (op) {
-      case 0x10: return sameHi === true ? `${a} === ${b}` : sameHi === false ? 'false' : `${a} === ${b} && ${ah} === ${bh}`;
-      case 0x50: return sameHi === true ? `${a} !== ${b}` : sameHi === false ? 'true' : `(${a} !== ${b} || ${ah} !== ${bh})`;
-      case 0x40: return ahKnown === 0 || bhKnown === 0 ? `(${a} & ${b}) !== 0` : `((${a} & ${b}) !== 0 || (${ah} & ${bh}) !== 0)`;
-      case 0x20: return ordered('>', true, '>');
-      case 0x30: return ordered('>=', true, '>');
-      case 0xa0: return ordered('<', true, '<');
-      case 0xb0: return ordered('<=', true, '<');
-      case 0x60: return ordered('>', false, '>');
-      case 0x70: return ordered('>=', false, '>');
-      case 0xc0: return ordered('<', false, '<');
-      default: return ordered('<=', false, '<');
+      case BPF_JEQ: return sameHi === true ? `${a} === ${b}` : sameHi === false ? 'false' : `${a} === ${b} && ${ah} === ${bh}`;
+      case BPF_JNE: return sameHi === true ? `${a} !== ${b}` : sameHi === false ? 'true' : `(${a} !== ${b} || ${ah} !== ${bh})`;
+      case BPF_JSET: return ahKnown === 0 || bhKnown === 0 ? `(${a} & ${b}) !== 0` : `((${a} & ${b}) !== 0 || (${ah} & ${bh}) !== 0)`;
+      case BPF_JGT: return ordered('>', true, '>');
+      case BPF_JGE: return ordered('>=', true, '>');
+      case BPF_JLT: return ordered('<', true, '<');
+      case BPF_JLE: return ordered('<=', true, '<');
+      case BPF_JSGT: return ordered('>', false, '>');
+      case BPF_JSGE: return ordered('>=', false, '>');
+      case BPF_JSLT: return ordered('<', false, '<');
+      default: return ordered('<=', false, '<'); // JSLE
     }
   }
 

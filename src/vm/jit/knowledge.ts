@@ -10,7 +10,12 @@
  * instruction's semantics guarantee on every execution.
  */
 import type { Insn } from '../../ebpf/insn.js';
-import { MAX_BPF_REG } from '../../ebpf/opcodes.js';
+import {
+  BPF_ADD, BPF_AND, BPF_ARSH, BPF_CMPXCHG, BPF_END, BPF_FETCH, BPF_LSH, BPF_MEM, BPF_MOV, BPF_OR, BPF_RSH, BPF_SUB, BPF_X,
+  BPF_XOR, MAX_BPF_REG, R0, R5,
+} from '../../ebpf/opcodes.js';
+import { OPCODES } from '../../ebpf/opcode-table.js';
+import { foldAlu, hiOf, loOf, toBig } from '../../ebpf/fold.js';
 import { REGION_BASE, REGION_CTX, REGION_MEM, REGION_STACK, STACK_BYTES } from '../memory.js';
 
 /** `null`: unknown. Values are int32. */
@@ -65,80 +70,76 @@ export function entryKnowledge(variant: Variant): Knowledge {
   return k;
 }
 
-/** The 64-bit add of int32 halves, as halves; used to follow pointer arithmetic. */
-function add64(aLo: number, aHi: number, bLo: number, bHi: number): [number, number] {
-  const s = (aLo >>> 0) + (bLo >>> 0);
-  return [s | 0, (aHi + bHi + (s > 0xffffffff ? 1 : 0)) | 0];
-}
-function sub64(aLo: number, aHi: number, bLo: number, bHi: number): [number, number] {
-  const d = (aLo >>> 0) - (bLo >>> 0);
-  return [d | 0, (aHi - bHi - (d < 0 ? 1 : 0)) | 0];
-}
+/** ALU operations whose known results the code generator folds (fold.ts computes them). */
+const FOLDED_32: ReadonlySet<number> = new Set([BPF_ADD, BPF_SUB, BPF_OR, BPF_AND, BPF_XOR]);
 
 /**
  * Updates `k` for the effect of `i` (not for where control goes). Local calls and exits are
  * block ends handled by the caller; here they forget everything.
  */
 export function transfer(k: Knowledge, i: Insn, next: Insn | undefined): void {
-  const c = i.code, cls = c & 7, op = c & 0xf0, isX = (c & 8) !== 0, d = i.dst, s = i.src;
-  switch (cls) {
-    case 0: // LD
-      if (c === 0x18) { k.set(d, i.imm | 0, (next?.imm ?? 0) | 0); return; }
-      k.set(0, null, 0);
-      if ((c & 0xe0) === 0x20 && i.imm >= 0) {
-        const need = i.imm + (c === 0x20 ? 4 : c === 0x28 ? 2 : 1);
+  const info = OPCODES[i.code]!;
+  const op = info.op, isX = info.source === BPF_X, d = i.dst, s = i.src;
+  switch (info.kind) {
+    case 'lddw': k.set(d, i.imm | 0, (next?.imm ?? 0) | 0); return;
+    case 'ldabs': case 'ldind':
+      k.set(R0, null, 0);
+      if (info.kind === 'ldabs' && i.imm >= 0) {
+        const need = i.imm + info.size;
         if (need > k.pkt) k.pkt = need;
       }
       return;
-    case 1: // LDX
-      k.set(d, null, (c & 0xe0) === 0x60 && (c & 0x18) !== 0x18 ? 0 : null);
+    case 'ldx': // zero-extending loads of less than 8 bytes leave the upper half 0
+      k.set(d, null, info.mode === BPF_MEM && info.size !== 8 ? 0 : null);
       return;
-    case 2: return;
-    case 3:
-      if ((c & 0xe0) === 0xc0) {
-        const w = (c & 0x18) === 0 ? 0 : null;
-        if (i.imm === 0xf1) k.set(0, null, w);
-        else if (i.imm & 1) k.set(s, null, w);
-      }
-      return;
-    case 4: { // ALU: the upper half is always 0
-      let l: Known = null;
-      const a = k.lo[d], b = isX ? k.lo[s] : i.imm | 0;
-      if (op === 0xb0) l = i.off === 0 ? b : null;
-      else if (a !== null && b !== null) {
-        if (op === 0x00) l = (a + b) | 0;
-        else if (op === 0x10) l = (a - b) | 0;
-        else if (op === 0x40) l = a | b;
-        else if (op === 0x50) l = a & b;
-        else if (op === 0xa0) l = a ^ b;
-      }
-      if (op === 0xd0 && i.imm === 64) {
-        // le64 leaves the register alone; be64 swaps both halves.
-        if (isX) k.forget(d);
-        return;
-      }
-      if (op === 0xd0 && !isX && i.imm === 32) { k.hi[d] = 0; return; }
-      k.set(d, l, 0);
+    case 'st': case 'stx': return;
+    case 'atomic': {
+      const w = info.size === 4 ? 0 : null;
+      if (i.imm === BPF_CMPXCHG) k.set(R0, null, w);
+      else if (i.imm & BPF_FETCH) k.set(s, null, w);
       return;
     }
-    case 7: { // ALU64
-      const aL = k.lo[d], aH = k.hi[d];
-      const bL = isX ? k.lo[s] : i.imm | 0;
-      const bH = isX ? k.hi[s] : i.imm >> 31;
-      if (op === 0xb0 && i.off === 0) { k.set(d, bL, bH); return; }
-      if ((op === 0x60 || op === 0x70 || op === 0xc0) && !isX && (i.imm & 63) === 0) return; // shift by 0
-      if (aL !== null && aH !== null && bL !== null && bH !== null && (op === 0x00 || op === 0x10)) {
-        const [l, h] = op === 0x00 ? add64(aL, aH, bL, bH) : sub64(aL, aH, bL, bH);
-        k.set(d, l, h);
-        return;
-      }
-      if (op === 0x50 && !isX && i.imm >= 0) { k.set(d, null, 0); return; }
-      if (op === 0xd0 && i.imm !== 64) { k.set(d, null, 0); return; }
-      k.forget(d);
+    case 'alu': case 'neg': case 'end':
+      if (info.width === 32) alu32(k, i, op, isX);
+      else alu64(k, i, op, isX);
       return;
-    }
-    default: // JMP, JMP32: only calls change registers
-      if (op === 0x80) for (let r = 0; r <= 5; r++) k.forget(r);
+    case 'call': case 'callx': // only calls change registers among the jumps
+      for (let r = R0; r <= R5; r++) k.forget(r);
       return;
+    default: return; // ja, jcond, exit
   }
+}
+
+/** ALU: the upper half is always 0. */
+function alu32(k: Knowledge, i: Insn, op: number, isX: boolean): void {
+  const d = i.dst;
+  let l: Known = null;
+  const a = k.lo[d], b = isX ? k.lo[i.src] : i.imm | 0;
+  if (op === BPF_MOV) l = i.off === 0 ? b : null;
+  else if (a !== null && b !== null && FOLDED_32.has(op)) l = loOf(foldAlu(op, toBig(a, 0), toBig(b, 0), 32)!);
+  if (op === BPF_END && i.imm === 64) {
+    // le64 leaves the register alone; be64 swaps both halves.
+    if (isX) k.forget(d);
+    return;
+  }
+  if (op === BPF_END && !isX && i.imm === 32) { k.hi[d] = 0; return; }
+  k.set(d, l, 0);
+}
+
+function alu64(k: Knowledge, i: Insn, op: number, isX: boolean): void {
+  const d = i.dst, s = i.src;
+  const aL = k.lo[d], aH = k.hi[d];
+  const bL = isX ? k.lo[s] : i.imm | 0;
+  const bH = isX ? k.hi[s] : i.imm >> 31;
+  if (op === BPF_MOV && i.off === 0) { k.set(d, bL, bH); return; }
+  if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && !isX && (i.imm & 63) === 0) return; // shift by 0
+  if (aL !== null && aH !== null && bL !== null && bH !== null && (op === BPF_ADD || op === BPF_SUB)) {
+    // Pointer arithmetic: a region tag and an offset plus a constant.
+    const v = foldAlu(op, toBig(aL, aH), toBig(bL, bH), 64)!;
+    k.set(d, loOf(v), hiOf(v));
+    return;
+  }
+  if (op === BPF_AND && !isX && i.imm >= 0) { k.set(d, null, 0); return; }
+  if (op === BPF_END && i.imm !== 64) { k.set(d, null, 0); return; }
+  k.forget(d);
 }

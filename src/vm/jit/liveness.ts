@@ -8,7 +8,8 @@
  * reads nothing (so chains of dead moves disappear together).
  */
 import type { Insn, Program } from '../../ebpf/insn.js';
-import { BPF_PSEUDO_CALL } from '../../ebpf/opcodes.js';
+import { BPF_ALU64, BPF_K, BPF_MOV, BPF_X, R0, R10 } from '../../ebpf/opcodes.js';
+import { OPCODES, insnRegs } from '../../ebpf/opcode-table.js';
 import type { Cfg } from './blocks.js';
 
 export const LO = (r: number): number => 1 << r;
@@ -16,42 +17,46 @@ export const HI = (r: number): number => 1 << (11 + r);
 const BOTH = (r: number): number => LO(r) | HI(r);
 export const ALL = (1 << 22) - 1;
 
-/** [halves read, halves written] by one instruction. */
+/** Both halves of every register in a register mask (bit r = Rr). */
+function both(mask: number): number {
+  return (mask & 0x7ff) | ((mask & 0x7ff) << 11);
+}
+
+/**
+ * [halves read, halves written] by one instruction: the registers of insnRegs (the one
+ * use/def), narrowed to the halves the generated code touches. 32-bit operations read only
+ * low halves; a byte swap or truncation reads what its width keeps; a packet load reads the
+ * packet parameters, not R6, and leaves R1-R5 as they are.
+ */
 function useDef(i: Insn, localCalls: boolean): [number, number] {
-  const c = i.code, cls = c & 7, op = c & 0xf0, isX = (c & 8) !== 0, d = i.dst, s = i.src;
-  switch (cls) {
-    case 0:
-      if (c === 0x18) return [0, BOTH(d)];
-      return [(c & 0xe0) === 0x40 ? LO(s) : 0, BOTH(0)];
-    case 1: return [BOTH(s) | LO(10), BOTH(d)];
-    case 2: return [BOTH(d) | LO(10), 0];
-    case 3:
-      if ((c & 0xe0) === 0xc0) {
-        return [BOTH(d) | BOTH(s) | BOTH(0) | LO(10), i.imm === 0xf1 ? BOTH(0) : (i.imm & 1) ? BOTH(s) : 0];
-      }
-      return [BOTH(d) | BOTH(s) | LO(10), 0];
-    case 4:
-      if (op === 0xd0) {
-        if (!isX) return i.imm === 16 ? [LO(d), BOTH(d)] : i.imm === 32 ? [0, HI(d)] : [0, 0];
-        return i.imm === 64 ? [BOTH(d), BOTH(d)] : [LO(d), BOTH(d)];
-      }
-      if (op === 0xb0) return [isX ? LO(s) : 0, BOTH(d)];
-      return [LO(d) | (isX ? LO(s) : 0), BOTH(d)];
-    case 7:
-      if (op === 0xb0) return [isX ? (i.off === 0 ? BOTH(s) : LO(s)) : 0, BOTH(d)];
-      if (op === 0xd0) return [i.imm === 64 ? BOTH(d) : LO(d), BOTH(d)];
-      return [BOTH(d) | (isX ? BOTH(s) : 0), BOTH(d)];
-    default: // JMP, JMP32
-      if (op === 0x00) return [0, 0];
-      if (op === 0x90) return [localCalls ? ALL : BOTH(0), 0];
-      if (op === 0x80) {
-        if (c === 0x85 && s === BPF_PSEUDO_CALL) return [ALL, 0];
-        return [ALL, BOTH(0) | BOTH(1) | BOTH(2) | BOTH(3) | BOTH(4) | BOTH(5)];
-      }
-      if (cls === 6) return [LO(d) | (isX ? LO(s) : 0), 0];
-      return [BOTH(d) | (isX ? BOTH(s) : 0), 0];
+  const info = OPCODES[i.code]!;
+  const d = i.dst, s = i.src;
+  const r = insnRegs(i);
+  switch (info.kind) {
+    case 'ldabs': case 'ldind': return [info.kind === 'ldind' ? LO(s) : 0, BOTH(R0)];
+    case 'ldx': case 'st': case 'stx': return [both(r.reads) | LO(R10), both(r.writes)];
+    // The generated code passes R0 to every atomic operation (emit.ts).
+    case 'atomic': return [both(r.reads) | BOTH(R0) | LO(R10), both(r.writes)];
+    case 'end':
+      if (info.cls === BPF_ALU64) return [i.imm === 64 ? BOTH(d) : LO(d), BOTH(d)];
+      if (info.source === BPF_K) return i.imm === 16 ? [LO(d), BOTH(d)] : i.imm === 32 ? [0, HI(d)] : [0, 0]; // to LE: truncation
+      return i.imm === 64 ? [BOTH(d), BOTH(d)] : [LO(d), BOTH(d)];
+    case 'alu': case 'neg': case 'jcond':
+      if (info.width === 32) return [r.reads, both(r.writes)]; // low halves only; ALU zero-extends
+      if (info.kind === 'alu' && info.op === BPF_MOV && info.source === BPF_X && i.off !== 0) return [LO(s), BOTH(d)]; // movsx
+      return [both(r.reads), both(r.writes)];
+    case 'exit': return [localCalls ? ALL : BOTH(R0), 0];
+    // A helper gets a copy of every register; a local call and the return from one read everything.
+    case 'call': case 'callx': return [ALL, both(r.writes | r.clobbers)];
+    default: return [both(r.reads), both(r.writes)];
   }
 }
+
+/** Instructions without side effects: when nothing reads their result, they read nothing either. */
+const isPure = (i: Insn): boolean => {
+  const kind = OPCODES[i.code]!.kind;
+  return kind === 'alu' || kind === 'neg' || kind === 'end' || kind === 'lddw';
+};
 
 export interface Liveness {
   /** Halves live after the instruction at each pc. */
@@ -77,8 +82,7 @@ export function liveness(cfg: Cfg, prog: Program): Liveness {
         const i = prog[pc]!;
         const [use, def] = useDef(i, cfg.hasLocalCalls);
         // An ALU instruction or LD IMM64 whose result nobody reads is dead: its operands are not read either.
-        const pure = (i.code & 7) === 4 || (i.code & 7) === 7 || i.code === 0x18;
-        if (!pure || (live & def) !== 0) live = (live & ~def) | use;
+        if (!isPure(i) || (live & def) !== 0) live = (live & ~def) | use;
       }
       if (live !== blockIn.get(id)) {
         blockIn.set(id, live);

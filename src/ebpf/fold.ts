@@ -1,12 +1,13 @@
 /**
- * Arithmetic on known constants, for the verifier only (not a hot path, so BigInt is fine).
- * It must agree exactly with RFC 9669, because constants decide which branches a path can
- * take: an operation we are not sure about returns undefined and the result is just a scalar.
+ * Arithmetic on known constants: the one constant folder, for the verifier (which branches a
+ * path can take) and the JIT's compile-time knowledge (src/vm/jit/knowledge.ts). Never on a
+ * hot path, so BigInt is fine. It must agree exactly with RFC 9669: an operation we are not
+ * sure about returns undefined and the result is simply not known.
  */
 import {
   BPF_ADD, BPF_AND, BPF_ARSH, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSGE,
   BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_XOR,
-} from '../ebpf/opcodes.js';
+} from './opcodes.js';
 
 const M64 = (1n << 64n) - 1n;
 
