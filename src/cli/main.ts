@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { Cbpf2ebpfError, EXIT_USAGE, OutputClosed, UsageError } from '../errors.js';
 import { removeTemporariesOnSignals } from '../io/output.js';
 import { NAME_QUOTE_MAX, quotable } from '../text.js';
-import { hoistOperands, lastOptionWins, mistypedCommand } from './argv.js';
+import { hoistOperands, lastOptionWins, mistypedCommand, rememberTokens } from './argv.js';
 import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.js';
 import { usageMessage } from './usage.js';
 import yargs from './yargs.cjs';
@@ -35,6 +35,7 @@ export async function main(args: string[]): Promise<number> {
   const out = stdout();
   removeTemporariesOnSignals();
   const argv = hoistOperands(args);
+  rememberTokens(argv);
   let selected: readonly CommandEntry[];
   try {
     selected = commandsFor(argv);

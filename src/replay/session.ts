@@ -13,6 +13,7 @@ import { decodeClassic, type ClassicFormat } from '../classic/decode.js';
 import type { Endian } from '../classic/encode.js';
 import type { ClassicProgram } from '../classic/insn.js';
 import { CaptureReader } from '../capture/reader.js';
+import type { CaptureInterface } from '../capture/record.js';
 import { STEP_NEED, STEP_PACKET } from '../capture/decoder.js';
 import { linktypeName } from '../capture/linktype.js';
 import { defaultSkbMeta, type SkbMeta } from '../abi/ctx.js';
@@ -66,6 +67,11 @@ function refuseWritingTheInput(capture: string, write: string): void {
 
 const PROGRESS_EVERY = 0x3fff; // packets between onProgress calls, minus one
 
+/** The -w writer of a replay over several captures, which each capture's session writes to. */
+export interface SharedKeptWriter {
+  readonly writer: KeptPacketWriter;
+}
+
 export class ReplaySession {
   private readonly prep: PreparedFilter;
   private readonly link: LinkOptions;
@@ -76,6 +82,8 @@ export class ReplaySession {
   private readonly pkt: ReplayPacket | null;
   private readonly results: PacketResult[] | undefined;
   private readonly kept: KeptPacketWriter | null;
+  /** False when the -w writer is shared by the replays of several captures (replayFiles). */
+  private readonly ownsKept: boolean;
   private readonly traceAt: number;
   /** A filter that reads only packet bytes needs no socket metadata, unless the VLAN tag moves. */
   private readonly needMeta: boolean;
@@ -98,7 +106,7 @@ export class ReplaySession {
    * `-` for stdin). Throws UsageError (bad options), InputError (unreadable filter or capture),
    * DecodeError/CheckError/TranslateError (a filter that cannot run).
    */
-  constructor(filter: ClassicProgram | string, capture: string, private readonly options: ReplayOptions = {}) {
+  constructor(filter: ClassicProgram | string, capture: string, private readonly options: ReplayOptions = {}, shared?: SharedKeptWriter) {
     checkReplayArgs('ReplaySession', filter, capture, options);
     if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
     const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
@@ -114,7 +122,13 @@ export class ReplaySession {
       onError: (e) => { this.captureError = e; },
       ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
     });
-    this.kept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
+    this.ownsKept = shared === undefined;
+    if (shared !== undefined) {
+      this.kept = shared.writer;
+      if (typeof shared.writer.destination === 'string') refuseWritingTheInput(capture, shared.writer.destination);
+    } else {
+      this.kept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
+    }
     this.results = options.collect ? [] : undefined;
     this.pkt = options.onPacket || this.results ? new ReplayPacket() : null;
     this.needMeta = this.prep.readsMetadata || this.link.vlan === 'metadata';
@@ -132,6 +146,11 @@ export class ReplaySession {
   readMore(): Promise<void> {
     this.wantsInput = false;
     return this.reader.fillAsync();
+  }
+
+  /** The interfaces of the capture's current section (none when it is not a capture). */
+  get interfaces(): readonly CaptureInterface[] {
+    return this.reader.interfaces;
   }
 
   /** Runs up to `maxPackets` more packets; false once the capture (or the traced packet) is done. */
@@ -233,7 +252,7 @@ export class ReplaySession {
       if (trace && !this.traced && !captureError) {
         throw new UsageError(`cannot trace packet ${trace.packet}: the capture has ${this.packets} packet${this.packets === 1 ? '' : 's'}`);
       }
-      if (this.kept) {
+      if (this.kept && this.ownsKept) {
         // A file that is not a capture at all has no interface: leave the destination alone.
         if (reader.interfaces.length === 0 && captureError) this.kept.abort();
         else this.kept.close(reader.interfaces);
@@ -264,14 +283,14 @@ export class ReplaySession {
     if (captureError) result.captureError = captureError;
     if (this.results) result.results = this.results;
     if (this.traced) result.trace = this.traced;
-    if (this.kept) result.written = { path: this.kept.path, format: this.kept.format, packets: this.kept.packets };
+    if (this.kept && this.ownsKept) result.written = { path: this.kept.path, format: this.kept.format, packets: this.kept.packets };
     return result;
   }
 
   /** Stops the replay: the -w destination is left as it was, the capture closed. */
   abort(): void {
     this.done = true;
-    this.kept?.abort();
+    if (this.ownsKept) this.kept?.abort();
     this.reader.close();
   }
 

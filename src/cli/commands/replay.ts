@@ -6,21 +6,25 @@
  */
 import { statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from '../../errors.js';
+import { Cbpf2ebpfError, UsageError } from '../../errors.js';
 import { quotable } from '../../text.js';
 import { raiseInliningBudget } from '../../vm/jit/tune.js';
 import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES, type EngineName } from '../../replay/engine.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING, type LinkOptions } from '../../replay/link.js';
-import { ChunkedWriter, formatSummary, jsonLine, resultLine } from '../../replay/output.js';
+import { ChunkedWriter, formatFileLine, formatSummary, jsonLine, resultLine } from '../../replay/output.js';
+import { replayFiles, type ReplayFilesOptions, type ReplayFilesResult } from '../../replay/files.js';
+import type { ClassicProgram } from '../../classic/insn.js';
 import { ProgressBar, wantsProgress } from '../../replay/progress.js';
 import { replay, type ReplayOptions, type ReplayPacket } from '../../replay/replay.js';
 import { descriptorAlias } from '../../io/output.js';
 import { stdout } from '../stdout.js';
 import { checkReplayInputs } from '../misplaced.js';
+import { stdinOperands } from '../argv.js';
 import { type FilterInputArgs, loadClassicFromArgs, withFilterInput } from '../options.js';
 
 interface ReplayArgs extends FilterInputArgs {
-  capture: string;
+  capture: string[];
+  'with-filename'?: boolean;
   engine: EngineName;
   semantics: 'linux' | 'libpcap';
   len: 'wire' | 'captured';
@@ -64,14 +68,20 @@ function integer(name: string, v: number | undefined, max: number): number | und
 const engineHelp = ENGINE_NAMES.map((n) => `${n}: ${ENGINES[n].describe}`).join('; ');
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
-  command: 'replay <filter> <capture>',
-  describe: 'run a classic filter over a pcap/pcapng capture as a Linux packet socket would',
+  command: 'replay <filter> <capture..>',
+  describe: 'run a classic filter over pcap/pcapng captures as a Linux packet socket would',
   builder: (y) =>
     withFilterInput(y)
       .positional('capture', {
-        describe: 'pcap or pcapng file, or - for stdin',
+        describe: 'pcap or pcapng files, or - for stdin',
         type: 'string',
-        coerce: (v: string) => (v === '' ? '-' : v),
+        array: true,
+        coerce: (v: string[]) => v.map((c) => (c === '' ? '-' : String(c))),
+      })
+      .option('with-filename', {
+        alias: 'H',
+        describe: 'start each --results/--json line with the capture it comes from (default: with more than one capture); --no-with-filename: never',
+        type: 'boolean',
       })
       .option('engine', { describe: engineHelp, choices: ENGINE_NAMES, default: DEFAULT_ENGINE })
       .option('semantics', {
@@ -106,11 +116,16 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('trace', { describe: 'trace packet N (1-based) step by step: each instruction and the registers it changed', type: 'number' })
       .option('annotate', { describe: 'with --trace: show the classic instruction each step comes from', type: 'boolean', default: false })
       .option('trace-classic', { describe: 'the same as --trace N --annotate', type: 'number' })
-      .option('keep-going', { describe: 'on a truncated or corrupt capture, report it and exit 0 with what was read', type: 'boolean', default: false })
+      .option('keep-going', {
+        describe: 'on a truncated or corrupt capture, report it and go on with what was read (exit 0); a capture that cannot be read at all is reported and the others go on (exit: its error\'s code)',
+        type: 'boolean',
+        default: false,
+      })
       .option('progress', { describe: 'progress bar on stderr (default: when stderr is a terminal and the capture is over 32 MiB)', type: 'boolean' })
       .example('tcpdump -ddd "tcp port 80" > web.ddd; $0 replay web.ddd trace.pcap', 'how many packets a socket filter keeps, and how fast')
       .example('$0 replay web.ddd trace.pcap --results > ours.txt', 'one return value per packet, to diff against libpcap')
       .example('$0 replay web.ddd trace.pcap -w kept.pcap', 'write the packets the filter keeps')
+      .example('$0 replay web.ddd day1/*.pcap day2.pcapng --json', 'several captures: one JSON line per packet, naming its capture')
       .example('$0 replay web.ddd trace.pcap --trace-classic 3', 'trace packet 3, with the classic instruction of each step')
       .example('$0 replay proto.ddd trace.pcap --engine classic --semantics libpcap', 'run a protochain filter (Linux refuses it) as libpcap does') as unknown as Argv<ReplayArgs>,
   handler: async (argv) => {
@@ -131,8 +146,16 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (argv.semantics === 'libpcap' && argv.engine !== 'classic') {
       throw new UsageError(`--semantics libpcap needs --engine classic (the ${argv.engine} engine runs the translated program with Linux's semantics)`);
     }
-    if (argv.filter === '-' && argv.capture === '-') throw new UsageError('FILTER and CAPTURE cannot both be stdin');
-    checkReplayInputs(argv.filter, argv.capture);
+    // yargs drops a lone `-` from a variadic positional: alone, it is stdin as before; among
+    // other captures it would silently be lost, so it is refused there.
+    const captures = argv.capture.length > 0 ? argv.capture : ['-'];
+    if (stdinOperands(['-w', '--write']) > (argv.filter === '-' ? 1 : 0) + captures.filter((c) => c === '-').length) {
+      throw new UsageError('stdin (-) can be a capture only when it is the only one; name it /dev/stdin among others');
+    }
+    if (argv.filter === '-' && captures.includes('-')) throw new UsageError('FILTER and CAPTURE cannot both be stdin');
+    if (captures.filter((c) => c === '-').length > 1) throw new UsageError('stdin (-) can be given as a capture only once');
+    for (const c of captures) checkReplayInputs(argv.filter, c);
+    if (traceN !== undefined && captures.length > 1) throw new UsageError('--trace N traces a packet of one capture; give one CAPTURE');
 
     const link: Partial<LinkOptions> = {
       vlan: argv.vlan,
@@ -149,6 +172,11 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (pt !== undefined) link.pktType = pt;
 
     const prog = loadClassicFromArgs(argv);
+    if (captures.length > 1 || argv['with-filename'] === true) {
+      await replayMany(prog, captures, argv, link);
+      return;
+    }
+    const capture = captures[0]!;
     const out = stdout();
     const text = new ChunkedWriter((chunk) => out.write(chunk));
     // With the packets on stdout, the summary and warnings go to stderr.
@@ -161,7 +189,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     else if (argv.json) opts.onPacket = (p: ReplayPacket) => text.push(jsonLine(p));
 
     let bar: ProgressBar | undefined;
-    const size = argv.capture === '-' ? undefined : fileSize(argv.capture);
+    const size = capture === '-' ? undefined : fileSize(capture);
     if (argv.progress ?? wantsProgress(process.stderr, size)) {
       bar = new ProgressBar(process.stderr, size ?? 0);
       opts.onProgress = (bytes, packets) => bar!.update(bytes, packets);
@@ -169,7 +197,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
 
     let result;
     try {
-      result = await replay(prog, argv.capture, opts);
+      result = await replay(prog, capture, opts);
     } finally {
       bar?.clear();
     }
@@ -184,11 +212,56 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       (toStdout ? process.stderr : out).write(formatSummary(result));
     }
     if (result.captureError) {
-      if (!argv['keep-going']) throw result.captureError;
+      // A file that is not a capture at all was not replayed: that is a failure even so.
+      if (!argv['keep-going'] || result.linktypes.length === 0) throw result.captureError;
       process.stderr.write(`cbpf2ebpf: warning: ${result.captureError.message} (kept going: ${result.packets} packets read before it)\n`);
     }
   },
 };
+
+/** `replay FILTER CAPTURE...`: every capture in turn, a summary line each, then the total. */
+async function replayMany(prog: ClassicProgram, captures: string[], argv: ReplayArgs, link: Partial<LinkOptions>): Promise<void> {
+  const out = stdout();
+  const text = new ChunkedWriter((chunk) => out.write(chunk));
+  const toStdout = argv.write !== undefined && descriptorAlias(argv.write) === 1;
+  const keepGoing = argv['keep-going'];
+  const opts: ReplayFilesOptions = { engine: argv.engine, semantics: argv.semantics, link, keepGoing, backpressure: () => out.backpressure() };
+  if (argv.write !== undefined) opts.write = toStdout ? out.sink() : argv.write;
+  if (argv['write-format'] !== undefined) opts.writeFormat = argv['write-format'];
+  if (argv.results || argv.json) {
+    opts.lines = argv.results ? 'results' : 'json';
+    opts.onText = (t) => text.push(t);
+    if (argv['with-filename'] !== undefined) opts.fileNames = argv['with-filename'];
+  }
+  const lines: string[] = [];
+  opts.onFile = (f) => {
+    if (f.error) {
+      const detail = f.result ? ` (kept going: ${f.result.packets} packets read before it)` : ' (kept going with the other captures)';
+      process.stderr.write(`cbpf2ebpf: warning: ${f.error.message}${detail}\n`);
+    }
+    lines.push(f.result ? formatFileLine(f.path, f.result) : `${f.path}: not replayed: ${f.error?.message ?? 'unknown error'}\n`);
+  };
+  let bar: ProgressBar | undefined;
+  const sizes = captures.map((c) => (c === '-' ? undefined : fileSize(c)));
+  const size = sizes.includes(undefined) ? undefined : sizes.reduce((a: number, b) => a + b!, 0);
+  if (argv.progress ?? wantsProgress(process.stderr, size)) {
+    bar = new ProgressBar(process.stderr, size ?? 0);
+    opts.onProgress = (bytes, packets) => bar!.update(bytes, packets);
+  }
+  let result: ReplayFilesResult;
+  try {
+    result = await replayFiles(prog, captures, opts);
+  } finally {
+    bar?.clear();
+  }
+  text.flush();
+  if (toStdout) await out.end();
+  if (!argv.results && !argv.json) (toStdout ? process.stderr : out).write(`${lines.join('')}${formatSummary(result.total)}`);
+  if (result.failed) {
+    const n = result.files.filter((f) => f.result === null).length;
+    throw new Cbpf2ebpfError(`${n} of ${captures.length} captures could not be replayed (see the warnings above)`, result.failed.exitCode);
+  }
+}
 
 function fileSize(path: string): number | undefined {
   try {
