@@ -2,6 +2,7 @@
  * The `cbpf2ebpf` command: a thin yargs layer over the library. Each subcommand lives in
  * src/cli/commands/ and only parses arguments, calls the library and prints.
  */
+import { isMainThread, workerData } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { Cbpf2ebpfError, EXIT_USAGE, OutputClosed, UsageError } from '../errors.js';
 import { removeTemporariesOnSignals } from '../io/output.js';
@@ -30,6 +31,10 @@ function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
   if (mistyped) throw mistyped;
   return commands;
 }
+
+// A replay worker thread (src/replay/parallel.ts) runs the CLI bundle, the one file there is:
+// there it starts the worker's loop instead of a command.
+if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === 'cbpf2ebpf-replay-range') void import('../replay/range-worker.js');
 
 export async function main(args: string[]): Promise<number> {
   const out = stdout();

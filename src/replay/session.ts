@@ -13,7 +13,8 @@ import { decodeClassic, type ClassicFormat } from '../classic/decode.js';
 import type { Endian } from '../classic/encode.js';
 import type { ClassicProgram } from '../classic/insn.js';
 import { CaptureReader } from '../capture/reader.js';
-import type { CaptureInterface } from '../capture/record.js';
+import type { CaptureInterface, CaptureRecord } from '../capture/record.js';
+import type { ByteSink } from '../io/sink.js';
 import { STEP_NEED, STEP_PACKET } from '../capture/decoder.js';
 import { linktypeName } from '../capture/linktype.js';
 import { defaultSkbMeta, type SkbMeta } from '../abi/ctx.js';
@@ -67,9 +68,21 @@ function refuseWritingTheInput(capture: string, write: string): void {
 
 const PROGRESS_EVERY = 0x3fff; // packets between onProgress calls, minus one
 
-/** The -w writer of a replay over several captures, which each capture's session writes to. */
-export interface SharedKeptWriter {
-  readonly writer: KeptPacketWriter;
+/** Where a session's kept packets go when it does not write them itself. */
+export interface KeptSink {
+  /** The -w destination, to refuse reading it (absent when not a file). */
+  readonly destination?: string | ByteSink;
+  write(rec: CaptureRecord, length: number, interfaces: readonly CaptureInterface[]): void;
+}
+
+/** What replays over several captures, or parts of one, give a session besides its options. */
+export interface SessionExtras {
+  /** The -w writer shared by the sessions of one run (its owner closes it). */
+  readonly writer?: KeptSink;
+  /** pcap: replay only the records starting in [start, limit) of the file (start: a record header). */
+  readonly range?: { readonly start: number; readonly limit: number };
+  /** The filter already prepared (with the same engine options), to spare compiling it again. */
+  readonly prepared?: PreparedFilter;
 }
 
 export class ReplaySession {
@@ -81,9 +94,10 @@ export class ReplaySession {
   private readonly scratch: PacketWindow = { buf: new Uint8Array(0), start: 0, caplen: 0, wirelen: 0 };
   private readonly pkt: ReplayPacket | null;
   private readonly results: PacketResult[] | undefined;
-  private readonly kept: KeptPacketWriter | null;
-  /** False when the -w writer is shared by the replays of several captures (replayFiles). */
-  private readonly ownsKept: boolean;
+  /** Where kept packets go: this session's -w writer, or one shared with others (SessionExtras). */
+  private readonly kept: KeptSink | null;
+  /** This session's own -w writer (null when it has none or writes to a shared one). */
+  private readonly ownKept: KeptPacketWriter | null;
   private readonly traceAt: number;
   /** A filter that reads only packet bytes needs no socket metadata, unless the VLAN tag moves. */
   private readonly needMeta: boolean;
@@ -106,11 +120,11 @@ export class ReplaySession {
    * `-` for stdin). Throws UsageError (bad options), InputError (unreadable filter or capture),
    * DecodeError/CheckError/TranslateError (a filter that cannot run).
    */
-  constructor(filter: ClassicProgram | string, capture: string, private readonly options: ReplayOptions = {}, shared?: SharedKeptWriter) {
+  constructor(filter: ClassicProgram | string, capture: string, private readonly options: ReplayOptions = {}, shared?: SessionExtras) {
     checkReplayArgs('ReplaySession', filter, capture, options);
     if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
     const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
-    this.prep = prepareFilter(prog, options);
+    this.prep = shared?.prepared ?? prepareFilter(prog, options);
     this.link = resolveLinkOptions(options.link, this.prep.wantsPayOffset);
     const trace = options.trace;
     if (trace && !(Number.isInteger(trace.packet) && trace.packet >= 1)) throw new UsageError(`the packet to trace is numbered from 1, got ${trace.packet}`);
@@ -122,13 +136,16 @@ export class ReplaySession {
       onError: (e) => { this.captureError = e; },
       ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
     });
-    this.ownsKept = shared === undefined;
-    if (shared !== undefined) {
+    if (shared?.writer !== undefined) {
       this.kept = shared.writer;
-      if (typeof shared.writer.destination === 'string') refuseWritingTheInput(capture, shared.writer.destination);
+      this.ownKept = null;
+      const dest = shared.writer.destination;
+      if (typeof dest === 'string') refuseWritingTheInput(capture, dest);
     } else {
-      this.kept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
+      this.ownKept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
+      this.kept = this.ownKept;
     }
+    if (shared?.range !== undefined) this.reader.readRange(shared.range.start, shared.range.limit);
     this.results = options.collect ? [] : undefined;
     this.pkt = options.onPacket || this.results ? new ReplayPacket() : null;
     this.needMeta = this.prep.readsMetadata || this.link.vlan === 'metadata';
@@ -146,6 +163,16 @@ export class ReplaySession {
   readMore(): Promise<void> {
     this.wantsInput = false;
     return this.reader.fillAsync();
+  }
+
+  /** The file offset of the next record: after a range's end, where the next range starts. */
+  get position(): number {
+    return this.reader.position;
+  }
+
+  /** The replay ended at its range's limit, not at the end of the file. */
+  get stoppedAtLimit(): boolean {
+    return this.reader.stoppedAtLimit;
   }
 
   /** The interfaces of the capture's current section (none when it is not a capture). */
@@ -252,10 +279,10 @@ export class ReplaySession {
       if (trace && !this.traced && !captureError) {
         throw new UsageError(`cannot trace packet ${trace.packet}: the capture has ${this.packets} packet${this.packets === 1 ? '' : 's'}`);
       }
-      if (this.kept && this.ownsKept) {
+      if (this.ownKept) {
         // A file that is not a capture at all has no interface: leave the destination alone.
-        if (reader.interfaces.length === 0 && captureError) this.kept.abort();
-        else this.kept.close(reader.interfaces);
+        if (reader.interfaces.length === 0 && captureError) this.ownKept.abort();
+        else this.ownKept.close(reader.interfaces);
       }
     } catch (e) {
       this.abort();
@@ -283,14 +310,14 @@ export class ReplaySession {
     if (captureError) result.captureError = captureError;
     if (this.results) result.results = this.results;
     if (this.traced) result.trace = this.traced;
-    if (this.kept && this.ownsKept) result.written = { path: this.kept.path, format: this.kept.format, packets: this.kept.packets };
+    if (this.ownKept) result.written = { path: this.ownKept.path, format: this.ownKept.format, packets: this.ownKept.packets };
     return result;
   }
 
   /** Stops the replay: the -w destination is left as it was, the capture closed. */
   abort(): void {
     this.done = true;
-    if (this.ownsKept) this.kept?.abort();
+    this.ownKept?.abort();
     this.reader.close();
   }
 
