@@ -120,6 +120,7 @@ class KeptRecorder implements KeptSink {
 }
 
 let rangeFilter: PreparedFilter | undefined;
+let scanBuffer: Uint8Array | undefined;
 
 /** Bytes read to find a range's first record: room for a chain of large records. */
 const SCAN_BYTES = 4 << 20;
@@ -132,7 +133,7 @@ function findStart(task: RangeTask, setup: WorkerSetup): number {
   if (layout === undefined) return -1;
   const fd = openSync(task.path, 'r');
   try {
-    const buf = new Uint8Array(SCAN_BYTES);
+    const buf = (scanBuffer ??= new Uint8Array(SCAN_BYTES));
     const n = readSync(fd, buf, 0, buf.length, task.from);
     const limit = task.end < 0 ? n : Math.min(n, task.end - task.from);
     const x = findPcapRecord(buf.subarray(0, n), 0, limit, layout, n < buf.length);

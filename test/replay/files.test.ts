@@ -172,3 +172,16 @@ describe('stdin among captures', () => {
     expect((await run('-', '-')).code).toBe(64);
   });
 });
+
+describe('runs merge by concatenation', () => {
+  it('two runs with -H, concatenated, equal one run over both captures', async () => {
+    for (const form of ['--results', '--json']) {
+      const a = await run(ip, mix, form, '-H');
+      const b = await run(ip, sll2, le, form, '-H');
+      const both = await run(ip, mix, sll2, le, form);
+      expect(a.code + b.code + both.code).toBe(0);
+      expect(a.stdout + b.stdout).toBe(both.stdout);
+      expect(both.stdout.split('\n').length).toBeGreaterThan(10);
+    }
+  });
+});
