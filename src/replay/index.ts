@@ -22,3 +22,4 @@ export {
   type ReplayFilesOptions, type ReplayFilesResult, type FileReplay, type LineKind,
 } from './files.js';
 export { formatFileLine, linePrefix, prefixedLine } from './output.js';
+export type { SessionExtras, KeptSink } from './session.js';

@@ -101,7 +101,7 @@ class Pool {
   constructor(n: number, setup: WorkerSetup) {
     for (let i = 0; i < n; i++) {
       // A worker's garbage is mostly read buffers and text: a small heap makes it collect early.
-      const w = new Worker(workerScript(), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
+      const w = new Worker(workerScript(), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
       w.on('message', (m: RangeDone | { id: number; crash: string }) => {
         const pending = this.waiting.get(m.id);
         this.waiting.delete(m.id);

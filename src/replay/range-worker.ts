@@ -125,9 +125,10 @@ let scanBuffer: Uint8Array | undefined;
 /** Bytes read to find a range's first record: room for a chain of large records. */
 const SCAN_BYTES = 4 << 20;
 
-function findStart(task: RangeTask, setup: WorkerSetup): number {
+function findStart(task: RangeTask): number {
   if (task.start >= 0) return task.start;
-  const r = CaptureReader.open(task.path, setup.bufferSize !== undefined ? { bufferSize: setup.bufferSize } : {});
+  // The file header only.
+  const r = CaptureReader.open(task.path, { bufferSize: 4096 });
   const layout = r.pcapLayout;
   r.close();
   if (layout === undefined) return -1;
@@ -169,7 +170,7 @@ export function runTask(task: RangeTask, setup: WorkerSetup): RangeDone {
   }
   const recorder = setup.write ? new KeptRecorder() : null;
   try {
-    const start = whole ? -1 : findStart(task, setup);
+    const start = whole ? -1 : findStart(task);
     if (!whole && start < 0) return done;
     done.start = whole ? 0 : start;
     // The ranges of a file share one compiled filter (a whole capture gets its own, as on one thread).
