@@ -206,7 +206,9 @@ export async function replayParallel(prog: ClassicProgram, paths: readonly strin
   let failed: Cbpf2ebpfError | undefined;
   let engine: EngineName = options.engine ?? 'jit';
   let semantics: ReplayResult['semantics'] = options.semantics ?? 'linux';
-  let bytesDone = 0;
+  // Progress: the bytes of the captures before each one, plus how far its merged ranges reach.
+  const before: number[] = [];
+  paths.reduce((sum, p, n) => ((before[n] = sum), sum + (regularFileSize(p) ?? 0)), 0);
   let redoId = tasks.length;
 
   const finishFile = (f: number): void => {
@@ -314,7 +316,6 @@ export async function replayParallel(prog: ClassicProgram, paths: readonly strin
     } else if (!d.atLimit) {
       s.done = true;
     }
-    bytesDone = d.stop;
-    options.onProgress?.(bytesDone, totals.packets + s.packets);
+    options.onProgress?.(before[file]! + d.stop, totals.packets + s.packets);
   }
 }
