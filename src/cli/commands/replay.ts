@@ -4,7 +4,7 @@
  * summary, one result per packet (--results, --json), writes the kept packets (-w), or
  * traces one packet (--trace N).
  */
-import { statSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { Cbpf2ebpfError, UsageError } from '../../errors.js';
 import { quotable } from '../../text.js';
@@ -82,7 +82,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       })
       .option('jobs', {
         alias: 'j',
-        describe: 'worker threads: each takes whole captures, or byte ranges of a pcap file over 16 MiB (4 MiB with --json); the output is the same as with --jobs 1 (default: the machine\'s cores, at most one per piece of work)',
+        describe: 'worker threads: each takes whole captures, or byte ranges of a pcap file over 16 MiB (4 MiB with --json); the output is the same as with --jobs 1 (default: the machine\'s cores, at most one per piece of work; 1 when --results, --json or -w - go into a pipe)',
         type: 'number',
       })
       .option('with-filename', {
@@ -179,7 +179,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (pt !== undefined) link.pktType = pt;
 
     const prog = loadClassicFromArgs(argv);
-    const jobs = integer('jobs', argv.jobs, 1024) ?? defaultJobs();
+    // Output into a pipe must follow its reader's pace (issue 10), which the workers do not yet
+    // do on their own: there, workers only when asked for.
+    const linesToPipe = (argv.results || argv.json || (argv.write !== undefined && descriptorAlias(argv.write) === 1)) && stdoutIsPipe();
+    const jobs = integer('jobs', argv.jobs, 1024) ?? (linesToPipe ? 1 : defaultJobs());
     if (jobs < 1) throw new UsageError('--jobs must be an integer from 1 to 1024');
     const parallel = traceN === undefined && jobs > 1 && plan(captures, jobs, argv.json ? 'json' : argv.results ? 'results' : undefined) !== null;
     if (captures.length > 1 || argv['with-filename'] === true || parallel) {
@@ -270,6 +273,15 @@ async function replayMany(prog: ClassicProgram, captures: string[], argv: Replay
   if (result.failed) {
     const n = result.files.filter((f) => f.result === null).length;
     throw new Cbpf2ebpfError(`${n} of ${captures.length} captures could not be replayed (see the warnings above)`, result.failed.exitCode);
+  }
+}
+
+function stdoutIsPipe(): boolean {
+  try {
+    const st = fstatSync(1);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
   }
 }
 
