@@ -57,6 +57,7 @@ export {
   type ReplayOptions, type ReplayResult, type ReplayPacket, type PacketResult, type ReplayTrace, type EngineName, type LinkOptions,
 } from './replay/index.js';
 export { matchPacket, packetMatcher, type MatchOptions, type PacketVerdict } from './replay/match.js';
+export { replayFiles, type ReplayFilesOptions, type ReplayFilesResult, type FileReplay } from './replay/files.js';
 
 // seccomp rule testing: the entry points here, the rest under `seccomp` (and cbpf2ebpf/seccomp)
 export { loadSeccompFilter, evaluateStack } from './seccomp/filter.js';

@@ -9,8 +9,8 @@ import { describeIoError } from '../io/input.js';
 import { sleepSync } from '../io/sink.js';
 import type { ByteWindow } from './window.js';
 
-function readAsync(fd: number, buf: Uint8Array, offset: number, length: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buf, offset, length, null, (err, n) => (err ? reject(err) : resolve(n))));
+function readAsync(fd: number, buf: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** What a failed read means: wait and try again (true), end of input (false), or an InputError. */
@@ -25,7 +25,7 @@ export function fillSync(w: ByteWindow, fd: number, source: string): void {
   w.prepareFill();
   for (;;) {
     try {
-      w.commit(readSync(fd, w.buf, w.end, w.buf.length - w.end, null));
+      w.commit(readSync(fd, w.buf, w.end, w.buf.length - w.end, w.positioned ? w.base + w.end : null));
       return;
     } catch (e) {
       if (!retryAfter(e, source)) break;
@@ -40,7 +40,7 @@ export async function fillAsync(w: ByteWindow, fd: number, source: string): Prom
   w.prepareFill();
   for (;;) {
     try {
-      w.commit(await readAsync(fd, w.buf, w.end, w.buf.length - w.end));
+      w.commit(await readAsync(fd, w.buf, w.end, w.buf.length - w.end, w.positioned ? w.base + w.end : null));
       return;
     } catch (e) {
       if (!retryAfter(e, source)) break;

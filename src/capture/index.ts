@@ -11,3 +11,5 @@ export { CaptureStream, openCapture } from './stream.js';
 export { CaptureWriter, precisionFor, type CaptureWriterOptions, type WriterInterface } from './writer.js';
 export { TimeBase } from './timestamp.js';
 export type { TimestampSink } from './timestamp.js';
+export type { PcapLayout } from './pcap.js';
+export { findPcapRecord } from './split.js';

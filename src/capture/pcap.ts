@@ -32,6 +32,17 @@ export interface PcapFileHeader {
   linktypeField: number;
 }
 
+/** A pcap file's record header layout, for finding a record from an arbitrary offset (split.ts). */
+export interface PcapLayout {
+  littleEndian: boolean;
+  recordHeaderLength: number;
+  /** The timestamp fraction is below this (1e6 for µs files, 1e9 for ns). */
+  fractionLimit: number;
+  maxCaplen: number;
+  /** caplen and len may be stored the other way round (old versions). */
+  lengthsSwapped: boolean;
+}
+
 export class PcapDecoder extends DecoderBase implements FormatDecoder {
   readonly format = 'pcap' as const;
   interfaces: readonly CaptureInterface[] = [];
@@ -45,6 +56,18 @@ export class PcapDecoder extends DecoderBase implements FormatDecoder {
   private maxCaplen = 0;
   private linktype = 0;
   private iface: CaptureInterface | null = null;
+  /** Records starting at or after this file offset are not read: step() ends there (a byte range of the file). */
+  limit = Infinity;
+  /** step() ended at `limit` rather than at the end of the file. */
+  stoppedAtLimit = false;
+
+  /** What telling a record header from other bytes takes (after the file header was read). */
+  layout(): PcapLayout {
+    return {
+      littleEndian: this.le, recordHeaderLength: this.recordHeaderLen, fractionLimit: this.nsPerFrac === 1 ? 1e9 : 1e6,
+      maxCaplen: this.maxCaplen, lengthsSwapped: this.lengths !== LENGTHS_AS_STORED,
+    };
+  }
 
   header(w: ByteWindow): number {
     if (this.iface !== null) return STEP_PACKET;
@@ -102,6 +125,10 @@ export class PcapDecoder extends DecoderBase implements FormatDecoder {
   step(w: ByteWindow, rec: CaptureRecord): number {
     if (this.iface === null && this.header(w) !== STEP_PACKET) return STEP_NEED;
     const p = w.start;
+    if (w.base + p >= this.limit) {
+      this.stoppedAtLimit = true;
+      return STEP_END;
+    }
     const avail = w.end - p;
     const hlen = this.recordHeaderLen;
     if (avail < hlen) {

@@ -13,6 +13,7 @@ import { checkInteger, checkString, optBoolean } from '../args.js';
 import { CaptureCore, STEP_PACKET, STEP_NEED, checkReadOptions, type CaptureReadOptions } from './core.js';
 import { fillAsync, fillSync } from './fill.js';
 import type { CaptureFormat } from './decoder.js';
+import { PcapDecoder, type PcapLayout } from './pcap.js';
 import type { CaptureInterface, CaptureRecord } from './record.js';
 
 export class CaptureReader {
@@ -102,6 +103,39 @@ export class CaptureReader {
       if (r !== STEP_NEED) return false;
       this.fill();
     }
+  }
+
+  /**
+   * pcap only, right after open(): read only the records that start in [start, limit) of the
+   * file, `start` being the offset of a record header. Packets are numbered from 1 again.
+   */
+  readRange(start: number, limit: number): void {
+    const d = this.core.decoder;
+    if (!(d instanceof PcapDecoder) || d.count !== 0) throw new Error(`${this.source}: readRange() is for a pcap file just opened`);
+    const w = this.core.w;
+    w.positioned = true;
+    w.base = start;
+    w.start = 0;
+    w.end = 0;
+    w.eof = false;
+    d.limit = limit;
+  }
+
+  /** The file offset of the next record (after a step that ended at a range's limit: where the next range starts). */
+  get position(): number {
+    return this.core.w.position;
+  }
+
+  /** pcap: the record layout (see split.ts); undefined for pcapng. */
+  get pcapLayout(): PcapLayout | undefined {
+    const d = this.core.decoder;
+    return d instanceof PcapDecoder && d.interfaces.length > 0 ? d.layout() : undefined;
+  }
+
+  /** The last step ended at the range's limit (readRange), not at the end of the file. */
+  get stoppedAtLimit(): boolean {
+    const d = this.core.decoder;
+    return d instanceof PcapDecoder && d.stoppedAtLimit;
   }
 
   close(): void {

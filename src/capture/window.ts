@@ -15,6 +15,8 @@ export class ByteWindow {
   base = 0;
   /** No more bytes will come. */
   eof = false;
+  /** Reads go to file offset base + end (a reader that started past the file's beginning). */
+  positioned = false;
   /** Bytes the decoder wants from `start` before it can go on (set when it returns STEP_NEED). */
   need = 0;
 

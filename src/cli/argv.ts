@@ -24,6 +24,27 @@ export function hoistOperands(argv: readonly string[]): string[] {
   return [...argv.slice(0, end), ...after.slice(0, plain), ...(rest.length > 0 ? ['--', ...rest] : [])];
 }
 
+let tokens: readonly string[] = [];
+
+/** The command line being parsed, for the checks yargs cannot make (see lostStdinOperands). */
+export function rememberTokens(argv: readonly string[]): void {
+  tokens = [...argv];
+}
+
+/**
+ * How many lone `-` operands (stdin) the command line has, not counting the values of the
+ * options named in `valued`. yargs drops `-` from a variadic positional (`<capture..>`), so a
+ * command compares this with what it received.
+ */
+export function stdinOperands(valued: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] === '--') break;
+    if (tokens[i] === '-' && !(i > 0 && valued.includes(tokens[i - 1]!))) n++;
+  }
+  return n;
+}
+
 /** yargs 17's view of the options it knows; @types/yargs leaves getOptions() out. */
 interface DeclaredOptions {
   getOptions(): { array: string[] };

@@ -2,11 +2,12 @@
  * The `cbpf2ebpf` command: a thin yargs layer over the library. Each subcommand lives in
  * src/cli/commands/ and only parses arguments, calls the library and prints.
  */
+import { isMainThread, workerData } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { Cbpf2ebpfError, EXIT_USAGE, OutputClosed, UsageError } from '../errors.js';
 import { removeTemporariesOnSignals } from '../io/output.js';
 import { NAME_QUOTE_MAX, quotable } from '../text.js';
-import { hoistOperands, lastOptionWins, mistypedCommand } from './argv.js';
+import { hoistOperands, lastOptionWins, mistypedCommand, rememberTokens } from './argv.js';
 import { commands, DEFAULT_COMMAND, type CommandEntry } from './commands/index.js';
 import { usageMessage } from './usage.js';
 import yargs from './yargs.cjs';
@@ -31,10 +32,15 @@ function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
   return commands;
 }
 
+// A replay worker thread (src/replay/parallel.ts) runs the CLI bundle, the one file there is:
+// there it starts the worker's loop instead of a command.
+if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === 'cbpf2ebpf-replay-range') void import('../replay/range-worker.js');
+
 export async function main(args: string[]): Promise<number> {
   const out = stdout();
   removeTemporariesOnSignals();
   const argv = hoistOperands(args);
+  rememberTokens(argv);
   let selected: readonly CommandEntry[];
   try {
     selected = commandsFor(argv);

@@ -17,3 +17,9 @@ export { ChunkedWriter, formatSummary, formatTimestamp, jsonLine, resultLine } f
 export { ProgressBar, wantsProgress, PROGRESS_MIN_BYTES, type ProgressStream } from './progress.js';
 export { matchPacket, packetMatcher, type MatchOptions, type PacketVerdict } from './match.js';
 export type { ByteSink } from '../io/sink.js';
+export {
+  replayFiles, defaultJobs,
+  type ReplayFilesOptions, type ReplayFilesResult, type FileReplay, type LineKind,
+} from './files.js';
+export { formatFileLine, linePrefix, prefixedLine } from './output.js';
+export type { SessionExtras, KeptSink } from './session.js';

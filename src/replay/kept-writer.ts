@@ -28,7 +28,20 @@ export class KeptPacketWriter {
   private lastIface: CaptureInterface | null = null;
   private lastId = 0;
 
+  /** Names the capture being written from in messages (set by a replay over several captures). */
+  source: string | undefined;
+
   constructor(private readonly dest: string | ByteSink, readonly format: KeptFormat) {}
+
+  /** Where the packets go, as given. */
+  get destination(): string | ByteSink {
+    return this.dest;
+  }
+
+  /** True once the output was created (at the first kept packet). */
+  get opened(): boolean {
+    return this.writer !== null;
+  }
 
   get path(): string {
     return typeof this.dest === 'string' ? (this.dest === '-' ? '<stdout>' : this.dest) : this.dest.path;
@@ -57,7 +70,8 @@ export class KeptPacketWriter {
     if (this.writer === null) {
       this.open(interfaces, rec.linktype);
     } else if (rec.linktype !== this.pcapLinktype) {
-      throw new OutputError(this.path, `packet ${rec.index} is ${linktypeName(rec.linktype)} but the file holds ${linktypeName(this.pcapLinktype)} packets; ` +
+      const where = this.source === undefined ? '' : `${this.source} `;
+      throw new OutputError(this.path, `${where}packet ${rec.index} is ${linktypeName(rec.linktype)} but the file holds ${linktypeName(this.pcapLinktype)} packets; ` +
         'a pcap file has one link type (write pcapng to keep both)');
     }
     this.writer!.writePacket(rec.buf, rec.offset, length, rec.wirelen, rec.tsSec, rec.tsNsec);

@@ -92,3 +92,27 @@ export function formatSummary(r: ReplayResult): string {
   ];
   return rows.map(([k, v]) => `${`${k}:`.padEnd(12)}${v}\n`).join('');
 }
+
+/**
+ * The per-packet line of a replay over several captures (or `--with-filename`): `FILE<TAB>RET`
+ * for --results, and the --json object with a leading `"file"` field. `prefix` comes from
+ * linePrefix(), made once per capture.
+ */
+export function linePrefix(file: string, kind: 'results' | 'json'): string {
+  checkString('linePrefix', 'file', file);
+  return kind === 'results' ? `${file}\t` : `{"file":${JSON.stringify(file)},`;
+}
+
+/** `resultLine` or `jsonLine` behind a prefix from linePrefix ('' for none). */
+export function prefixedLine(prefix: string, kind: 'results' | 'json', p: ReplayPacket): string {
+  if (kind === 'results') return prefix + resultLine(p);
+  const line = jsonLine(p);
+  return prefix === '' ? line : prefix + line.slice(1);
+}
+
+/** One capture's line in the summary of a replay over several: its link types and counts. */
+export function formatFileLine(file: string, r: Pick<ReplayResult, 'linktypes' | 'packets' | 'accepted' | 'bytesKept' | 'bytesCaptured'>): string {
+  const links = r.linktypes.length > 0 ? r.linktypes.map(linktypeLabel).join(', ') : 'no link type';
+  return `${file}: ${links}; ${r.packets} packet${r.packets === 1 ? '' : 's'}, ${r.accepted} accepted (${percent(r.accepted, r.packets)}), ` +
+    `${r.bytesKept} of ${r.bytesCaptured} bytes kept\n`;
+}

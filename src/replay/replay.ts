@@ -39,7 +39,15 @@ export function replaySync(filter: ClassicProgram | string | FilterExpression, c
 export async function replay(filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkReplayArgs('replay', filter, capture, options);
   const session = new ReplaySession(filter, capture, options);
-  const backpressure = options.backpressure;
+  await runSession(session, options.backpressure);
+  return session.finish();
+}
+
+/**
+ * Runs a session to its end in slices, letting the event loop turn between them, waiting on
+ * `backpressure` and on a capture coming down a pipe. On an error the session is aborted.
+ */
+export async function runSession(session: ReplaySession, backpressure: (() => Promise<void> | undefined) | undefined): Promise<void> {
   try {
     session.readWithoutBlocking();
     let turned = performance.now();
@@ -62,7 +70,6 @@ export async function replay(filter: ClassicProgram | string | FilterExpression,
     session.abort();
     throw e;
   }
-  return session.finish();
 }
 
 /** Packets run between two looks at the world outside the loop (output back-pressure, signals). */

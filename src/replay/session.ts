@@ -13,6 +13,8 @@ import { decodeClassic, type ClassicFormat } from '../classic/decode.js';
 import type { Endian } from '../classic/encode.js';
 import type { ClassicProgram } from '../classic/insn.js';
 import { CaptureReader } from '../capture/reader.js';
+import type { CaptureInterface, CaptureRecord } from '../capture/record.js';
+import type { ByteSink } from '../io/sink.js';
 import { STEP_NEED, STEP_PACKET } from '../capture/decoder.js';
 import { linktypeName } from '../capture/linktype.js';
 import { defaultSkbMeta, type SkbMeta } from '../abi/ctx.js';
@@ -24,7 +26,6 @@ import { quotable } from '../text.js';
 import { checkInteger, checkString } from '../args.js';
 import { checkReplayArgs, isFilterExpression } from './checks.js';
 import { compileFilter } from '../compile/index.js';
-import type { CaptureInterface } from '../capture/record.js';
 import { prepareFilter, type EngineName, type PreparedFilter } from './engine.js';
 import { KeptPacketWriter, keptFormatFor } from './kept-writer.js';
 import { defaultLinkOptions, dissectLink, type LinkOptions, type PacketWindow } from './link.js';
@@ -68,6 +69,23 @@ function refuseWritingTheInput(capture: string, write: string): void {
 
 const PROGRESS_EVERY = 0x3fff; // packets between onProgress calls, minus one
 
+/** Where a session's kept packets go when it does not write them itself. */
+export interface KeptSink {
+  /** The -w destination, to refuse reading it (absent when not a file). */
+  readonly destination?: string | ByteSink;
+  write(rec: CaptureRecord, length: number, interfaces: readonly CaptureInterface[]): void;
+}
+
+/** What replays over several captures, or parts of one, give a session besides its options. */
+export interface SessionExtras {
+  /** The -w writer shared by the sessions of one run (its owner closes it). */
+  readonly writer?: KeptSink;
+  /** pcap: replay only the records starting in [start, limit) of the file (start: a record header). */
+  readonly range?: { readonly start: number; readonly limit: number };
+  /** The filter already prepared (with the same engine options), to spare compiling it again. */
+  readonly prepared?: PreparedFilter;
+}
+
 export class ReplaySession {
   private prep: PreparedFilter;
   /** An expression filter: its program for each link type and snaplen met so far. */
@@ -81,7 +99,10 @@ export class ReplaySession {
   private readonly scratch: PacketWindow = { buf: new Uint8Array(0), start: 0, caplen: 0, wirelen: 0 };
   private readonly pkt: ReplayPacket | null;
   private readonly results: PacketResult[] | undefined;
-  private readonly kept: KeptPacketWriter | null;
+  /** Where kept packets go: this session's -w writer, or one shared with others (SessionExtras). */
+  private readonly kept: KeptSink | null;
+  /** This session's own -w writer (null when it has none or writes to a shared one). */
+  private readonly ownKept: KeptPacketWriter | null;
   private readonly traceAt: number;
   /** A filter that reads only packet bytes needs no socket metadata, unless the VLAN tag moves. */
   private readonly needMeta: boolean;
@@ -104,7 +125,9 @@ export class ReplaySession {
    * `-` for stdin). Throws UsageError (bad options), InputError (unreadable filter or capture),
    * DecodeError/CheckError/TranslateError (a filter that cannot run).
    */
-  constructor(filter: ClassicProgram | string | FilterExpression, capture: string, private readonly options: ReplayOptions = {}) {
+  constructor(
+    filter: ClassicProgram | string | FilterExpression, capture: string, private readonly options: ReplayOptions = {}, shared?: SessionExtras,
+  ) {
     checkReplayArgs('ReplaySession', filter, capture, options);
     if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
     if (isFilterExpression(filter)) {
@@ -116,7 +139,7 @@ export class ReplaySession {
       this.expression = null;
       this.compiled = null;
       const prog = typeof filter === 'string' ? loadFilter(filter, options.filterFormat, options.endian) : filter;
-      this.prep = prepareFilter(prog, options);
+      this.prep = shared?.prepared ?? prepareFilter(prog, options);
     }
     this.link = resolveLinkOptions(options.link, this.prep.wantsPayOffset);
     const trace = options.trace;
@@ -129,7 +152,16 @@ export class ReplaySession {
       onError: (e) => { this.captureError = e; },
       ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
     });
-    this.kept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
+    if (shared?.writer !== undefined) {
+      this.kept = shared.writer;
+      this.ownKept = null;
+      const dest = shared.writer.destination;
+      if (typeof dest === 'string') refuseWritingTheInput(capture, dest);
+    } else {
+      this.ownKept = write !== undefined ? new KeptPacketWriter(write, keptFormatFor(write, options.writeFormat)) : null;
+      this.kept = this.ownKept;
+    }
+    if (shared?.range !== undefined) this.reader.readRange(shared.range.start, shared.range.limit);
     this.results = options.collect ? [] : undefined;
     this.pkt = options.onPacket || this.results ? new ReplayPacket() : null;
     // A program compiled later, for another interface, may read LEN: keep the metadata filled.
@@ -161,6 +193,21 @@ export class ReplaySession {
   readMore(): Promise<void> {
     this.wantsInput = false;
     return this.reader.fillAsync();
+  }
+
+  /** The file offset of the next record: after a range's end, where the next range starts. */
+  get position(): number {
+    return this.reader.position;
+  }
+
+  /** The replay ended at its range's limit, not at the end of the file. */
+  get stoppedAtLimit(): boolean {
+    return this.reader.stoppedAtLimit;
+  }
+
+  /** The interfaces of the capture's current section (none when it is not a capture). */
+  get interfaces(): readonly CaptureInterface[] {
+    return this.reader.interfaces;
   }
 
   /** Runs up to `maxPackets` more packets; false once the capture (or the traced packet) is done. */
@@ -269,10 +316,10 @@ export class ReplaySession {
       if (trace && !this.traced && !captureError) {
         throw new UsageError(`cannot trace packet ${trace.packet}: the capture has ${this.packets} packet${this.packets === 1 ? '' : 's'}`);
       }
-      if (this.kept) {
+      if (this.ownKept) {
         // A file that is not a capture at all has no interface: leave the destination alone.
-        if (reader.interfaces.length === 0 && captureError) this.kept.abort();
-        else this.kept.close(reader.interfaces);
+        if (reader.interfaces.length === 0 && captureError) this.ownKept.abort();
+        else this.ownKept.close(reader.interfaces);
       }
     } catch (e) {
       this.abort();
@@ -300,14 +347,14 @@ export class ReplaySession {
     if (captureError) result.captureError = captureError;
     if (this.results) result.results = this.results;
     if (this.traced) result.trace = this.traced;
-    if (this.kept) result.written = { path: this.kept.path, format: this.kept.format, packets: this.kept.packets };
+    if (this.ownKept) result.written = { path: this.ownKept.path, format: this.ownKept.format, packets: this.ownKept.packets };
     return result;
   }
 
   /** Stops the replay: the -w destination is left as it was, the capture closed. */
   abort(): void {
     this.done = true;
-    this.kept?.abort();
+    this.ownKept?.abort();
     this.reader.close();
   }
 

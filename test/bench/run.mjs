@@ -13,16 +13,20 @@
 //  5. the classic optimizer: program lengths against libpcap's optimizer, and its time against
 //     `tcpdump -ddd` for the same expressions;
 //  6. the filter compiler: compile time against libpcap's pcap_compile (in process) and
-//     `tcpdump -d` (per process), how many listings are byte-identical, program lengths.
+//     `tcpdump -d` (per process), how many listings are byte-identical, program lengths;
+//  7. replay at scale (--only scale; --scale-packets N, default 10,000,000): one large capture
+//     with --jobs 2 against --jobs 1 and against tcpdump, and 20 captures of 50 MB in one run
+//     against a shell loop of tcpdump over them. The captures are written to a temporary
+//     directory and removed after.
 //
 // The capture is test/bench/out/big.pcap, 1,000,000 Ethernet packets written by
 // make-capture.mjs (made on first run). Accepted counts must agree with libpcap and tcpdump,
 // or the bench fails. Results go to stdout and test/bench/out/results.md.
 //
 // Usage: npm run bench [-- --packets N] [--rounds R] [--repeats K] [--filter EXPR]...
-//                       [--only engines,replay,reader,startup,optimizer,compile]
+//                       [--only engines,replay,reader,startup,optimizer,compile,scale] [--scale-packets N]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +145,7 @@ const useFilters = filters.length > 0 ? filters : FILTERS;
 const only = opt('--only', undefined)?.split(',');
 const section = (name) => only === undefined || only.includes(name);
 const needsCapture = section('engines') || section('replay') || section('reader');
+const scalePackets = Number(opt('--scale-packets', 10_000_000));
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 if (section('engines') || section('replay')) {
@@ -269,6 +274,7 @@ try {
     const rss = Number(r.stderr.trim().split('\n').pop());
     return { wall, rss, stdout: r.stdout, stderr: r.stderr };
   };
+  if ((section('replay') || section('scale')) && !existsSync('/usr/bin/time')) { say('(replay and scale sections skipped: /usr/bin/time is missing)'); process.exit(69); }
   if (section('replay') && !existsSync('/usr/bin/time')) { say('(replay section skipped: /usr/bin/time is missing)'); } else if (section('replay')) {
     writeFileSync(file, ddd(expr));
     const runs = { tcpdump: [], jit: [], interp: [] };
@@ -415,6 +421,49 @@ try {
 
   // 4. Start-up as installed from npm, which keeps file contents but not file times.
   if (section('startup')) startup();
+
+  // 5. Replay at scale: --jobs over one large capture, and many captures in one run.
+  if (section('scale')) {
+    writeFileSync(file, ddd(expr));
+    const large = join(tmp, 'large.pcap');
+    process.stderr.write(`bench: writing ${scalePackets} packets to ${large}\n`);
+    execFileSync(process.execPath, [join(root, 'test/bench/make-capture.mjs'), large, String(scalePackets)], { stdio: 'inherit' });
+    const largeBytes = statSync(large).size;
+    const cli = (argv) => timed(process.execPath, [join(root, 'bin/cbpf2ebpf'), 'replay', file, ...argv]);
+    const t = timed('tcpdump', ['-n', '-r', large, '-w', '/dev/null', expr]);
+    const j1 = cli([large, '--jobs', '1']);
+    const j2 = cli([large, '--jobs', '2']);
+    const acc = (r) => /accepted:\s+(\d+)/.exec(r.stdout)?.[1];
+    if (acc(j1) !== acc(j2)) { say(`MISMATCH scale: --jobs 1 accepted ${acc(j1)}, --jobs 2 ${acc(j2)}`); failed = true; }
+    say(`## Replay at scale: \`${expr}\` over ${scalePackets.toLocaleString('en')} packets (${fx(largeBytes / 1e6, 0)} MB), one run each`);
+    say();
+    say('| command | wall s | ratio to --jobs 1 | ratio to tcpdump (lower is better) | peak RSS MB |');
+    say('|---|---:|---:|---:|---:|');
+    say(`| \`tcpdump -n -r large.pcap -w /dev/null '${expr}'\` | ${fx(t.wall, 3)} | ${fx(t.wall / j1.wall, 2)}x | 1.00x | ${fx(t.rss / 1024)} |`);
+    say(`| \`cbpf2ebpf replay tcp80.ddd large.pcap --jobs 1\` | ${fx(j1.wall, 3)} | 1.00x | ${fx(j1.wall / t.wall, 2)}x | ${fx(j1.rss / 1024)} |`);
+    say(`| \`cbpf2ebpf replay tcp80.ddd large.pcap --jobs 2\` | ${fx(j2.wall, 3)} | ${fx(j2.wall / j1.wall, 2)}x (speed-up ${fx(j1.wall / j2.wall, 2)}x) | ${fx(j2.wall / t.wall, 2)}x | ${fx(j2.rss / 1024)} |`);
+    say();
+    rmSync(large, { force: true });
+    // 20 captures of about 50 MB each (118,000 packets of make-capture.mjs's mix).
+    const many = [];
+    for (let i = 0; i < 20; i++) {
+      const f = join(tmp, `part-${String(i).padStart(2, '0')}.pcap`);
+      if (i === 0) execFileSync(process.execPath, [join(root, 'test/bench/make-capture.mjs'), f, '118000'], { stdio: 'inherit' });
+      else cpSync(many[0], f);
+      many.push(f);
+    }
+    const loop = timed('sh', ['-c', `for f in ${many.map((f) => `'${f}'`).join(' ')}; do tcpdump -n -r "$f" -w /dev/null '${expr}' 2>/dev/null; done`]);
+    const ours = cli(many);
+    const mb = many.reduce((a, f) => a + statSync(f).size, 0) / 1e6;
+    say(`## 20 captures (${fx(mb, 0)} MB in all): one \`cbpf2ebpf replay\` against a shell loop of tcpdump`);
+    say();
+    say('| command | wall s | ratio to the tcpdump loop (lower is better) | peak RSS MB |');
+    say('|---|---:|---:|---:|');
+    say(`| \`for f in part-*.pcap; do tcpdump -n -r $f -w /dev/null '${expr}'; done\` | ${fx(loop.wall, 3)} | 1.00x | ${fx(loop.rss / 1024)} |`);
+    say(`| \`cbpf2ebpf replay tcp80.ddd part-*.pcap\` (--jobs: the cores) | ${fx(ours.wall, 3)} | ${fx(ours.wall / loop.wall, 2)}x | ${fx(ours.rss / 1024)} |`);
+    say();
+    for (const f of many) rmSync(f, { force: true });
+  }
   writeFileSync(join(out, 'results.md'), `${lines.join('\n')}\n`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
