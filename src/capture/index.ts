@@ -12,4 +12,3 @@ export { CaptureWriter, precisionFor, type CaptureWriterOptions, type WriterInte
 export { TimeBase } from './timestamp.js';
 export type { TimestampSink } from './timestamp.js';
 export type { PcapLayout } from './pcap.js';
-export { findPcapRecord } from './split.js';

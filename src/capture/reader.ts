@@ -7,7 +7,7 @@
  *   finally { r.close(); }
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { describeIoError, sourceName } from '../io/input.js';
 import { checkInteger, checkString, optBoolean } from '../args.js';
 import { CaptureCore, STEP_PACKET, STEP_NEED, checkReadOptions, type CaptureReadOptions } from './core.js';
@@ -110,8 +110,10 @@ export class CaptureReader {
    * file, `start` being the offset of a record header. Packets are numbered from 1 again.
    */
   readRange(start: number, limit: number): void {
+    checkInteger('readRange', 'start', start, 0, Number.MAX_SAFE_INTEGER);
+    checkInteger('readRange', 'limit', limit, start, Number.MAX_SAFE_INTEGER);
     const d = this.core.decoder;
-    if (!(d instanceof PcapDecoder) || d.count !== 0) throw new Error(`${this.source}: readRange() is for a pcap file just opened`);
+    if (!(d instanceof PcapDecoder) || d.count !== 0) throw new UsageError(`${this.source}: readRange() is for a pcap file just opened`);
     const w = this.core.w;
     w.positioned = true;
     w.base = start;

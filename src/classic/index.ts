@@ -16,6 +16,6 @@ export {
   type ClassicSemantics, type ClassicRunOptions, type ClassicInput, type ClassicStopReason, type ClassicRunResult,
 } from './interp.js';
 export { CLASSIC_INPUT } from './limits.js';
-export { checkLoopShape, findBackEdges, isBackwardJa, loopSuccessors, signedJaTarget, type BackEdge } from './loops.js';
+export type { BackEdge } from './loops.js';
 export type { InputLimit } from '../io/input.js';
 export type { BytesLike } from '../args.js';

@@ -112,6 +112,9 @@ export function prefixedLine(prefix: string, kind: 'results' | 'json', p: Replay
 
 /** One capture's line in the summary of a replay over several: its link types and counts. */
 export function formatFileLine(file: string, r: Pick<ReplayResult, 'linktypes' | 'packets' | 'accepted' | 'bytesKept' | 'bytesCaptured'>): string {
+  checkString('formatFileLine', 'file', file);
+  checkObject('formatFileLine', 'r', r, 'a replay result');
+  checkArray('formatFileLine', 'r.linktypes', r.linktypes);
   const links = r.linktypes.length > 0 ? r.linktypes.map(linktypeLabel).join(', ') : 'no link type';
   return `${file}: ${links}; ${r.packets} packet${r.packets === 1 ? '' : 's'}, ${r.accepted} accepted (${percent(r.accepted, r.packets)}), ` +
     `${r.bytesKept} of ${r.bytesCaptured} bytes kept\n`;

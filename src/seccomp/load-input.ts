@@ -3,7 +3,7 @@
  * diff, disasm): a JSON object is an OCI/Docker/Podman profile, compiled as runc applies it;
  * anything else is a filter in one of loadSeccompFilter's forms.
  */
-import { type BytesLike, isBytesLike, toBytes } from '../args.js';
+import { type BytesLike, checkArray, checkOptions, checkString, isBytesLike, optString, toBytes } from '../args.js';
 import { CLASSIC_INPUT } from '../classic/limits.js';
 import type { ClassicInsn } from '../classic/insn.js';
 import { DecodeError } from '../errors.js';
@@ -33,7 +33,9 @@ function isJsonObject(bytes: Uint8Array): boolean {
 
 /** Loads a seccomp filter, or compiles a JSON profile (for opts.arch as the host), from a path, bytes or a program. */
 export function loadSeccompInput(input: BytesLike | string | readonly ClassicInsn[], opts: SeccompInputOptions = {}): SeccompFilter {
-  const { caps, kernel, ...load } = opts;
+  const { caps, kernel, ...load } = checkOptions('loadSeccompInput', 'opts', opts);
+  if (caps !== undefined) checkArray('loadSeccompInput', 'opts.caps', caps).forEach((c, n) => checkString('loadSeccompInput', `opts.caps[${n}]`, c));
+  optString('loadSeccompInput', 'opts.kernel', kernel);
   if (Array.isArray(input) || (typeof input !== 'string' && !isBytesLike(input))) return loadSeccompFilter(input, load);
   const source = opts.source ?? (typeof input === 'string' ? sourceName(input) : '<input>');
   // A profile may be larger than any filter text: read to the profile's bound, then hold a filter to its own.

@@ -105,8 +105,8 @@ describe('-- before the positionals', () => {
 
 describe('usage errors: one line that says what is wrong', () => {
   it('a missing positional is named, with the synopsis', async () => {
-    await usageError(['replay', tcpPort], 'missing CAPTURE (cbpf2ebpf replay FILTER CAPTURE)');
-    await usageError(['replay'], 'missing FILTER (cbpf2ebpf replay FILTER CAPTURE)');
+    await usageError(['replay', tcpPort], 'missing CAPTURE (cbpf2ebpf replay FILTER CAPTURE...)');
+    await usageError(['replay'], 'missing FILTER (cbpf2ebpf replay FILTER CAPTURE...)');
     await usageError(['seccomp', 'summary'], 'missing FILTER (cbpf2ebpf seccomp summary FILTER)');
     await usageError(['seccomp'], 'missing FILTER (cbpf2ebpf seccomp FILTER SYSCALL [args..])');
     await usageError([], 'missing FILTER (cbpf2ebpf [command] FILTER [options])');
@@ -115,7 +115,7 @@ describe('usage errors: one line that says what is wrong', () => {
   it('unknown options, extra arguments, bad choices and options without their value', async () => {
     await usageError(['replay', tcpPort, mix, '--bogus'], 'unknown option --bogus (see cbpf2ebpf replay --help)');
     await usageError(['check', tcpPort, '-z'], 'unknown option -z (see cbpf2ebpf check --help)');
-    await usageError(['replay', tcpPort, mix, 'extra'], "unexpected argument 'extra' (see cbpf2ebpf replay --help)");
+    await usageError(['translate', tcpPort, 'extra'], "unexpected argument 'extra' (see cbpf2ebpf translate --help)");
     await usageError(['seccomp', 'disasm', policy, 'extra'], "unexpected argument 'extra' (see cbpf2ebpf seccomp disasm --help)");
     await usageError(['replay', tcpPort, mix, '--engine', 'jti'], "--engine 'jti': expected one of jit, interp, classic");
     await usageError(['seccomp', policy, 'read', '--stack'], '--stack needs a value');

@@ -3,7 +3,7 @@
  * over libseccomp): compileSeccompProfile returns a SeccompFilter, so evaluate, summary and
  * the vitest matchers work on a profile directly.
  */
-export { CompiledSeccompProfile, compileSeccompProfile, type CompiledProfileInfo, type CompileProfileOptions } from './compile.js';
+export { compileSeccompProfile, type CompiledSeccompProfile, type CompiledProfileInfo, type CompileProfileOptions } from './compile.js';
 export {
   PROFILE_ACTIONS, PROFILE_OPS, parseSeccompProfile,
   type ProfileAction, type ProfileArg, type ProfileArchMap, type ProfileFilter, type ProfileOp, type ProfileSyscall, type SeccompProfile,

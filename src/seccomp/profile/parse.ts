@@ -4,6 +4,7 @@
  * means for a given host, capability set and kernel is resolve.ts's job. Fields no runtime
  * reads (`comment`, Podman's `defaultErrno`) are ignored, as the runtimes' JSON decoders do.
  */
+import { argFail, checkString } from '../../args.js';
 import { DecodeError } from '../../errors.js';
 
 /** The SCMP_ACT_* words profiles use. */
@@ -145,6 +146,10 @@ const ERRNO_MAX = 0xffff;
 
 /** Reads a profile: its text, or the value JSON.parse made of it. Throws DecodeError (exit 65). */
 export function parseSeccompProfile(json: string | object, source = '<profile>'): SeccompProfile {
+  checkString('parseSeccompProfile', 'source', source);
+  if (typeof json !== 'string' && (typeof json !== 'object' || json === null)) {
+    argFail('parseSeccompProfile', 'json', 'the text of a JSON profile or the parsed object', json);
+  }
   const r = new Reader(source);
   let value: Json = json;
   if (typeof json === 'string') {
