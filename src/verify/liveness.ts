@@ -21,7 +21,6 @@ export interface Liveness {
   readonly stackWords: number;
 }
 
-
 /** How deep the program reaches into the stack, and whether it only ever uses R10 as a base register. */
 export interface StackUse {
   readonly directOnly: boolean;
