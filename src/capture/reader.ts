@@ -111,7 +111,7 @@ export class CaptureReader {
    */
   readRange(start: number, limit: number): void {
     checkInteger('readRange', 'start', start, 0, Number.MAX_SAFE_INTEGER);
-    checkInteger('readRange', 'limit', limit, start, Number.MAX_SAFE_INTEGER);
+    if (limit !== Infinity) checkInteger('readRange', 'limit', limit, start, Number.MAX_SAFE_INTEGER);
     const d = this.core.decoder;
     if (!(d instanceof PcapDecoder) || d.count !== 0) throw new UsageError(`${this.source}: readRange() is for a pcap file just opened`);
     const w = this.core.w;

@@ -31,6 +31,10 @@ function isJsonObject(bytes: Uint8Array): boolean {
   return false;
 }
 
+function filterTooLong(source: string): DecodeError {
+  return new DecodeError(source, `input over the ${CLASSIC_INPUT.maxBytes}-byte limit for ${CLASSIC_INPUT.kind} (${CLASSIC_INPUT.maxInsns} instructions at most)`);
+}
+
 /** Loads a seccomp filter, or compiles a JSON profile (for opts.arch as the host), from a path, bytes or a program. */
 export function loadSeccompInput(input: BytesLike | string | readonly ClassicInsn[], opts: SeccompInputOptions = {}): SeccompFilter {
   const { caps, kernel, ...load } = checkOptions('loadSeccompInput', 'opts', opts);
@@ -39,7 +43,14 @@ export function loadSeccompInput(input: BytesLike | string | readonly ClassicIns
   if (Array.isArray(input) || (typeof input !== 'string' && !isBytesLike(input))) return loadSeccompFilter(input, load);
   const source = opts.source ?? (typeof input === 'string' ? sourceName(input) : '<input>');
   // A profile may be larger than any filter text: read to the profile's bound, then hold a filter to its own.
-  const bytes = typeof input === 'string' ? readInput(input, PROFILE_INPUT) : toBytes('loadSeccompInput', 'input', input);
+  // Past both, the message names a filter's bound, since that is what most inputs are.
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof input === 'string' ? readInput(input, PROFILE_INPUT) : toBytes('loadSeccompInput', 'input', input);
+  } catch (e) {
+    if (e instanceof DecodeError && e.message.includes(`over the ${PROFILE_INPUT.maxBytes}-byte limit`)) throw filterTooLong(source);
+    throw e;
+  }
   if (isJsonObject(bytes)) {
     return compileSeccompProfile(new TextDecoder().decode(bytes), {
       source,
@@ -48,8 +59,6 @@ export function loadSeccompInput(input: BytesLike | string | readonly ClassicIns
       ...(kernel !== undefined ? { kernel } : {}),
     });
   }
-  if (bytes.length > CLASSIC_INPUT.maxBytes) {
-    throw new DecodeError(source, `input over the ${CLASSIC_INPUT.maxBytes}-byte limit for ${CLASSIC_INPUT.kind} (${CLASSIC_INPUT.maxInsns} instructions at most)`);
-  }
+  if (bytes.length > CLASSIC_INPUT.maxBytes) throw filterTooLong(source);
   return loadSeccompFilter(bytes, { ...load, source });
 }
