@@ -489,7 +489,8 @@ export class CodeGen {
       case 'ta': return this.error("'ta' is not a valid qualifier for addresses other than 802.11 MAC addresses");
       default: return this.error('syntax error in filter expression');
     }
-    const word = (a: Uint8Array, n: number): number => ((a[4 * n]! << 24) | (a[4 * n + 1]! << 16) | (a[4 * n + 2]! << 8) | a[4 * n + 3]!) >>> 0;
+    const word = (a: Uint8Array, n: number): number =>
+      ((a[4 * n]! << 24) | (a[4 * n + 1]! << 16) | (a[4 * n + 2]! << 8) | a[4 * n + 3]!) >>> 0;
     const b1 = this.mcmp('linkpl', offset + 12, BPF_W, word(addr, 3), word(mask, 3));
     let b0 = this.mcmp('linkpl', offset + 8, BPF_W, word(addr, 2), word(mask, 2));
     genAnd(b0, b1);
@@ -784,8 +785,8 @@ export class CodeGen {
         if (proto !== 'default' && proto !== 'udp' && proto !== 'tcp' && proto !== 'sctp') return this.error("illegal qualifier of 'port'");
         const r = nameToPort(name);
         if (!r) return this.error(`unknown port '${name}'`);
-        let [port, real] = r;
-        real = this.checkPortProto(proto, real, `port '${name}'`);
+        const [port, named] = r;
+        const real = this.checkPortProto(proto, named, `port '${name}'`);
         if (port > 65535) return this.error(`illegal port number ${port} > 65535`);
         const b = this.port(port, real, dir);
         genOr(this.port6(port, real, dir), b);

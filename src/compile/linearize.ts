@@ -15,7 +15,8 @@ export function linearize(root: Block): ClassicInsn[] {
   for (;;) {
     generation++;
     const count = countInsns(root, generation);
-    const out: Array<{ code: number; jt: number; jf: number; k: number }> = Array.from({ length: count }, () => ({ code: 0, jt: 0, jf: 0, k: 0 }));
+    const out: Array<{ code: number; jt: number; jf: number; k: number }> =
+      Array.from({ length: count }, () => ({ code: 0, jt: 0, jf: 0, k: 0 }));
     let tail = count;
     generation++;
     const gen = generation;

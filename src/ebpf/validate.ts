@@ -1,10 +1,11 @@
 /**
  * Structural validation of internal BPF programs, the checks a loader makes before any
  * analysis (the first pass of the kernel verifier; RFC 9669 §3 and §5): every opcode is
- * one RFC 9669 defines (an entry of opcode-table.ts, whose field rules this applies), fields an instruction does not use are zero, registers exist and
- * R10 is never written, every jump and BPF-to-BPF call lands on an instruction (not inside
- * an LD IMM64), and each LD IMM64 has its second slot. It says nothing about what values
- * registers hold: that is the verifier's job.
+ * one RFC 9669 defines (an entry of opcode-table.ts, whose field rules this applies),
+ * fields an instruction does not use are zero, registers exist and R10 is never written,
+ * every jump and BPF-to-BPF call lands on an instruction (not inside an LD IMM64), and each
+ * LD IMM64 has its second slot. It says nothing about what values registers hold: that is
+ * the verifier's job.
  *
  * Both engines refuse a program that fails here, so they never meet an instruction they
  * cannot execute; the conformance runner and `cbpf2ebpf asm` use it too.

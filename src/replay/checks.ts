@@ -5,8 +5,8 @@
  * its own).
  */
 import {
-  argFail, checkFunction, checkInteger, checkObject, checkOneOf, checkOptions, checkString, checkUint8Array, optBoolean, optFunction, optInteger,
-  optOneOf,
+  argFail, checkFunction, checkInteger, checkObject, checkOneOf, checkOptions, checkString, checkUint8Array, optBoolean, optFunction,
+  optInteger, optOneOf,
 } from '../args.js';
 import { CLASSIC_FORMATS } from '../classic/decode.js';
 import { ENDIANS } from '../classic/encode.js';
@@ -22,7 +22,9 @@ export function isFilterExpression(filter: unknown): filter is FilterExpression 
 }
 
 /** The arguments of replay/replaySync (ArgumentError from `fn`); prepareFilter checks the engine options. */
-export function checkReplayArgs(fn: string, filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions | undefined): void {
+export function checkReplayArgs(
+  fn: string, filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions | undefined,
+): void {
   if (isFilterExpression(filter)) checkString(fn, 'filter.expression', filter.expression);
   else if (typeof filter !== 'string') checkClassicProgram(fn, filter, 'filter');
   checkString(fn, 'capture', capture);

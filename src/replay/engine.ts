@@ -193,9 +193,15 @@ export function prepareFilter(prog: ClassicProgram, opts: PrepareOptions = {}): 
   if (backwardLoops === 'bounded') checkForBoundedLoops(prog);
   else if (semantics === 'linux') checkForSocket(prog);
   if (!spec.make) {
-    return { engine, semantics, classic: prog, translation: null, helpers, readsMetadata, wantsPayOffset, filter: new ClassicFilter(prog, semantics) };
+    return {
+      engine, semantics, classic: prog, translation: null, helpers, readsMetadata, wantsPayOffset,
+      filter: new ClassicFilter(prog, semantics),
+    };
   }
   const translation = translateClassic(prog, { backwardLoops, loopBound: opts.loopBound });
   const vm = spec.make(translation.insns, { helpers });
-  return { engine, semantics, classic: prog, translation, helpers, readsMetadata, wantsPayOffset, filter: new VmFilter(vm, readsContext(translation.insns)) };
+  return {
+    engine, semantics, classic: prog, translation, helpers, readsMetadata, wantsPayOffset,
+    filter: new VmFilter(vm, readsContext(translation.insns)),
+  };
 }

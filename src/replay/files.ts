@@ -66,7 +66,9 @@ export async function replayFiles(
   return replaySequential(prog, paths, options);
 }
 
-async function replaySequential(prog: ClassicProgram | FilterExpression, paths: readonly string[], options: ReplayFilesOptions): Promise<ReplayFilesResult> {
+async function replaySequential(
+  prog: ClassicProgram | FilterExpression, paths: readonly string[], options: ReplayFilesOptions,
+): Promise<ReplayFilesResult> {
   const started = performance.now();
   const out = new SharedOutput(options.write, options.writeFormat);
   const shared = out.writer !== null ? { writer: out.writer } : undefined;

@@ -253,7 +253,9 @@ const dissection = new Dissection();
  * `vlanTagged`: the outer VLAN tag was taken out of the data into metadata, which the
  * dissector steps over as a header of its own.
  */
-export function payloadOffset(buf: Uint8Array, start: number, caplen: number, protocol: number, netOff: number, vlanTagged: boolean): number {
+export function payloadOffset(
+  buf: Uint8Array, start: number, caplen: number, protocol: number, netOff: number, vlanTagged: boolean,
+): number {
   if (netOff < 0) return 0;
   const d = dissection;
   d.buf = buf;

@@ -101,7 +101,9 @@ class Pool {
   constructor(n: number, setup: WorkerSetup) {
     for (let i = 0; i < n; i++) {
       // A worker's garbage is mostly read buffers and text: a small heap makes it collect early.
-      const w = new Worker(workerScript(), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
+      const w = new Worker(workerScript(), {
+        workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+      });
       w.on('message', (m: RangeDone | { id: number; crash: string }) => {
         const pending = this.waiting.get(m.id);
         this.waiting.delete(m.id);
@@ -170,7 +172,9 @@ interface FileState {
 
 const JSON_INDEX = /^(\{(?:"file":"(?:[^"\\]|\\.)*",)?"index":)(\d+)/gm;
 
-export async function replayParallel(prog: ClassicProgram, paths: readonly string[], work: Plan, options: ReplayFilesOptions): Promise<ReplayFilesResult> {
+export async function replayParallel(
+  prog: ClassicProgram, paths: readonly string[], work: Plan, options: ReplayFilesOptions,
+): Promise<ReplayFilesResult> {
   const started = performance.now();
   const out = new SharedOutput(options.write, options.writeFormat);
   const setup: WorkerSetup = {

@@ -72,7 +72,9 @@ export interface RangeDone {
   /** Index into `interfaces` of the interfaces present at the first kept packet (how a pcap output's header is chosen). */
   firstKeptInterfaces: number[] | null;
   text: string;
-  error?: { capture: true; packet: number; at: number; detail: string } | { capture: false; message: string; exitCode: number; name: string };
+  error?:
+    | { capture: true; packet: number; at: number; detail: string }
+    | { capture: false; message: string; exitCode: number; name: string };
 }
 
 /** Gathers kept packets in the compact form. */

@@ -36,7 +36,9 @@ export function replaySync(filter: ClassicProgram | string | FilterExpression, c
  * are handled and output streams drain; the `backpressure` option pauses it while a reader of
  * its output is slow.
  */
-export async function replay(filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+export async function replay(
+  filter: ClassicProgram | string | FilterExpression, capture: string, options: ReplayOptions = {},
+): Promise<ReplayResult> {
   checkReplayArgs('replay', filter, capture, options);
   const session = new ReplaySession(filter, capture, options);
   await runSession(session, options.backpressure);

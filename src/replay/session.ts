@@ -126,7 +126,8 @@ export class ReplaySession {
    * DecodeError/CheckError/TranslateError (a filter that cannot run).
    */
   constructor(
-    filter: ClassicProgram | string | FilterExpression, capture: string, private readonly options: ReplayOptions = {}, shared?: SessionExtras,
+    filter: ClassicProgram | string | FilterExpression, capture: string, private readonly options: ReplayOptions = {},
+    shared?: SessionExtras,
   ) {
     checkReplayArgs('ReplaySession', filter, capture, options);
     if (filter === '-' && capture === '-') throw new UsageError('the filter and the capture cannot both come from stdin');
@@ -174,7 +175,11 @@ export class ReplaySession {
     let p = this.compiled!.get(key);
     if (!p) {
       const e = this.expression!;
-      const prog = compileFilter(e.expression, { linktype, snaplen, ...(e.optimize !== undefined ? { optimize: e.optimize } : {}), ...(e.netmask !== undefined ? { netmask: e.netmask } : {}) });
+      const prog = compileFilter(e.expression, {
+        linktype, snaplen,
+        ...(e.optimize !== undefined ? { optimize: e.optimize } : {}),
+        ...(e.netmask !== undefined ? { netmask: e.netmask } : {}),
+      });
       p = prepareFilter(prog, this.options);
       this.compiled!.set(key, p);
     }
@@ -285,7 +290,12 @@ export class ReplaySession {
           pkt.data = w.buf;
           pkt.start = w.start;
           pkt.length = w.caplen;
-          if (results) results.push({ index: pkt.index, tsSec: pkt.tsSec, tsNsec: pkt.tsNsec, caplen: pkt.caplen, wirelen: pkt.wirelen, ret, accepted: ret !== 0, kept: keep });
+          if (results) {
+            results.push({
+              index: pkt.index, tsSec: pkt.tsSec, tsNsec: pkt.tsNsec, caplen: pkt.caplen, wirelen: pkt.wirelen,
+              ret, accepted: ret !== 0, kept: keep,
+            });
+          }
           if (onPacket) onPacket(pkt);
         }
         if (onProgress && (packets & PROGRESS_EVERY) === 0) onProgress(rec.byteOffset, packets);
@@ -361,7 +371,8 @@ export class ReplaySession {
   private trace(w: PacketWindow, index: number, linktype: number, caplen: number, wirelen: number): number {
     const t = tracePacket(this.prep, w.buf, w.start, w.caplen, this.meta, this.options.trace!.annotate === true);
     const ret = t.ret >>> 0;
-    this.traced = { ...t, packet: index, kept: ret < w.caplen ? ret : w.caplen, header: traceHeader(index, linktype, caplen, wirelen, this.meta, this.prep.engine) };
+    const header = traceHeader(index, linktype, caplen, wirelen, this.meta, this.prep.engine);
+    this.traced = { ...t, packet: index, kept: ret < w.caplen ? ret : w.caplen, header };
     return ret;
   }
 }

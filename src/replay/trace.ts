@@ -59,7 +59,9 @@ function checkTraceArgs(fn: string, prep: PreparedFilter, buf: Uint8Array, start
 }
 
 /** Runs the translated program over one packet in a tracing interpreter. */
-export function traceVm(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean): PacketTrace {
+export function traceVm(
+  prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean,
+): PacketTrace {
   checkTraceArgs('traceVm', prep, buf, start, caplen, meta);
   optBoolean('traceVm', 'annotate', annotate);
   const t = prep.translation;
@@ -160,7 +162,9 @@ export function traceClassic(prep: PreparedFilter, buf: Uint8Array, start: numbe
 }
 
 /** The trace of one packet with the engine the filter was prepared for (VM engines trace in the interpreter). */
-export function tracePacket(prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean): PacketTrace {
+export function tracePacket(
+  prep: PreparedFilter, buf: Uint8Array, start: number, caplen: number, meta: SkbMeta, annotate: boolean,
+): PacketTrace {
   checkTraceArgs('tracePacket', prep, buf, start, caplen, meta);
   return prep.translation ? traceVm(prep, buf, start, caplen, meta, annotate) : traceClassic(prep, buf, start, caplen, meta);
 }

@@ -422,7 +422,8 @@ export function otherNumberWords(arch: SeccompArch): Map<number, Domain> {
 /** Starting domains for every `seccomp_data.arch` but this arch's. */
 export function foreignWords(arch: SeccompArch): Map<number, Domain> {
   const a = arch.audit;
-  return new Map([[WORD_ARCH, rangesDomain(a === 0 ? [1, 0xffffffff] : a === 0xffffffff ? [0, 0xfffffffe] : [0, a - 1, a + 1, 0xffffffff])]]);
+  const others = a === 0 ? [1, 0xffffffff] : a === 0xffffffff ? [0, 0xfffffffe] : [0, a - 1, a + 1, 0xffffffff];
+  return new Map([[WORD_ARCH, rangesDomain(others)]]);
 }
 
 const EXCEEDED: Outcome = {

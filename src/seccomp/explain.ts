@@ -78,7 +78,8 @@ export function decisiveSteps(prog: ClassicProgram, pcs: readonly number[], word
     if (!inputs) return;
     const actual = verdictFor(x, words)?.region;
     const meter = { ops: 0, budget };
-    const flips = x.verdicts.some((v) => v !== actual && verdictBoxes(x!, v, meter).some((b) => intersectBox(b, inputs!, x!.initial) !== null));
+    const flips = x.verdicts.some((v) =>
+      v !== actual && verdictBoxes(x!, v, meter).some((b) => intersectBox(b, inputs!, x!.initial) !== null));
     if (flips) {
       out.push({
         pc: j.pc, left: j.left, relation: j.relation, right: j.right, taken: j.taken,

@@ -149,7 +149,8 @@ function decodeFilter(bytes: Uint8Array, opts: LoadSeccompOptions, source: strin
   const format = opts.format ?? 'auto';
   const text = isTextBytes(bytes) ? new TextDecoder().decode(bytes) : undefined;
   if (format === 'seccomp' || (format === 'auto' && text !== undefined && looksLikeSeccompAsm(text))) {
-    const { prog, arch } = assembleSeccompText(text ?? new TextDecoder().decode(bytes), { source, ...(opts.arch ? { arch: opts.arch } : {}) });
+    const asmText = text ?? new TextDecoder().decode(bytes);
+    const { prog, arch } = assembleSeccompText(asmText, { source, ...(opts.arch ? { arch: opts.arch } : {}) });
     const err = checked(prog);
     if (err) throw err;
     return { prog, endian: 'little', ...(arch ? { arch } : {}) };
@@ -261,7 +262,9 @@ export class SeccompFilter {
       trace: (pc, lo) => {
         const path = this.path;
         const c = origin[pc]!;
-        if (c >= 0 && (path.length === 0 || path[path.length - 1]!.pc !== c)) path.push({ pc: c, a: lo[REG_A]! >>> 0, x: lo[REG_X]! >>> 0 });
+        if (c >= 0 && (path.length === 0 || path[path.length - 1]!.pc !== c)) {
+          path.push({ pc: c, a: lo[REG_A]! >>> 0, x: lo[REG_X]! >>> 0 });
+        }
       },
     });
     return this.tracer;
@@ -340,7 +343,9 @@ function conditionText(d: DecisiveStep, fields: SeccompFields): string {
 function resultOf(value: number, pc: number): SeccompResult {
   const d = decodeAction(value);
   const errno = errnoOf(value);
-  return { action: d.action, data: d.data, value, pc, known: d.known, text: formatAction(value), ...(errno !== undefined ? { errno } : {}) };
+  return {
+    action: d.action, data: d.data, value, pc, known: d.known, text: formatAction(value), ...(errno !== undefined ? { errno } : {}),
+  };
 }
 
 /**

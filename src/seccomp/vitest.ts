@@ -133,7 +133,9 @@ interface Judged {
   /** The trace of the filter whose result stands. */
   readonly trace: SeccompTrace;
   /** For a stack: the index (installation order) of that filter and the number of filters. */
-  readonly stack?: { readonly index: number; readonly size: number; readonly results: readonly SeccompResult[]; readonly allAllow: boolean };
+  readonly stack?: {
+    readonly index: number; readonly size: number; readonly results: readonly SeccompResult[]; readonly allAllow: boolean;
+  };
   readonly call: string;
 }
 

@@ -98,7 +98,9 @@ function valueCovers(oKind: number, oLo: number, oHi: number, cKind: number, cLo
  * is safe from `cur`. Only live registers (bit r of `liveRegs`) and live 4-byte stack chunks
  * (bit c of `liveChunks`, every chunk when null) are compared; R10 never changes.
  */
-export function covers(layout: StateLayout, old: Int32Array, cur: Int32Array, liveRegs: number, liveChunks: Uint32Array | null, chunkAt: number): boolean {
+export function covers(
+  layout: StateLayout, old: Int32Array, cur: Int32Array, liveRegs: number, liveChunks: Uint32Array | null, chunkAt: number,
+): boolean {
   for (let r = 0; r < NREGS - 1; r++) {
     if (!(liveRegs & (1 << r))) continue;
     if (!valueCovers(old[KIND + r]!, old[LO + r]!, old[HI + r]!, cur[KIND + r]!, cur[LO + r]!, cur[HI + r]!)) return false;
@@ -122,7 +124,9 @@ export function covers(layout: StateLayout, old: Int32Array, cur: Int32Array, li
     if (oKind !== NOT_INIT) {
       if (cKind === NOT_INIT) {
         if (oKind !== SCALAR) return false;
-      } else if (!valueCovers(oKind, old[layout.spillLoAt + s]!, old[layout.spillHiAt + s]!, cKind, cur[layout.spillLoAt + s]!, cur[layout.spillHiAt + s]!)) {
+      } else if (!valueCovers(
+        oKind, old[layout.spillLoAt + s]!, old[layout.spillHiAt + s]!, cKind, cur[layout.spillLoAt + s]!, cur[layout.spillHiAt + s]!,
+      )) {
         return false;
       }
     } else if (isPointer(cKind) && oldInit !== 0) {

@@ -469,8 +469,10 @@ export class Interpreter implements Engine {
         case 0xaf: /* xor64 reg */ { const s = srcA[i]!; lo[d] = lo[d]! ^ lo[s]!; hi[d] = hi[d]! ^ hi[s]!; break; }
         case 0xbf: /* mov64 reg */ { const s = srcA[i]!; lo[d] = lo[s]!; hi[d] = hi[s]!; break; }
         case 0xcf: /* arsh64 reg */ sar64(lo[d]!, hi[d]!, lo[srcA[i]!]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break;
-        case 0x19: /* OP_SDIV64_X */ { const s = srcA[i]!; sdiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
-        case 0x1a: /* OP_SMOD64_X */ { const s = srcA[i]!; smod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!); lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x19: /* OP_SDIV64_X */ { const s = srcA[i]!; sdiv64(lo[d]!, hi[d]!, lo[s]!, hi[s]!);
+          lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
+        case 0x1a: /* OP_SMOD64_X */ { const s = srcA[i]!; smod64(lo[d]!, hi[d]!, lo[s]!, hi[s]!);
+          lo[d] = OUT[0]!; hi[d] = OUT[1]!; break; }
         case 0x13: /* OP_MOVSX8_64 */ { const v = (lo[srcA[i]!]! << 24) >> 24; lo[d] = v; hi[d] = v >> 31; break; }
         case 0x1b: /* OP_MOVSX16_64 */ { const v = (lo[srcA[i]!]! << 16) >> 16; lo[d] = v; hi[d] = v >> 31; break; }
         case 0x23: /* OP_MOVSX32_64 */ { const v = lo[srcA[i]!]!; lo[d] = v; hi[d] = v >> 31; break; }
@@ -480,27 +482,43 @@ export class Interpreter implements Engine {
         case 0x15: /* jeq imm */ { const k = immA[i]!; if (lo[d] === k && hi[d] === k >> 31) pc = auxA[i]!; break; }
         case 0x55: /* jne imm */ { const k = immA[i]!; if (lo[d] !== k || hi[d] !== k >> 31) pc = auxA[i]!; break; }
         case 0x45: /* jset imm */ { const k = immA[i]!; if ((lo[d]! & k) !== 0 || (hi[d]! & (k >> 31)) !== 0) pc = auxA[i]!; break; }
-        case 0x25: /* jgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0x35: /* jge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0xa5: /* jlt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0xb5: /* jle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
-        case 0x65: /* jsgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : h > kh) pc = auxA[i]!; break; }
-        case 0x75: /* jsge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : h > kh) pc = auxA[i]!; break; }
-        case 0xc5: /* jslt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : h < kh) pc = auxA[i]!; break; }
-        case 0xd5: /* jsle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!; if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : h < kh) pc = auxA[i]!; break; }
+        case 0x25: /* jgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0x35: /* jge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : (h >>> 0) > (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0xa5: /* jlt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0xb5: /* jle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : (h >>> 0) < (kh >>> 0)) pc = auxA[i]!; break; }
+        case 0x65: /* jsgt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) > (k >>> 0) : h > kh) pc = auxA[i]!; break; }
+        case 0x75: /* jsge imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) >= (k >>> 0) : h > kh) pc = auxA[i]!; break; }
+        case 0xc5: /* jslt imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) < (k >>> 0) : h < kh) pc = auxA[i]!; break; }
+        case 0xd5: /* jsle imm */ { const k = immA[i]!, kh = k >> 31, h = hi[d]!;
+          if (h === kh ? (lo[d]! >>> 0) <= (k >>> 0) : h < kh) pc = auxA[i]!; break; }
 
         // ---- JMP, 64-bit compares with a register
         case 0x1d: /* jeq reg */ { const s = srcA[i]!; if (lo[d] === lo[s] && hi[d] === hi[s]) pc = auxA[i]!; break; }
         case 0x5d: /* jne reg */ { const s = srcA[i]!; if (lo[d] !== lo[s] || hi[d] !== hi[s]) pc = auxA[i]!; break; }
         case 0x4d: /* jset reg */ { const s = srcA[i]!; if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc = auxA[i]!; break; }
-        case 0x2d: /* jgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0x3d: /* jge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0xad: /* jlt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0xbd: /* jle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
-        case 0x6d: /* jsgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
-        case 0x7d: /* jsge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
-        case 0xcd: /* jslt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
-        case 0xdd: /* jsle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!; if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
+        case 0x2d: /* jgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0x3d: /* jge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : (h >>> 0) > (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0xad: /* jlt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0xbd: /* jle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : (h >>> 0) < (hs >>> 0)) pc = auxA[i]!; break; }
+        case 0x6d: /* jsgt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) > (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
+        case 0x7d: /* jsge reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) >= (lo[s]! >>> 0) : h > hs) pc = auxA[i]!; break; }
+        case 0xcd: /* jslt reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) < (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
+        case 0xdd: /* jsle reg */ { const s = srcA[i]!, h = hi[d]!, hs = hi[s]!;
+          if (h === hs ? (lo[d]! >>> 0) <= (lo[s]! >>> 0) : h < hs) pc = auxA[i]!; break; }
 
         // ---- JMP32: compares of the low halves
         case 0x06: /* ja32 */ pc = auxA[i]!; break;
@@ -595,7 +613,8 @@ export class Interpreter implements Engine {
         }
         case 0x20: { // ldabsw
           const k = immA[i]!;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k;
+            lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -620,7 +639,8 @@ export class Interpreter implements Engine {
         }
         case 0x40: { // ldindw
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k;
+            lo[0] = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { const v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); lo[0] = v; }
           hi[0] = 0;
           if (this.checked) this.clobberArgs(i);
@@ -631,7 +651,8 @@ export class Interpreter implements Engine {
         case 0x60: { /* OP_LDABSW_JCC: ldabsw + jcc */
           const k = immA[i]!;
           let v: number;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k;
+            v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -664,7 +685,8 @@ export class Interpreter implements Engine {
         case 0x80: { /* OP_LDINDW_JCC: ldindw + jcc */
           const k = (lo[srcA[i]!]! + immA[i]!) | 0;
           let v: number;
-          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k; v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
+          if (k >= 0 && k + 4 <= pLen) { const at = pStart + k;
+            v = (pkt[at]! << 24) | (pkt[at + 1]! << 16) | (pkt[at + 2]! << 8) | pkt[at + 3]!; }
           else { v = loadPacketNegative(this.env!, k, 4); if (v === -1) return this.failedLoad(steps); }
           lo[0] = v;
           hi[0] = 0;
@@ -726,23 +748,41 @@ export class Interpreter implements Engine {
         }
 
         // ---- LDX: loads (MEM zero-extends, MEMSX sign-extends)
-        case 0x61: /* ldxw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); lo[d] = v.getInt32(ea, true); hi[d] = 0; break; }
-        case 0x69: /* ldxh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); lo[d] = v.getUint16(ea, true); hi[d] = 0; break; }
-        case 0x71: /* ldxb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); lo[d] = v.getUint8(ea); hi[d] = 0; break; }
-        case 0x79: /* ldxdw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 8); if (v === null) throw this.memFault(i, steps, false, 8, s); lo[d] = v.getInt32(ea, true); hi[d] = v.getInt32(ea + 4, true); break; }
-        case 0x81: /* ldxsw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4); if (v === null) throw this.memFault(i, steps, false, 4, s); const x = v.getInt32(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
-        case 0x89: /* ldxsh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2); if (v === null) throw this.memFault(i, steps, false, 2, s); const x = v.getInt16(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
-        case 0x91: /* ldxsb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1); if (v === null) throw this.memFault(i, steps, false, 1, s); const x = v.getInt8(ea); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x61: /* ldxw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4);
+          if (v === null) throw this.memFault(i, steps, false, 4, s); lo[d] = v.getInt32(ea, true); hi[d] = 0; break; }
+        case 0x69: /* ldxh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2);
+          if (v === null) throw this.memFault(i, steps, false, 2, s); lo[d] = v.getUint16(ea, true); hi[d] = 0; break; }
+        case 0x71: /* ldxb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1);
+          if (v === null) throw this.memFault(i, steps, false, 1, s); lo[d] = v.getUint8(ea); hi[d] = 0; break; }
+        case 0x79: /* ldxdw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 8);
+          if (v === null) throw this.memFault(i, steps, false, 8, s);
+          lo[d] = v.getInt32(ea, true); hi[d] = v.getInt32(ea + 4, true); break; }
+        case 0x81: /* ldxsw */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 4);
+          if (v === null) throw this.memFault(i, steps, false, 4, s); const x = v.getInt32(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x89: /* ldxsh */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 2);
+          if (v === null) throw this.memFault(i, steps, false, 2, s); const x = v.getInt16(ea, true); lo[d] = x; hi[d] = x >> 31; break; }
+        case 0x91: /* ldxsb */ { const s = srcA[i]!, ea = (lo[s]! >>> 0) + offA[i]!, v = this.view(hi[s]!, ea, 1);
+          if (v === null) throw this.memFault(i, steps, false, 1, s); const x = v.getInt8(ea); lo[d] = x; hi[d] = x >> 31; break; }
 
         // ---- ST (immediate) and STX (register) stores
-        case 0x62: /* stw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, immA[i]!, true); break; }
-        case 0x6a: /* sth */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, immA[i]!, true); break; }
-        case 0x72: /* stb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, immA[i]!); break; }
-        case 0x7a: /* stdw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); const k = immA[i]!; v.setInt32(ea, k, true); v.setInt32(ea + 4, k >> 31, true); break; }
-        case 0x63: /* stxw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4); if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, lo[srcA[i]!]!, true); break; }
-        case 0x6b: /* stxh */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2); if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, lo[srcA[i]!]!, true); break; }
-        case 0x73: /* stxb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1); if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, lo[srcA[i]!]!); break; }
-        case 0x7b: /* stxdw */ { const s = srcA[i]!, ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8); if (v === null) throw this.memFault(i, steps, true, 8, d); v.setInt32(ea, lo[s]!, true); v.setInt32(ea + 4, hi[s]!, true); break; }
+        case 0x62: /* stw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4);
+          if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, immA[i]!, true); break; }
+        case 0x6a: /* sth */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2);
+          if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, immA[i]!, true); break; }
+        case 0x72: /* stb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1);
+          if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, immA[i]!); break; }
+        case 0x7a: /* stdw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8);
+          if (v === null) throw this.memFault(i, steps, true, 8, d);
+          const k = immA[i]!; v.setInt32(ea, k, true); v.setInt32(ea + 4, k >> 31, true); break; }
+        case 0x63: /* stxw */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 4);
+          if (v === null) throw this.memFault(i, steps, true, 4, d); v.setInt32(ea, lo[srcA[i]!]!, true); break; }
+        case 0x6b: /* stxh */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 2);
+          if (v === null) throw this.memFault(i, steps, true, 2, d); v.setInt16(ea, lo[srcA[i]!]!, true); break; }
+        case 0x73: /* stxb */ { const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 1);
+          if (v === null) throw this.memFault(i, steps, true, 1, d); v.setInt8(ea, lo[srcA[i]!]!); break; }
+        case 0x7b: /* stxdw */ { const s = srcA[i]!, ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, 8);
+          if (v === null) throw this.memFault(i, steps, true, 8, d);
+          v.setInt32(ea, lo[s]!, true); v.setInt32(ea + 4, hi[s]!, true); break; }
         case 0xc3: case 0xdb: /* atomic w, atomic dw */ {
           const size = op[i] === 0xdb ? 8 : 4;
           const ea = (lo[d]! >>> 0) + offA[i]!, v = this.view(hi[d]!, ea, size);

@@ -310,7 +310,9 @@ try {
     const { compileFilter } = await dist('compile/index.js');
     const { disassembleClassic } = await dist('classic/disasm.js');
     const cases = JSON.parse(readFileSync(join(root, 'fixtures/compile/goldens.json'), 'utf8')).cases.filter((c) => c.error === undefined);
-    const compiles = (c, optimize) => { try { return compileFilter(c.expression, { linktype: c.linktype, optimize }); } catch { return undefined; } };
+    const compiles = (c, optimize) => {
+      try { return compileFilter(c.expression, { linktype: c.linktype, optimize }); } catch { return undefined; }
+    };
     const identical = cases.filter((c) => { const p = compiles(c, false); return p && disassembleClassic(p) === c.unoptimized; }).length;
     const ours = cases.filter((c) => compiles(c, true));
     const lines = (t) => t.split('\n').filter(Boolean).length;

@@ -127,7 +127,9 @@ export function generatedEthernet(): Uint8Array[] {
   llc([0xaa, 0xaa, 0x03, 0x08, 0x00, 0x07, 0x80, 0x9b, 0, 0, 0, 0]);
   llc([0xaa, 0xaa, 0x03, 0, 0, 0, 0x80, 0xf3, 0, 0, 0, 0]);
   llc([0xaa, 0xaa, 0x03, 0, 0, 0, 0x81, 0x37, 0, 0, 0, 0]);
-  for (const type of [0x809b, 0x80f3, 0x8137, 0x6001, 0x6002, 0x6003, 0x6004, 0x6007, 0x9000, 0x0064]) out.push(csumless(ether(mac(), mac(), type, [0x45, 0, 0, 0, 0, 0, 0, 0])));
+  for (const type of [0x809b, 0x80f3, 0x8137, 0x6001, 0x6002, 0x6003, 0x6004, 0x6007, 0x9000, 0x0064]) {
+    out.push(csumless(ether(mac(), mac(), type, [0x45, 0, 0, 0, 0, 0, 0, 0])));
+  }
   // Extension header chains and AH, for protochain: IPv6 hop-by-hop -> routing -> fragment -> L4,
   // IPv6 AH -> L4, IPv4 AH -> L4, and an IPv6 chain ending in no next header.
   for (const l4 of [6, 17, 58]) {
@@ -141,7 +143,8 @@ export function generatedEthernet(): Uint8Array[] {
   }
   out.push(csumless(ether(mac(), mac(), 0x86dd, [0x60, 0, 0, 0, 0, 8, 0, 64, ...ip6('::1'), ...ip6('::1'), 59, 0, 0, 0, 0, 0, 0, 0])));
   // The same IP packets inside VLAN tags (one and two), MPLS labels (one and two) and PPPoE sessions.
-  const inner = out.filter((f) => f.length > 14 && ((f[12] === 0x08 && f[13] === 0) || (f[12] === 0x86 && f[13] === 0xdd))).filter((_, i) => i % 4 === 0);
+  const isIp = (f: Uint8Array): boolean => (f[12] === 0x08 && f[13] === 0) || (f[12] === 0x86 && f[13] === 0xdd);
+  const inner = out.filter((f) => f.length > 14 && isIp(f)).filter((_, i) => i % 4 === 0);
   for (const [i, f] of inner.entries()) {
     const type = [f[12]!, f[13]!];
     const payload = [...f.subarray(14)];
@@ -151,8 +154,9 @@ export function generatedEthernet(): Uint8Array[] {
     const label = (l: number, bos: boolean): number[] => [l >> 12, (l >> 4) & 0xff, ((l & 0xf) << 4) | (bos ? 1 : 0), 64];
     out.push(csumless(ether(mac(), mac(), 0x8847, [...label([100, 5, 7][i % 3]!, true), ...payload])));
     out.push(csumless(ether(mac(), mac(), 0x8847, [...label(100, false), ...label(5, true), ...payload])));
-    out.push(csumless(ether(mac(), mac(), 0x8864, [0x11, 0, ...be16([1, 2][i % 2]!), ...be16(payload.length + 2), ...be16(v4 ? 0x21 : 0x57), ...payload])));
-    out.push(csumless(ether(mac(), mac(), 0x8100, [...be16(100), 0x88, 0x64, 0x11, 0, ...be16(1), ...be16(payload.length + 2), ...be16(v4 ? 0x21 : 0x57), ...payload])));
+    const pppLen = be16(payload.length + 2), pppProto = be16(v4 ? 0x21 : 0x57);
+    out.push(csumless(ether(mac(), mac(), 0x8864, [0x11, 0, ...be16([1, 2][i % 2]!), ...pppLen, ...pppProto, ...payload])));
+    out.push(csumless(ether(mac(), mac(), 0x8100, [...be16(100), 0x88, 0x64, 0x11, 0, ...be16(1), ...pppLen, ...pppProto, ...payload])));
   }
   out.push(csumless(ether(mac(), mac(), 0x8863, [0x11, 0x09, 0, 0, 0, 0])));
   // Truncated frames: loads past the end reject.

@@ -42,7 +42,9 @@ function probe(code: number): Insn[] {
       if (op === BPF_END) return [mov64Imm(R0, 0), bpfInsn(code, R0, 0, 0, 16), exit()];
       return [mov64Imm(R0, 0), mov64Imm(R1, 1), bpfInsn(code, R0, isX ? R1 : 0, 0, isX ? 0 : 16), exit()];
     case BPF_JMP: case BPF_JMP32:
-      if (op === BPF_CALL) return [mov64Imm(R1, HELPER_GET_PRANDOM_U32), bpfInsn(code, isX ? R1 : 0, 0, 0, isX ? 0 : HELPER_GET_PRANDOM_U32), exit()];
+      if (op === BPF_CALL) {
+        return [mov64Imm(R1, HELPER_GET_PRANDOM_U32), bpfInsn(code, isX ? R1 : 0, 0, 0, isX ? 0 : HELPER_GET_PRANDOM_U32), exit()];
+      }
       if (op === BPF_EXIT) return [mov64Imm(R0, 0), bpfInsn(code, 0, 0, 0, 0)];
       return [mov64Imm(R0, 0), mov64Imm(R1, 0), bpfInsn(code, isX || op !== 0 ? R0 : 0, isX ? R1 : 0, 0, 0), exit()];
     case BPF_LD:

@@ -18,7 +18,9 @@ import { pySeccomp } from './libseccomp.js';
 const REFERENCE = readFileSync(join(import.meta.dirname, 'runc-reference.py'), 'utf8');
 
 export interface JsonProfile {
-  syscalls: Array<{ names?: string[]; args?: Array<{ index: number; value?: number; valueTwo?: number; op: string }>; [k: string]: unknown }>;
+  syscalls: Array<{
+    names?: string[]; args?: Array<{ index: number; value?: number; valueTwo?: number; op: string }>; [k: string]: unknown;
+  }>;
   [k: string]: unknown;
 }
 
@@ -140,7 +142,8 @@ export function compareWithLibseccomp(c: CompareCase, ref: Reference, opts: { de
   }
   // Names this libseccomp does not know were skipped in the reference; runc on it skips them too.
   const unknown = new Set(ref.unknown);
-  const trimmed = { ...c.profile, syscalls: c.profile.syscalls.map((s) => ({ ...s, names: (s.names ?? []).filter((x) => !unknown.has(x)) })) };
+  const known = (names: string[] | undefined): string[] => (names ?? []).filter((x) => !unknown.has(x));
+  const trimmed = { ...c.profile, syscalls: c.profile.syscalls.map((s) => ({ ...s, names: known(s.names) })) };
   const plain = compileSeccompProfile(trimmed, { ...opt, enosysStub: false });
   const withStub = compileSeccompProfile(trimmed, opt);
   // libseccomp exports s390x filters big-endian.

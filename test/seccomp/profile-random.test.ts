@@ -46,7 +46,10 @@ const arbProfile = fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.sub
   syscalls: ranges
     ? fc.shuffledSubarray(NAMES, { minLength: 1 }).chain((names) =>
       fc.tuple(...names.map((n) => arbEntry(index, PROFILE_OPS, fc.constant([n])))))
-    : fc.array(arbEntry(index, EQUALITY_OPS, fc.uniqueArray(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 2 })), { minLength: 1, maxLength: 6 }),
+    : fc.array(
+      arbEntry(index, EQUALITY_OPS, fc.uniqueArray(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 2 })),
+      { minLength: 1, maxLength: 6 },
+    ),
   archMap: fc.constant([
     // x86_64 with or without its sub-arches: without x32, libseccomp lets nr -1 through.
     { architecture: 'SCMP_ARCH_X86_64', subArchitectures: x86Subs },

@@ -35,7 +35,9 @@ const CASES: Array<{ name: string; host: string; caps: readonly string[]; kernel
 ];
 
 describe.skipIf(!SECCOMP_PYTHON)(`profiles compiled as libseccomp builds them for runc${SECCOMP_PYTHON ? '' : ` (skipped: ${NO_PYSECCOMP})`}`, () => {
-  const cases: CompareCase[] = CASES.map((c) => ({ profile: profile(c.name), host: c.host, caps: c.caps, ...(c.kernel ? { kernel: c.kernel } : {}) }));
+  const cases: CompareCase[] = CASES.map((c) => ({
+    profile: profile(c.name), host: c.host, caps: c.caps, ...(c.kernel ? { kernel: c.kernel } : {}),
+  }));
   const refs = SECCOMP_PYTHON ? references(cases) : [];
 
   CASES.forEach((c, n) => {

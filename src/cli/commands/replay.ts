@@ -256,13 +256,16 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
 
 /** `replay FILTER CAPTURE...`: every capture in turn, a summary line each, then the total. */
 async function replayMany(
-  prog: ClassicProgram | FilterExpression, captures: string[], argv: ReplayArgs, link: Partial<LinkOptions>, jobs: number, loops: ReturnType<typeof loopOptionsFromArgs>,
+  prog: ClassicProgram | FilterExpression, captures: string[], argv: ReplayArgs, link: Partial<LinkOptions>, jobs: number,
+  loops: ReturnType<typeof loopOptionsFromArgs>,
 ): Promise<void> {
   const out = stdout();
   const text = new ChunkedWriter((chunk) => out.write(chunk));
   const toStdout = argv.write !== undefined && descriptorAlias(argv.write) === 1;
   const keepGoing = argv['keep-going'];
-  const opts: ReplayFilesOptions = { engine: argv.engine, semantics: argv.semantics, link, keepGoing, jobs, backpressure: () => out.backpressure(), ...loops };
+  const opts: ReplayFilesOptions = {
+    engine: argv.engine, semantics: argv.semantics, link, keepGoing, jobs, backpressure: () => out.backpressure(), ...loops,
+  };
   if (argv.write !== undefined) opts.write = toStdout ? out.sink() : argv.write;
   if (argv['write-format'] !== undefined) opts.writeFormat = argv['write-format'];
   if (argv.results || argv.json) {

@@ -74,7 +74,9 @@ export class ProgramBuilder {
     }
   }
 
-  private emit(at: Map<Label, number>, pcOf: number[], far: Map<number, number>): { prog: ClassicInsn[]; provenance: Array<string | undefined> } {
+  private emit(
+    at: Map<Label, number>, pcOf: number[], far: Map<number, number>,
+  ): { prog: ClassicInsn[]; provenance: Array<string | undefined> } {
     const prog: ClassicInsn[] = [];
     const provenance: Array<string | undefined> = [];
     const out = (i: ClassicInsn, why: string | undefined): void => {

@@ -252,7 +252,10 @@ function buildStub(b: ProgramBuilder, r: ResolvedProfile, groups: Array<{ audit:
   const enosys = b.label();
   const sections: Array<{ label: Label; arches: Array<{ arch: SeccompArch; max: number }> }> = [];
   for (const grp of groups) {
-    const arches = grp.arches.filter((a) => r.listed.includes(a)).map((arch) => ({ arch, max: largest(r, arch) })).filter((x) => x.max !== 0);
+    const arches = grp.arches
+      .filter((a) => r.listed.includes(a))
+      .map((arch) => ({ arch, max: largest(r, arch) }))
+      .filter((x) => x.max !== 0);
     if (arches.length > 0) sections.push({ label: b.label(), arches });
   }
   const why = (s: { arches: Array<{ arch: SeccompArch; max: number }> }): string =>

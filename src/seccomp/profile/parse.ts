@@ -193,7 +193,10 @@ export function parseSeccompProfile(json: string | object, source = '<profile>')
     });
     const includes = filterOf(r, `${path}.includes`, o.includes);
     const excludes = filterOf(r, `${path}.excludes`, o.excludes);
-    return { index, names, action, args, ...(errnoRet !== undefined ? { errnoRet } : {}), ...(includes ? { includes } : {}), ...(excludes ? { excludes } : {}) };
+    return {
+      index, names, action, args,
+      ...(errnoRet !== undefined ? { errnoRet } : {}), ...(includes ? { includes } : {}), ...(excludes ? { excludes } : {}),
+    };
   });
   return { defaultAction, ...(defaultErrnoRet !== undefined ? { defaultErrnoRet } : {}), architectures, archMap, syscalls };
 }

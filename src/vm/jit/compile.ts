@@ -31,7 +31,8 @@
  *
  * The generated factory takes the runtime object (runtime.ts) and returns a maker that binds
  * the program to one engine's state (see instantiate); the resulting `run(env)` runs the
- * program once and returns R0's low half, unsigned (R[1] = upper half, R[0] = steps, R[2] = the pc of the exit that ended it or -1, R = S.out).
+ * program once and returns R0's low half, unsigned (R[1] = upper half, R[0] = steps, R[2] = the pc
+ * of the exit that ended it or -1, R = S.out).
  */
 import type { Program } from '../../ebpf/insn.js';
 import { MAX_CALL_FRAMES, REGION_BASE, STACK_BYTES, STACK_FRAME_BYTES } from '../memory.js';

@@ -77,9 +77,12 @@ export class JitState {
 }
 
 /** A bad memory access (write: 0/1) through the base register value (baseLo, baseHi). */
-function memFault(S: JitState, env: ExecEnv, pc: number, write: number, size: number, baseLo: number, baseHi: number, r10: number, steps: number): VmError {
+function memFault(
+  S: JitState, env: ExecEnv, pc: number, write: number, size: number, baseLo: number, baseHi: number, r10: number, steps: number,
+): VmError {
   S.out[0] = steps;
-  return memoryFault(S.program, pc, write !== 0, size, baseLo, baseHi, r10 - REGION_BASE - STACK_FRAME_BYTES, env.ctx.length, env.mem ? env.mem.length : 0);
+  const stackOff = r10 - REGION_BASE - STACK_FRAME_BYTES;
+  return memoryFault(S.program, pc, write !== 0, size, baseLo, baseHi, stackOff, env.ctx.length, env.mem ? env.mem.length : 0);
 }
 
 function budgetFault(S: JitState, pc: number, steps: number): VmError {
