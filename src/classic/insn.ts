@@ -129,7 +129,7 @@ export function classicSuccessors(prog: ClassicProgram, pc: number): number[] {
   if (!Array.isArray(prog) || !Number.isInteger(pc) || pc < 0 || pc >= prog.length) {
     checkInteger('classicSuccessors', 'pc', pc, 0, checkArray('classicSuccessors', 'prog', prog).length - 1);
   }
-  const i = prog[pc];
+  const i = prog[pc]!;
   if (!isClassicInsn(i)) checkClassicInsn('classicSuccessors', `prog[${pc}]`, i);
   switch (classicForm(i.code)?.kind) {
     case 'ret-k': case 'ret-a': return [];

@@ -78,8 +78,8 @@ export function buildCfg(
 
   const preds = new Int32Array(n);
   for (const pc of postOrder) {
-    if (succ0[pc]! >= 0) preds[succ0[pc]!]++;
-    if (succ1[pc]! >= 0) preds[succ1[pc]!]++;
+    if (succ0[pc]! >= 0) preds[succ0[pc]!]!++;
+    if (succ1[pc]! >= 0) preds[succ1[pc]!]!++;
   }
   return { length: n, succ0, succ1, preds, postOrder, ldImm64Tail, loopHead, hasLoops: loopHead.includes(1) };
 }

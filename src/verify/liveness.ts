@@ -105,9 +105,9 @@ function stackUseDef(i: Insn, depth: number, useW: Uint32Array, defW: Uint32Arra
   const last = first + size - 1;
   if (first < 0 || i.off + size > 0) return; // out of bounds: step 2 rejects it
   if (info.kind === 'ldx' || info.kind === 'atomic') {
-    for (let c = first >> 2; c <= last >> 2; c++) useW[c >> 5] |= 1 << (c & 31);
+    for (let c = first >> 2; c <= last >> 2; c++) useW[c >> 5]! |= 1 << (c & 31);
   } else {
-    for (let c = (first + 3) >> 2; 4 * c + 3 <= last; c++) defW[c >> 5] |= 1 << (c & 31);
+    for (let c = (first + 3) >> 2; 4 * c + 3 <= last; c++) defW[c >> 5]! |= 1 << (c & 31);
   }
 }
 

@@ -292,7 +292,7 @@ export function generateSource(prog: Program, opts: CodegenOptions, cfg: Cfg = b
   const mentioned = new Set(text.match(/\b[lh](?:10|[0-9])\b/g) ?? []);
   const regs: string[] = [];
   for (let r = 0; r <= 10; r++) {
-    const l = init.lo[r];
+    const l = init.lo[r] ?? null;
     if (mentioned.has(lo(r))) regs.push(`${lo(r)} = ${l === null ? 'ml' : num(l)}`);
     if (mentioned.has(hi(r))) regs.push(`${hi(r)} = ${num(init.hi[r]!)}`);
   }

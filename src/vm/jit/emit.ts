@@ -103,7 +103,7 @@ export class InsnEmitter {
 
   /** Ends the run normally with R0 as the knowledge before the current instruction has it. */
   finish(pc: number): string {
-    const l0 = this.k.lo[0];
+    const l0 = this.k.lo[0] ?? null;
     return `${this.record(this.steps(), this.H(0), pc)}return ${l0 === null ? 'l0 >>> 0' : num(l0 >>> 0)};`;
   }
 
@@ -250,7 +250,7 @@ export class InsnEmitter {
    * [view, address] expressions, or null when the access always faults (the throw is emitted).
    */
   private address(pc: number, base: number, off: number, size: number, write: boolean): [string, string] | null {
-    const tag = this.k.hi[base], known = this.k.lo[base];
+    const tag = this.k.hi[base] ?? null, known = this.k.lo[base] ?? null;
     const fault = this.memFault(pc, write, size, base);
     // Pointers hold REGION_BASE + offset (memory.ts): `rel` added to the lower half gives the offset.
     const rel = off - REGION_BASE;
@@ -421,7 +421,7 @@ export class InsnEmitter {
   edge(to: Knowledge, toSteps: Steps, live: number): string {
     const parts: string[] = [];
     for (let r = 0; r <= 10; r++) {
-      const l = this.k.lo[r], h = this.k.hi[r];
+      const l = this.k.lo[r] ?? null, h = this.k.hi[r] ?? null;
       if (l !== null && to.lo[r] === null && (live & LO(r)) !== 0) parts.push(`${lo(r)} = ${num(l)};`);
       if (h !== null && to.hi[r] === null && (live & HI(r)) !== 0) parts.push(`${hi(r)} = ${num(h)};`);
     }

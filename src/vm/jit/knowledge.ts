@@ -29,7 +29,7 @@ export class Knowledge {
 
   clone(): Knowledge {
     const k = new Knowledge();
-    for (let r = 0; r < MAX_BPF_REG; r++) { k.lo[r] = this.lo[r]; k.hi[r] = this.hi[r]; }
+    for (let r = 0; r < MAX_BPF_REG; r++) { k.lo[r] = this.lo[r] ?? null; k.hi[r] = this.hi[r] ?? null; }
     k.pkt = this.pkt;
     return k;
   }
@@ -114,7 +114,7 @@ export function transfer(k: Knowledge, i: Insn, next: Insn | undefined): void {
 function alu32(k: Knowledge, i: Insn, op: number, isX: boolean): void {
   const d = i.dst;
   let l: Known = null;
-  const a = k.lo[d], b = isX ? k.lo[i.src] : i.imm | 0;
+  const a = k.lo[d] ?? null, b = isX ? k.lo[i.src] ?? null : i.imm | 0;
   if (op === BPF_MOV) l = i.off === 0 ? b : null;
   else if (a !== null && b !== null && FOLDED_32.has(op)) l = loOf(foldAlu(op, toBig(a, 0), toBig(b, 0), 32)!);
   if (op === BPF_END && i.imm === 64) {
@@ -128,9 +128,9 @@ function alu32(k: Knowledge, i: Insn, op: number, isX: boolean): void {
 
 function alu64(k: Knowledge, i: Insn, op: number, isX: boolean): void {
   const d = i.dst, s = i.src;
-  const aL = k.lo[d], aH = k.hi[d];
-  const bL = isX ? k.lo[s] : i.imm | 0;
-  const bH = isX ? k.hi[s] : i.imm >> 31;
+  const aL = k.lo[d] ?? null, aH = k.hi[d] ?? null;
+  const bL = isX ? k.lo[s] ?? null : i.imm | 0;
+  const bH = isX ? k.hi[s] ?? null : i.imm >> 31;
   if (op === BPF_MOV && i.off === 0) { k.set(d, bL, bH); return; }
   if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && !isX && (i.imm & 63) === 0) return; // shift by 0
   if (aL !== null && aH !== null && bL !== null && bH !== null && (op === BPF_ADD || op === BPF_SUB)) {
