@@ -223,110 +223,133 @@ export function assembleWithInfo(text: string, source = '<asm>'): AsmResult {
 type Emit = (i: Insn) => void;
 type Target = (operand: string, field: 'off' | 'imm', limit16: boolean) => number;
 
-function encodeOne(mnemonic: string, ops: string[], emit: Emit, target: Target): void {
-  // ALU and ALU64: op, op32, op64
-  const alu = /^(add|sub|mul|div|sdiv|or|and|lsh|rsh|mod|smod|xor|mov|arsh|neg)(32|64)?$/.exec(mnemonic);
-  if (alu) {
-    const name = alu[1]!;
-    const cls = alu[2] === '32' ? BPF_ALU : BPF_ALU64;
-    if (name === 'neg') {
-      expectCount(mnemonic, ops, 1, '%rD');
-      emit(bpfInsn(cls | BPF_NEG | BPF_K, parseReg(ops[0]!), 0, 0, 0));
-      return;
-    }
-    expectCount(mnemonic, ops, 2, '%rD, %rS|imm');
-    const dst = parseReg(ops[0]!);
-    const off = name === 'sdiv' || name === 'smod' ? 1 : 0;
-    const op = ALU_OPS[name]!;
-    if (isRegOperand(ops[1]!)) emit(bpfInsn(cls | op | BPF_X, dst, parseReg(ops[1]!), off, 0));
-    else emit(bpfInsn(cls | op | BPF_K, dst, 0, off, parseImm32(ops[1]!)));
-    return;
-  }
-  const movsx = /^movsx(8|16|32)(32|64)$/.exec(mnemonic);
-  if (movsx) {
-    const from = Number(movsx[1]), cls = movsx[2] === '32' ? BPF_ALU : BPF_ALU64;
-    if (from === 32 && cls === BPF_ALU) fail('invalid mnemonic: movsx3232 (a 32-bit move cannot sign-extend 32 bits; use mov32)');
-    expectCount(mnemonic, ops, 2, '%rD, %rS');
-    if (!isRegOperand(ops[1]!)) fail(`${mnemonic} takes a register source, got '${quotable(ops[1]!)}'`);
-    emit(bpfInsn(cls | BPF_MOV | BPF_X, parseReg(ops[0]!), parseReg(ops[1]!), from, 0));
-    return;
-  }
-  const end = /^(le|be|swap|bswap)(16|32|64)$/.exec(mnemonic);
-  if (end) {
+/** One assembler form: the mnemonics it reads (a pattern whose groups it gets) and how it encodes them. */
+interface AsmForm {
+  readonly mnemonic: RegExp;
+  encode(m: RegExpExecArray, ops: string[], emit: Emit, target: Target): void;
+}
+
+/** ALU and ALU64: `op`, `op32`, `op64` with a register or an immediate source; `neg` takes one operand. */
+function encodeAlu(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  const [mnemonic, name] = [m[0], m[1]!];
+  const cls = m[2] === '32' ? BPF_ALU : BPF_ALU64;
+  if (name === 'neg') {
     expectCount(mnemonic, ops, 1, '%rD');
-    const code = end[1] === 'le' ? BPF_ALU | BPF_END | BPF_TO_LE : end[1] === 'be' ? BPF_ALU | BPF_END | BPF_TO_BE : BPF_ALU64 | BPF_END | BPF_TO_LE;
-    emit(bpfInsn(code, parseReg(ops[0]!), 0, 0, Number(end[2])));
+    emit(bpfInsn(cls | BPF_NEG | BPF_K, parseReg(ops[0]!), 0, 0, 0));
     return;
   }
-  if (mnemonic === 'lddw') {
-    expectCount(mnemonic, ops, 2, '%rD, imm64');
-    const [lo, hi] = parseImm64(ops[1]!);
-    emit(bpfInsn(BPF_LD | BPF_IMM | BPF_DW, parseReg(ops[0]!), 0, 0, lo));
-    emit(bpfInsn(0, 0, 0, 0, hi));
-    return;
+  expectCount(mnemonic, ops, 2, '%rD, %rS|imm');
+  const dst = parseReg(ops[0]!);
+  const off = name === 'sdiv' || name === 'smod' ? 1 : 0;
+  const op = ALU_OPS[name]!;
+  if (isRegOperand(ops[1]!)) emit(bpfInsn(cls | op | BPF_X, dst, parseReg(ops[1]!), off, 0));
+  else emit(bpfInsn(cls | op | BPF_K, dst, 0, off, parseImm32(ops[1]!)));
+}
+
+/** `movsx{8,16,32}{32,64}`: a sign-extending move, the width in off. */
+function encodeMovsx(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  const mnemonic = m[0], from = Number(m[1]), cls = m[2] === '32' ? BPF_ALU : BPF_ALU64;
+  if (from === 32 && cls === BPF_ALU) fail('invalid mnemonic: movsx3232 (a 32-bit move cannot sign-extend 32 bits; use mov32)');
+  expectCount(mnemonic, ops, 2, '%rD, %rS');
+  if (!isRegOperand(ops[1]!)) fail(`${mnemonic} takes a register source, got '${quotable(ops[1]!)}'`);
+  emit(bpfInsn(cls | BPF_MOV | BPF_X, parseReg(ops[0]!), parseReg(ops[1]!), from, 0));
+}
+
+/** `le`, `be`, `swap`/`bswap` with the width in imm. */
+function encodeEndian(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  expectCount(m[0], ops, 1, '%rD');
+  const code = m[1] === 'le' ? BPF_ALU | BPF_END | BPF_TO_LE : m[1] === 'be' ? BPF_ALU | BPF_END | BPF_TO_BE : BPF_ALU64 | BPF_END | BPF_TO_LE;
+  emit(bpfInsn(code, parseReg(ops[0]!), 0, 0, Number(m[2])));
+}
+
+/** `lddw %rD, imm64`: two slots. */
+function encodeLddw(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  expectCount(m[0], ops, 2, '%rD, imm64');
+  const [lo, hi] = parseImm64(ops[1]!);
+  emit(bpfInsn(BPF_LD | BPF_IMM | BPF_DW, parseReg(ops[0]!), 0, 0, lo));
+  emit(bpfInsn(0, 0, 0, 0, hi));
+}
+
+/** The legacy packet loads `ldabs{b,h,w} imm` and `ldind{b,h,w} %rS, imm`. */
+function encodePacketLoad(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  const size = SIZES[m[2]!]!;
+  if (m[1] === 'abs') {
+    expectCount(m[0], ops, 1, 'imm');
+    emit(bpfInsn(BPF_LD | BPF_ABS | size, 0, 0, 0, parseImm32(ops[0]!)));
+  } else {
+    expectCount(m[0], ops, 2, '%rS, imm');
+    emit(bpfInsn(BPF_LD | BPF_IND | size, 0, parseReg(ops[0]!), 0, parseImm32(ops[1]!)));
   }
-  const ldabs = /^ld(abs|ind)(b|h|w)$/.exec(mnemonic);
-  if (ldabs) {
-    const size = SIZES[ldabs[2]!]!;
-    if (ldabs[1] === 'abs') {
-      expectCount(mnemonic, ops, 1, 'imm');
-      emit(bpfInsn(BPF_LD | BPF_ABS | size, 0, 0, 0, parseImm32(ops[0]!)));
-    } else {
-      expectCount(mnemonic, ops, 2, '%rS, imm');
-      emit(bpfInsn(BPF_LD | BPF_IND | size, 0, parseReg(ops[0]!), 0, parseImm32(ops[1]!)));
-    }
-    return;
+}
+
+/** `ldx[s]{b,h,w,dw} %rD, [%rS+off]` (no sign-extending dw). */
+function encodeLdx(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  if (m[1] && m[2] === 'dw') fail(`invalid mnemonic: ${quotable(m[0])}`);
+  expectCount(m[0], ops, 2, '%rD, [%rS+off]');
+  const [src, off] = parseMem(ops[1]!);
+  emit(bpfInsn(BPF_LDX | (m[1] ? BPF_MEMSX : BPF_MEM) | SIZES[m[2]!]!, parseReg(ops[0]!), src, off, 0));
+}
+
+/** `stx{b,h,w,dw} [%rD+off], %rS` and `st{b,h,w,dw} [%rD+off], imm`. */
+function encodeStore(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  const size = SIZES[m[2]!]!;
+  if (m[1]) {
+    expectCount(m[0], ops, 2, '[%rD+off], %rS');
+    const [dst, off] = parseMem(ops[0]!);
+    emit(bpfInsn(BPF_STX | BPF_MEM | size, dst, parseReg(ops[1]!), off, 0));
+  } else {
+    expectCount(m[0], ops, 2, '[%rD+off], imm');
+    const [dst, off] = parseMem(ops[0]!);
+    emit(bpfInsn(BPF_ST | BPF_MEM | size, dst, 0, off, parseImm32(ops[1]!)));
   }
-  const ldx = /^ldx(s?)(b|h|w|dw)$/.exec(mnemonic);
-  if (ldx && !(ldx[1] && ldx[2] === 'dw')) {
-    expectCount(mnemonic, ops, 2, '%rD, [%rS+off]');
-    const [src, off] = parseMem(ops[1]!);
-    emit(bpfInsn(BPF_LDX | (ldx[1] ? BPF_MEMSX : BPF_MEM) | SIZES[ldx[2]!]!, parseReg(ops[0]!), src, off, 0));
-    return;
+}
+
+/** `ja label|+N` (16-bit off) and `ja32 label|+N` (32-bit imm). */
+function encodeJa(m: RegExpExecArray, ops: string[], emit: Emit, target: Target): void {
+  expectCount(m[0], ops, 1, 'label|+N');
+  if (m[1] === undefined) emit(bpfInsn(BPF_JMP | BPF_JA, 0, 0, target(ops[0]!, 'off', true), 0));
+  else emit(bpfInsn(BPF_JMP32 | BPF_JA, 0, 0, 0, target(ops[0]!, 'imm', false)));
+}
+
+/** Conditional jumps, 64-bit or `...32`, against a register or an immediate. */
+function encodeJcc(m: RegExpExecArray, ops: string[], emit: Emit, target: Target): void {
+  expectCount(m[0], ops, 3, '%rD, %rS|imm, label|+N');
+  const cls = m[2] ? BPF_JMP32 : BPF_JMP;
+  const op = JMP_OPS[m[1]!]!;
+  const dst = parseReg(ops[0]!);
+  if (isRegOperand(ops[1]!)) {
+    const src = parseReg(ops[1]!);
+    emit(bpfInsn(cls | op | BPF_X, dst, src, target(ops[2]!, 'off', true), 0));
+  } else {
+    const imm = parseImm32(ops[1]!);
+    emit(bpfInsn(cls | op | BPF_K, dst, 0, target(ops[2]!, 'off', true), imm));
   }
-  const st = /^st(x?)(b|h|w|dw)$/.exec(mnemonic);
-  if (st) {
-    const size = SIZES[st[2]!]!;
-    if (st[1]) {
-      expectCount(mnemonic, ops, 2, '[%rD+off], %rS');
-      const [dst, off] = parseMem(ops[0]!);
-      emit(bpfInsn(BPF_STX | BPF_MEM | size, dst, parseReg(ops[1]!), off, 0));
-    } else {
-      expectCount(mnemonic, ops, 2, '[%rD+off], imm');
-      const [dst, off] = parseMem(ops[0]!);
-      emit(bpfInsn(BPF_ST | BPF_MEM | size, dst, 0, off, parseImm32(ops[1]!)));
-    }
-    return;
-  }
-  if (mnemonic === 'ja' || mnemonic === 'ja32') {
-    expectCount(mnemonic, ops, 1, 'label|+N');
-    if (mnemonic === 'ja') emit(bpfInsn(BPF_JMP | BPF_JA, 0, 0, target(ops[0]!, 'off', true), 0));
-    else emit(bpfInsn(BPF_JMP32 | BPF_JA, 0, 0, 0, target(ops[0]!, 'imm', false)));
-    return;
-  }
-  const jcc = /^(jeq|jgt|jge|jset|jne|jsgt|jsge|jlt|jle|jslt|jsle)(32)?$/.exec(mnemonic);
-  if (jcc) {
-    expectCount(mnemonic, ops, 3, '%rD, %rS|imm, label|+N');
-    const cls = jcc[2] ? BPF_JMP32 : BPF_JMP;
-    const op = JMP_OPS[jcc[1]!]!;
-    const dst = parseReg(ops[0]!);
-    if (isRegOperand(ops[1]!)) {
-      const src = parseReg(ops[1]!);
-      emit(bpfInsn(cls | op | BPF_X, dst, src, target(ops[2]!, 'off', true), 0));
-    } else {
-      const imm = parseImm32(ops[1]!);
-      emit(bpfInsn(cls | op | BPF_K, dst, 0, target(ops[2]!, 'off', true), imm));
-    }
-    return;
-  }
-  if (mnemonic === 'call') {
-    encodeCall(ops, emit, target);
-    return;
-  }
-  if (mnemonic === 'exit') {
-    expectCount(mnemonic, ops, 0, '');
-    emit(bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-    return;
+}
+
+function encodeExit(m: RegExpExecArray, ops: string[], emit: Emit): void {
+  expectCount(m[0], ops, 0, '');
+  emit(bpfInsn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+}
+
+/** Every form the assembler reads, tried in order; the first whose pattern matches encodes. */
+const ASM_FORMS: readonly AsmForm[] = [
+  { mnemonic: /^(add|sub|mul|div|sdiv|or|and|lsh|rsh|mod|smod|xor|mov|arsh|neg)(32|64)?$/, encode: encodeAlu },
+  { mnemonic: /^movsx(8|16|32)(32|64)$/, encode: encodeMovsx },
+  { mnemonic: /^(le|be|swap|bswap)(16|32|64)$/, encode: encodeEndian },
+  { mnemonic: /^lddw$/, encode: encodeLddw },
+  { mnemonic: /^ld(abs|ind)(b|h|w)$/, encode: encodePacketLoad },
+  { mnemonic: /^ldx(s?)(b|h|w|dw)$/, encode: encodeLdx },
+  { mnemonic: /^st(x?)(b|h|w|dw)$/, encode: encodeStore },
+  { mnemonic: /^ja(32)?$/, encode: encodeJa },
+  { mnemonic: /^(jeq|jgt|jge|jset|jne|jsgt|jsge|jlt|jle|jslt|jsle)(32)?$/, encode: encodeJcc },
+  { mnemonic: /^call$/, encode: (_m, ops, emit, target) => encodeCall(ops, emit, target) },
+  { mnemonic: /^exit$/, encode: encodeExit },
+];
+
+function encodeOne(mnemonic: string, ops: string[], emit: Emit, target: Target): void {
+  for (const form of ASM_FORMS) {
+    const m = form.mnemonic.exec(mnemonic);
+    if (m) return form.encode(m, ops, emit, target);
   }
   fail(`invalid mnemonic: ${quotable(mnemonic)}`);
 }
