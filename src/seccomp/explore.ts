@@ -194,46 +194,57 @@ function liveness(prog: ClassicProgram): Uint32Array {
 
 const ZERO = constSym(0);
 
-export function exploreSeccomp(prog: ClassicProgram, opts: ExploreOptions = {}): Exploration {
-  const budget = opts.budget ?? 4_000_000;
-  const maxBoxes = opts.maxBoxes ?? 32;
-  const initial = new Map<string, { sym: Sym; domain: Domain }>();
-  for (const [w, d] of opts.words ?? []) initial.set(wordSym(w).key, { sym: wordSym(w), domain: d });
-  const meter = { ops: 0 };
-  const charge = (n = 1): void => {
-    meter.ops += n;
-    if (meter.ops > budget) throw new AnalysisBudgetError(budget);
-  };
-  const live = liveness(prog);
-  const startDomain = (sym: Sym): Domain => initial.get(sym.key)?.domain ?? FULL;
-  const archStartsFree = sameDomain(startDomain(wordSym(WORD_ARCH)), FULL);
+/** One exploration of a program: the graph of its branching points, then regions and reach over it. */
+class Explorer {
+  readonly budget: number;
+  readonly maxBoxes: number;
+  readonly initial = new Map<string, { sym: Sym; domain: Domain }>();
+  readonly meter = { ops: 0 };
+  readonly live: Uint32Array;
+  readonly byPc: Array<Map<string, Node> | undefined>;
+  readonly order: Node[] = [];
 
-  // ------------------------------------------------------------ the graph
-  const byPc: Array<Map<string, Node> | undefined> = new Array(prog.length);
-  const order: Node[] = [];
-  const nodeAt = (pc: number, regs: Regs, archFree: boolean): Node => {
-    const l = live[pc]!;
+  constructor(readonly prog: ClassicProgram, opts: ExploreOptions) {
+    this.budget = opts.budget ?? 4_000_000;
+    this.maxBoxes = opts.maxBoxes ?? 32;
+    for (const [w, d] of opts.words ?? []) this.initial.set(wordSym(w).key, { sym: wordSym(w), domain: d });
+    this.live = liveness(prog);
+    this.byPc = new Array(prog.length);
+  }
+
+  charge(n = 1): void {
+    this.meter.ops += n;
+    if (this.meter.ops > this.budget) throw new AnalysisBudgetError(this.budget);
+  }
+
+  startDomain(sym: Sym): Domain {
+    return this.initial.get(sym.key)?.domain ?? FULL;
+  }
+
+  /** The node of (pc, the live part of regs), made on first visit. */
+  nodeAt(pc: number, regs: Regs, archFree: boolean): Node {
+    const l = this.live[pc]!;
     const a = l & A_BIT ? regs.a : ZERO;
     const x = l & X_BIT ? regs.x : ZERO;
     const mem = regs.mem.map((m, k) => (l & memBit(k) ? m : undefined));
     const key = `${a.key}|${x.key}|${mem.map((m) => m?.key ?? '').join(',')}`;
-    let here = byPc[pc];
-    if (!here) { here = new Map(); byPc[pc] = here; }
+    let here = this.byPc[pc];
+    if (!here) { here = new Map(); this.byPc[pc] = here; }
     const old = here.get(key);
     if (old) { old.archFree ||= archFree; return old; }
-    charge();
+    this.charge();
     const n: Node = { pc, regs: { a, x, mem }, archFree, yes: null, no: null, yesPcs: [], noPcs: [] };
     here.set(key, n);
-    order.push(n);
+    this.order.push(n);
     return n;
-  };
+  }
 
   /** Runs straight-line code from `pc` to the next node; `pcs` collects what it runs. */
-  const advance = (start: number, r: Regs, archFree: boolean, pcs: number[]): Node => {
+  advance(start: number, r: Regs, archFree: boolean, pcs: number[]): Node {
     let pc = start;
     const regs: Regs = { a: r.a, x: r.x, mem: r.mem.slice() };
     for (;;) {
-      const i = prog[pc];
+      const i = this.prog[pc];
       if (!i) throw new Error(`path leaves the program at ${pc}`);
       pcs.push(pc);
       const f = classicForm(i.code);
@@ -243,13 +254,13 @@ export function exploreSeccomp(prog: ClassicProgram, opts: ExploreOptions = {}):
         case 'alu-x': {
           const op = ALU_SYMBOLS.get(bpfOp(i.code))!;
           if ((op === '/' || op === '%') && regs.x.t !== 'const') {
-            const n = nodeAt(pc, regs, archFree);
+            const n = this.nodeAt(pc, regs, archFree);
             n.sym = regs.x; n.rel = '=='; n.k = 0; n.div = op;
             return n;
           }
           // Division by a constant 0 ends the filter with 0 (the kernel's guard).
           if ((op === '/' || op === '%') && regs.x.t === 'const' && regs.x.v === 0) {
-            const n = nodeAt(pc, regs, archFree);
+            const n = this.nodeAt(pc, regs, archFree);
             n.ret = ZERO;
             return n;
           }
@@ -269,172 +280,195 @@ export function exploreSeccomp(prog: ClassicProgram, opts: ExploreOptions = {}):
               pc = relation === '==' || relation === '>=' ? pcTrue : pcFalse;
               break;
             }
-            const n = nodeAt(pc, regs, archFree);
+            const n = this.nodeAt(pc, regs, archFree);
             if (left.key === right.key) { n.sym = left; n.rel = '&'; n.k = 0xffffffff; } else { n.sym = left; n.rel = relation; n.right = right; }
             return n;
           }
           const sym = right.t === 'const' ? left : right;
           const rel = right.t === 'const' ? relation : SWAPPED[relation];
           const k = right.t === 'const' ? right.v : (left as { v: number }).v;
-          const d = startDomain(sym);
+          const d = this.startDomain(sym);
           const point = pointOf(d);
           if (point !== undefined) { pc = holds(rel, point, k) ? pcTrue : pcFalse; break; }
           const yes = restrict(d, rel, k);
           const no = restrict(d, NEGATION[rel], k);
           if (!yes || !no) { pc = yes ? pcTrue : pcFalse; break; }
-          const n = nodeAt(pc, regs, archFree);
+          const n = this.nodeAt(pc, regs, archFree);
           n.sym = sym; n.rel = rel; n.k = k;
           return n;
         }
-        case 'ret-k': { const n = nodeAt(pc, regs, archFree); n.ret = constSym(i.k); return n; }
-        case 'ret-a': { const n = nodeAt(pc, regs, archFree); n.ret = regs.a; return n; }
+        case 'ret-k': { const n = this.nodeAt(pc, regs, archFree); n.ret = constSym(i.k); return n; }
+        case 'ret-a': { const n = this.nodeAt(pc, regs, archFree); n.ret = regs.a; return n; }
       }
     }
-  };
+  }
 
-  const rootPcs: number[] = [];
-  const root = advance(0, { a: ZERO, x: ZERO, mem: new Array<Sym | undefined>(BPF_MEMWORDS) }, archStartsFree, rootPcs);
-  const zeroRets = new Map<number, Node>();
-  for (let pc = 0; pc < prog.length; pc++) {
-    const here = byPc[pc];
-    if (!here) continue;
-    for (const n of here.values()) {
-      if (n.ret || n.yes || n.no) continue;
-      const { regs } = n;
-      const onArch = (wordsOf(n.sym!) | (n.right ? wordsOf(n.right) : 0)) & (1 << WORD_ARCH);
-      const free = n.archFree && !onArch;
-      if (n.div) {
-        let z = zeroRets.get(pc);
-        if (!z) {
-          z = { pc, regs, archFree: false, ret: ZERO, yes: null, no: null, yesPcs: [], noPcs: [] };
-          zeroRets.set(pc, z);
-          order.push(z);
+  /** Every branching point reachable from pc 0, each with its two successors: the graph. */
+  build(): { root: Node; rootPcs: number[] } {
+    const archStartsFree = sameDomain(this.startDomain(wordSym(WORD_ARCH)), FULL);
+    const rootPcs: number[] = [];
+    const root = this.advance(0, { a: ZERO, x: ZERO, mem: new Array<Sym | undefined>(BPF_MEMWORDS) }, archStartsFree, rootPcs);
+    const zeroRets = new Map<number, Node>();
+    for (let pc = 0; pc < this.prog.length; pc++) {
+      const here = this.byPc[pc];
+      if (!here) continue;
+      for (const n of here.values()) {
+        if (n.ret || n.yes || n.no) continue;
+        const { regs } = n;
+        const onArch = (wordsOf(n.sym!) | (n.right ? wordsOf(n.right) : 0)) & (1 << WORD_ARCH);
+        const free = n.archFree && !onArch;
+        if (n.div) {
+          let z = zeroRets.get(pc);
+          if (!z) {
+            z = { pc, regs, archFree: false, ret: ZERO, yes: null, no: null, yesPcs: [], noPcs: [] };
+            zeroRets.set(pc, z);
+            this.order.push(z);
+          }
+          n.yes = z;
+          n.yesPcs = [pc];
+          n.no = this.advance(pc + 1, { ...regs, a: alu(n.div, regs.a, regs.x) }, free, n.noPcs);
+          continue;
         }
-        n.yes = z;
-        n.yesPcs = [pc];
-        n.no = advance(pc + 1, { ...regs, a: alu(n.div, regs.a, regs.x) }, free, n.noPcs);
+        const i = this.prog[pc]!;
+        n.yes = this.advance(pc + 1 + i.jt, regs, free, n.yesPcs);
+        n.no = this.advance(pc + 1 + i.jf, regs, free, n.noPcs);
+      }
+    }
+    return { root, rootPcs };
+  }
+
+  /** Box b narrowed by n's comparison, taken or not; null when nothing is left. */
+  cond(n: Node, b: Box, taken: boolean): Box | null {
+    if (n.right) return andFact(b, { left: n.sym!, relation: taken ? n.rel! : NEGATION[n.rel!], right: n.right });
+    return andCond(b, n.sym!, taken ? n.rel! : NEGATION[n.rel!], n.k!, this.initial);
+  }
+
+  covered(b: Box, by: readonly Box[]): boolean {
+    if (by.length > 16) return false;
+    for (const t of by) { this.charge(); if (subsetBox(b, t, this.initial)) return true; }
+    return false;
+  }
+
+  /** Backward over the graph: for each verdict, the boxes of inputs that reach it from the root. */
+  regions(root: Node): VerdictRegion[] {
+    // A division's zero RET shares its pc and must come first.
+    const nodes = [...this.order].sort((p, q) => q.pc - p.pc || (q.ret ? 1 : 0) - (p.ret ? 1 : 0));
+    for (const n of nodes) {
+      if (n.ret) {
+        n.res = new Map([[n.ret.key, { value: n.ret, pcs: new Set([n.pc]), boxes: [TRUE_BOX] }]]);
         continue;
       }
-      const i = prog[pc]!;
-      n.yes = advance(pc + 1 + i.jt, regs, free, n.yesPcs);
-      n.no = advance(pc + 1 + i.jf, regs, free, n.noPcs);
-    }
-  }
-
-  // ------------------------------------------------------------ regions, backward
-  const cond = (n: Node, b: Box, taken: boolean): Box | null => {
-    if (n.right) return andFact(b, { left: n.sym!, relation: taken ? n.rel! : NEGATION[n.rel!], right: n.right });
-    return andCond(b, n.sym!, taken ? n.rel! : NEGATION[n.rel!], n.k!, initial);
-  };
-  const covered = (b: Box, by: readonly Box[]): boolean => {
-    if (by.length > 16) return false;
-    for (const t of by) { charge(); if (subsetBox(b, t, initial)) return true; }
-    return false;
-  };
-  // A division's zero RET shares its pc and must come first.
-  const nodes = [...order].sort((p, q) => q.pc - p.pc || (q.ret ? 1 : 0) - (p.ret ? 1 : 0));
-  for (const n of nodes) {
-    if (n.ret) {
-      n.res = new Map([[n.ret.key, { value: n.ret, pcs: new Set([n.pc]), boxes: [TRUE_BOX] }]]);
-      continue;
-    }
-    const res: Result = new Map();
-    const t = n.yes!.res!;
-    const f = n.no!.res!;
-    for (const key of new Set([...t.keys(), ...f.keys()])) {
-      const y = t.get(key);
-      const z = f.get(key);
-      const value = (y ?? z)!.value;
-      const pcs = new Set([...(y?.pcs ?? []), ...(z?.pcs ?? [])]);
-      if (y?.boxes === null || z?.boxes === null) { res.set(key, { value, pcs, boxes: null }); continue; }
-      const set = new BoxSet(initial, meter);
-      const yb = y?.boxes ?? [];
-      const zb = z?.boxes ?? [];
-      // The same box on both sides (it came unchanged from a node both branches reach).
-      const zKeys = yb.length && zb.length ? new Set(zb) : undefined;
-      const yKeys = yb.length && zb.length ? new Set(yb) : undefined;
-      for (const b of yb) {
-        charge();
-        if (zKeys?.has(b)) { set.add(b); continue; }
-        const c = cond(n, b, true);
-        if (!c) continue;
-        const other = cond(n, b, false);
-        set.add(other && covered(other, zb) ? b : c);
+      const res: Result = new Map();
+      const t = n.yes!.res!;
+      const f = n.no!.res!;
+      for (const key of new Set([...t.keys(), ...f.keys()])) {
+        const y = t.get(key);
+        const z = f.get(key);
+        const value = (y ?? z)!.value;
+        const pcs = new Set([...(y?.pcs ?? []), ...(z?.pcs ?? [])]);
+        if (y?.boxes === null || z?.boxes === null) { res.set(key, { value, pcs, boxes: null }); continue; }
+        const set = new BoxSet(this.initial, this.meter);
+        const yb = y?.boxes ?? [];
+        const zb = z?.boxes ?? [];
+        // The same box on both sides (it came unchanged from a node both branches reach).
+        const zKeys = yb.length && zb.length ? new Set(zb) : undefined;
+        const yKeys = yb.length && zb.length ? new Set(yb) : undefined;
+        for (const b of yb) {
+          this.charge();
+          if (zKeys?.has(b)) { set.add(b); continue; }
+          const c = this.cond(n, b, true);
+          if (!c) continue;
+          const other = this.cond(n, b, false);
+          set.add(other && this.covered(other, zb) ? b : c);
+        }
+        for (const b of zb) {
+          this.charge();
+          if (yKeys?.has(b)) continue;
+          const c = this.cond(n, b, false);
+          if (!c) continue;
+          const other = this.cond(n, b, true);
+          set.add(other && this.covered(other, yb) ? b : c);
+        }
+        if (this.meter.ops > this.budget) throw new AnalysisBudgetError(this.budget);
+        res.set(key, { value, pcs, boxes: set.size > this.maxBoxes ? null : set.boxes });
       }
-      for (const b of zb) {
-        charge();
-        if (yKeys?.has(b)) continue;
-        const c = cond(n, b, false);
-        if (!c) continue;
-        const other = cond(n, b, true);
-        set.add(other && covered(other, yb) ? b : c);
-      }
-      if (meter.ops > budget) throw new AnalysisBudgetError(budget);
-      res.set(key, { value, pcs, boxes: set.size > maxBoxes ? null : set.boxes });
+      n.res = res;
     }
-    n.res = res;
-  }
-  const verdicts: VerdictRegion[] = [...root.res!.values()].map((v) => ({
-    value: v.value, pcs: [...v.pcs].sort((a, b) => a - b), boxes: v.boxes,
-  }));
-  // Drop the per-node results: they are large and no longer needed.
-  for (const n of order) delete n.res;
-
-  const compares = new Map<number, number>();
-  // Plain words compared by value (not masks: a jset or `A & m` says nothing of the bits it leaves out).
-  for (const n of order) {
-    if (n.yes && n.no && !n.div && !n.right && n.sym!.t === 'word' && n.rel !== '&') compares.set(n.pc, (compares.get(n.pc) ?? 0) | wordsOf(n.sym!));
+    const verdicts: VerdictRegion[] = [...root.res!.values()].map((v) => ({
+      value: v.value, pcs: [...v.pcs].sort((a, b) => a - b), boxes: v.boxes,
+    }));
+    // Drop the per-node results: they are large and no longer needed.
+    for (const n of this.order) delete n.res;
+    return verdicts;
   }
 
-  if (opts.skipReach) {
-    return { verdicts, reached: new Uint8Array(prog.length), reachExact: false, nrBeforeArch: [], compares, steps: meter.ops, initial };
+  /** The pcs that compare plain words by value, with the words they compare. */
+  compares(): Map<number, number> {
+    const compares = new Map<number, number>();
+    // Plain words compared by value (not masks: a jset or `A & m` says nothing of the bits it leaves out).
+    for (const n of this.order) {
+      if (n.yes && n.no && !n.div && !n.right && n.sym!.t === 'word' && n.rel !== '&') compares.set(n.pc, (compares.get(n.pc) ?? 0) | wordsOf(n.sym!));
+    }
+    return compares;
   }
 
-  // ------------------------------------------------------------ reach, forward
-  const reached = new Uint8Array(prog.length);
-  const nrBeforeArch = new Set<number>();
-  const archSym = wordSym(WORD_ARCH);
-  const nrDependent = (n: Node): boolean => ((wordsOf(n.sym!) | (n.right ? wordsOf(n.right) : 0)) & (1 << WORD_NR)) !== 0;
-  let reachExact = true;
-  try {
-    const fwd = new Map<Node, BoxSet>();
-    const reach = (n: Node, b: Box, pcs: readonly number[]): void => {
-      let s = fwd.get(n);
-      if (!s) { s = new BoxSet(initial, meter); fwd.set(n, s); }
-      s.add(b);
-      if (s.size > maxBoxes * 4) throw new AnalysisBudgetError(budget);
-      for (const pc of pcs) reached[pc] = 1;
-    };
-    reach(root, TRUE_BOX, rootPcs);
-    for (const n of [...order].sort((p, q) => p.pc - q.pc)) {
-      const s = fwd.get(n);
-      if (!s || n.ret) continue;
-      for (const b of s.boxes) {
-        charge();
-        const y = cond(n, b, true);
-        const z = cond(n, b, false);
-        if (y) reach(n.yes!, y, n.yesPcs);
-        if (z) reach(n.no!, z, n.noPcs);
-        if (y && z && nrDependent(n) && sameDomain(domainIn(b, archSym, initial), FULL)) nrBeforeArch.add(n.pc);
+  /** Forward from the root: the instructions some input reaches, and the nr tests made before the arch is known. */
+  reach(root: Node, rootPcs: readonly number[]): Pick<Exploration, 'reached' | 'reachExact' | 'nrBeforeArch'> {
+    // ------------------------------------------------------------ reach, forward
+    const reached = new Uint8Array(this.prog.length);
+    const nrBeforeArch = new Set<number>();
+    const archSym = wordSym(WORD_ARCH);
+    const nrDependent = (n: Node): boolean => ((wordsOf(n.sym!) | (n.right ? wordsOf(n.right) : 0)) & (1 << WORD_NR)) !== 0;
+    let reachExact = true;
+    try {
+      const fwd = new Map<Node, BoxSet>();
+      const reach = (n: Node, b: Box, pcs: readonly number[]): void => {
+        let s = fwd.get(n);
+        if (!s) { s = new BoxSet(this.initial, this.meter); fwd.set(n, s); }
+        s.add(b);
+        if (s.size > this.maxBoxes * 4) throw new AnalysisBudgetError(this.budget);
+        for (const pc of pcs) reached[pc] = 1;
+      };
+      reach(root, TRUE_BOX, rootPcs);
+      for (const n of [...this.order].sort((p, q) => p.pc - q.pc)) {
+        const s = fwd.get(n);
+        if (!s || n.ret) continue;
+        for (const b of s.boxes) {
+          this.charge();
+          const y = this.cond(n, b, true);
+          const z = this.cond(n, b, false);
+          if (y) reach(n.yes!, y, n.yesPcs);
+          if (z) reach(n.no!, z, n.noPcs);
+          if (y && z && nrDependent(n) && sameDomain(domainIn(b, archSym, this.initial), FULL)) nrBeforeArch.add(n.pc);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof AnalysisBudgetError)) throw e;
+      if (this.meter.ops > this.budget) throw e;
+      // Too many regions to follow forward: the graph tells what is reached.
+      reachExact = false;
+      reached.fill(0);
+      nrBeforeArch.clear();
+      for (const pc of rootPcs) reached[pc] = 1;
+      for (const n of this.order) {
+        for (const pc of n.yesPcs) reached[pc] = 1;
+        for (const pc of n.noPcs) reached[pc] = 1;
+        if (n.yes && n.no && n.archFree && nrDependent(n) && !n.ret) nrBeforeArch.add(n.pc);
       }
     }
-  } catch (e) {
-    if (!(e instanceof AnalysisBudgetError)) throw e;
-    if (meter.ops > budget) throw e;
-    // Too many regions to follow forward: the graph tells what is reached.
-    reachExact = false;
-    reached.fill(0);
-    nrBeforeArch.clear();
-    for (const pc of rootPcs) reached[pc] = 1;
-    for (const n of order) {
-      for (const pc of n.yesPcs) reached[pc] = 1;
-      for (const pc of n.noPcs) reached[pc] = 1;
-      if (n.yes && n.no && n.archFree && nrDependent(n) && !n.ret) nrBeforeArch.add(n.pc);
-    }
+    return { reached, reachExact, nrBeforeArch: [...nrBeforeArch].sort((a, b) => a - b) };
   }
-  return {
-    verdicts, reached, reachExact, nrBeforeArch: [...nrBeforeArch].sort((a, b) => a - b), compares, steps: meter.ops, initial,
-  };
+}
+
+export function exploreSeccomp(prog: ClassicProgram, opts: ExploreOptions = {}): Exploration {
+  const ex = new Explorer(prog, opts);
+  const { root, rootPcs } = ex.build();
+  const verdicts = ex.regions(root);
+  const compares = ex.compares();
+  const reach = opts.skipReach
+    ? { reached: new Uint8Array(prog.length), reachExact: false, nrBeforeArch: [] }
+    : ex.reach(root, rootPcs);
+  return { verdicts, ...reach, compares, steps: ex.meter.ops, initial: ex.initial };
 }
 
 function holds2(relation: Relation, a: number, b: number): boolean {
