@@ -448,101 +448,56 @@ export class CodeGen {
   // --- hosts and networks --------------------------------------------------------
 
   private hostop(addr: number, mask: number, dir: Dir, llProto: number, srcOff: number, dstOff: number): Block {
-    let offset: number;
-    switch (dir) {
-      case 'src': offset = srcOff; break;
-      case 'dst': offset = dstOff; break;
-      case 'and': case 'default': case 'or': {
-        const b0 = this.hostop(addr, mask, 'src', llProto, srcOff, dstOff);
-        const b1 = this.hostop(addr, mask, 'dst', llProto, srcOff, dstOff);
-        if (dir === 'and') genAnd(b0, b1);
-        else genOr(b0, b1);
-        return b1;
-      }
-      case 'addr1': case 'addr2': case 'addr3': case 'addr4':
-        return this.error("'addr1' and 'address1' are not valid qualifiers for addresses other than 802.11 MAC addresses".replace(/1/g, dir.slice(4)));
-      case 'ra': return this.error("'ra' is not a valid qualifier for addresses other than 802.11 MAC addresses");
-      case 'ta': return this.error("'ta' is not a valid qualifier for addresses other than 802.11 MAC addresses");
-      default: return this.error('syntax error in filter expression');
-    }
-    const b0 = this.linktype(llProto);
-    const b1 = this.mcmp('linkpl', offset, BPF_W, addr, mask);
-    genAnd(b0, b1);
-    return b1;
+    return this.byDirection(dir, srcOff, dstOff, (offset) => {
+      const b0 = this.linktype(llProto);
+      const b1 = this.mcmp('linkpl', offset, BPF_W, addr, mask);
+      genAnd(b0, b1);
+      return b1;
+    }, 'addresses other than 802.11 MAC addresses');
   }
 
   private hostop6(addr: Uint8Array, mask: Uint8Array, dir: Dir, llProto: number, srcOff: number, dstOff: number): Block {
-    let offset: number;
-    switch (dir) {
-      case 'src': offset = srcOff; break;
-      case 'dst': offset = dstOff; break;
-      case 'and': case 'default': case 'or': {
-        const b0 = this.hostop6(addr, mask, 'src', llProto, srcOff, dstOff);
-        const b1 = this.hostop6(addr, mask, 'dst', llProto, srcOff, dstOff);
-        if (dir === 'and') genAnd(b0, b1);
-        else genOr(b0, b1);
-        return b1;
-      }
-      case 'addr1': case 'addr2': case 'addr3': case 'addr4':
-        return this.error("'addr1' and 'address1' are not valid qualifiers for addresses other than 802.11 MAC addresses".replace(/1/g, dir.slice(4)));
-      case 'ra': return this.error("'ra' is not a valid qualifier for addresses other than 802.11 MAC addresses");
-      case 'ta': return this.error("'ta' is not a valid qualifier for addresses other than 802.11 MAC addresses");
-      default: return this.error('syntax error in filter expression');
-    }
-    const word = (a: Uint8Array, n: number): number =>
-      ((a[4 * n]! << 24) | (a[4 * n + 1]! << 16) | (a[4 * n + 2]! << 8) | a[4 * n + 3]!) >>> 0;
-    const b1 = this.mcmp('linkpl', offset + 12, BPF_W, word(addr, 3), word(mask, 3));
-    let b0 = this.mcmp('linkpl', offset + 8, BPF_W, word(addr, 2), word(mask, 2));
-    genAnd(b0, b1);
-    b0 = this.mcmp('linkpl', offset + 4, BPF_W, word(addr, 1), word(mask, 1));
-    genAnd(b0, b1);
-    b0 = this.mcmp('linkpl', offset, BPF_W, word(addr, 0), word(mask, 0));
-    genAnd(b0, b1);
-    b0 = this.linktype(llProto);
-    genAnd(b0, b1);
-    return b1;
+    return this.byDirection(dir, srcOff, dstOff, (offset) => {
+      const word = (a: Uint8Array, n: number): number =>
+        ((a[4 * n]! << 24) | (a[4 * n + 1]! << 16) | (a[4 * n + 2]! << 8) | a[4 * n + 3]!) >>> 0;
+      const b1 = this.mcmp('linkpl', offset + 12, BPF_W, word(addr, 3), word(mask, 3));
+      let b0 = this.mcmp('linkpl', offset + 8, BPF_W, word(addr, 2), word(mask, 2));
+      genAnd(b0, b1);
+      b0 = this.mcmp('linkpl', offset + 4, BPF_W, word(addr, 1), word(mask, 1));
+      genAnd(b0, b1);
+      b0 = this.mcmp('linkpl', offset, BPF_W, word(addr, 0), word(mask, 0));
+      genAnd(b0, b1);
+      b0 = this.linktype(llProto);
+      genAnd(b0, b1);
+      return b1;
+    }, 'addresses other than 802.11 MAC addresses');
   }
 
   /** DECnet's four header forms (long/short, padded or not), each with the address where it sits. */
   private dnhostop(addr: number, dir: Dir): Block {
-    let sh: number;
-    let lh: number;
-    switch (dir) {
-      case 'dst': sh = 1; lh = 7; break;
-      case 'src': sh = 3; lh = 15; break;
-      case 'and': case 'default': case 'or': {
-        const b0 = this.dnhostop(addr, 'src');
-        const b1 = this.dnhostop(addr, 'dst');
-        if (dir === 'and') genAnd(b0, b1);
-        else genOr(b0, b1);
-        return b1;
-      }
-      case 'addr1': case 'addr2': case 'addr3': case 'addr4':
-        return this.error(`'${dir}' and 'address${dir.slice(4)}' are not valid qualifiers for addresses other than 802.11 MAC addresses`);
-      case 'ra': return this.error("'ra' is not a valid qualifier for addresses other than 802.11 MAC addresses");
-      case 'ta': return this.error("'ta' is not a valid qualifier for addresses other than 802.11 MAC addresses");
-      default: return this.error('syntax error in filter expression');
-    }
-    // The address is little-endian on the wire; libpcap's ntohs makes the compare right on a little-endian host.
-    const a = ((addr & 0xff) << 8) | ((addr >> 8) & 0xff);
-    const b0 = this.linktype(ETHERTYPE_DN);
-    let tmp = this.mcmp('linkpl', 2, BPF_H, 0x8106, 0xff07);
-    const b1 = this.cmp('linkpl', 2 + 1 + lh, BPF_H, a);
-    genAnd(tmp, b1);
-    tmp = this.mcmp('linkpl', 2, BPF_B, 0x06, 0x07);
-    let b2 = this.cmp('linkpl', 2 + lh, BPF_H, a);
-    genAnd(tmp, b2);
-    genOr(b2, b1);
-    tmp = this.mcmp('linkpl', 2, BPF_H, 0x8102, 0xff07);
-    b2 = this.cmp('linkpl', 2 + 1 + sh, BPF_H, a);
-    genAnd(tmp, b2);
-    genOr(b2, b1);
-    tmp = this.mcmp('linkpl', 2, BPF_B, 0x02, 0x07);
-    b2 = this.cmp('linkpl', 2 + sh, BPF_H, a);
-    genAnd(tmp, b2);
-    genOr(b2, b1);
-    genAnd(b0, b1);
-    return b1;
+    // [short form offset, long form offset] of the address: the source's, then the destination's.
+    return this.byDirection<readonly [number, number]>(dir, [3, 15], [1, 7], ([sh, lh]) => {
+      // The address is little-endian on the wire; libpcap's ntohs makes the compare right on a little-endian host.
+      const a = ((addr & 0xff) << 8) | ((addr >> 8) & 0xff);
+      const b0 = this.linktype(ETHERTYPE_DN);
+      let tmp = this.mcmp('linkpl', 2, BPF_H, 0x8106, 0xff07);
+      const b1 = this.cmp('linkpl', 2 + 1 + lh, BPF_H, a);
+      genAnd(tmp, b1);
+      tmp = this.mcmp('linkpl', 2, BPF_B, 0x06, 0x07);
+      let b2 = this.cmp('linkpl', 2 + lh, BPF_H, a);
+      genAnd(tmp, b2);
+      genOr(b2, b1);
+      tmp = this.mcmp('linkpl', 2, BPF_H, 0x8102, 0xff07);
+      b2 = this.cmp('linkpl', 2 + 1 + sh, BPF_H, a);
+      genAnd(tmp, b2);
+      genOr(b2, b1);
+      tmp = this.mcmp('linkpl', 2, BPF_B, 0x02, 0x07);
+      b2 = this.cmp('linkpl', 2 + sh, BPF_H, a);
+      genAnd(tmp, b2);
+      genOr(b2, b1);
+      genAnd(b0, b1);
+      return b1;
+    }, 'addresses other than 802.11 MAC addresses');
   }
 
   private host(addr: number, mask: number, proto: Proto, dir: Dir, type: string): Block {
@@ -852,13 +807,17 @@ export class CodeGen {
     return b;
   }
 
-  private dirPair(dir: Dir, atom: (off: number) => Block, what: string): Block {
+  /**
+   * What a direction qualifier makes of an atom: `src` and `dst` pick their argument, `and`/`or`
+   * (and no qualifier, which is `or`) join both, src first, as libpcap builds them.
+   */
+  private byDirection<T>(dir: Dir, src: T, dst: T, atom: (at: T) => Block, what: string): Block {
     switch (dir) {
-      case 'src': return atom(0);
-      case 'dst': return atom(2);
+      case 'src': return atom(src);
+      case 'dst': return atom(dst);
       case 'and': case 'default': case 'or': {
-        const tmp = atom(0);
-        const b1 = atom(2);
+        const tmp = atom(src);
+        const b1 = atom(dst);
         if (dir === 'and') genAnd(tmp, b1);
         else genOr(tmp, b1);
         return b1;
@@ -869,6 +828,11 @@ export class CodeGen {
       case 'ta': return this.error(`'ta' is not a valid qualifier for ${what}`);
       default: return this.error('syntax error in filter expression');
     }
+  }
+
+  /** byDirection over the transport header's source (0) and destination (2) port fields. */
+  private dirPair(dir: Dir, atom: (off: number) => Block, what: string): Block {
+    return this.byDirection(dir, 0, 2, atom, what);
   }
 
   private portop(port: number, proto: number, dir: Dir): Block {
