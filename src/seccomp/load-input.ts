@@ -20,15 +20,19 @@ export interface SeccompInputOptions extends LoadSeccompOptions {
   kernel?: string;
 }
 
-const OPEN_BRACE = 0x7b;
+const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
-/** Whether the bytes start, after white space, with `{`: no filter form does. */
+/**
+ * Whether the bytes start, after white space, with `{` and then `"` or `}`: a JSON object.
+ * tcpdump -dd text starts with `{` too, but a number follows it (`{ 0x28, 0, 0, 0x0000000c },`).
+ */
 function isJsonObject(bytes: Uint8Array): boolean {
-  for (const b of bytes) {
-    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
-    return b === OPEN_BRACE;
-  }
-  return false;
+  let n = 0;
+  while (n < bytes.length && SPACE.has(bytes[n]!)) n++;
+  if (bytes[n] !== 0x7b) return false; // {
+  n++;
+  while (n < bytes.length && SPACE.has(bytes[n]!)) n++;
+  return bytes[n] === 0x22 || bytes[n] === 0x7d; // " or }
 }
 
 function filterTooLong(source: string): DecodeError {

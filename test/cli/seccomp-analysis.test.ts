@@ -130,3 +130,14 @@ describe('profiles wherever a filter goes', () => {
     expect(r.stdout).toMatch(/nr == ptrace .*rule: syscalls\[\d+\] \(names: ptrace/);
   });
 });
+
+describe('a filter in tcpdump -dd text is not taken for a profile', () => {
+  it('starts with { like JSON, and still loads as a filter everywhere a profile may go', async () => {
+    const dd = join(tmp, 'allow.dd');
+    writeFileSync(dd, `{ 0x06, 0, 0, 0x${ALLOW.toString(16)} },\n`);
+    const r = await run('seccomp', dd, 'read');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ALLOW/);
+    expect((await run('seccomp', 'summary', dd)).code).toBe(0);
+  });
+});
